@@ -8,13 +8,15 @@ import type { LedgerRuntime } from './infra/runtime';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
+import { AdminService } from './read/admin.service';
+import { USER_PUSHER } from './read/user-pusher';
 import { ReadService } from './read/read.service';
 import { RecordCommandHandler } from './write/record.command';
 import { RunWriter } from './write/run-writer';
 
 const commandHandlers = [RecordCommandHandler];
 const gateways = [LedgerGateway, CommandDispatcher];
-const readSide = [ReadService, ProjectionHost, PushService];
+const readSide = [ReadService, ProjectionHost, PushService, AdminService];
 
 @Module({})
 export class AppModule {
@@ -43,6 +45,7 @@ export class AppModule {
         ...commandHandlers,
         ...gateways,
         ...readSide,
+        { provide: USER_PUSHER, useExisting: LedgerGateway },
       ],
     };
   }

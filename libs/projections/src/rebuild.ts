@@ -45,6 +45,12 @@ const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; 
     sql: 'CREATE INDEX ai_runs_user_activity_idx{s} ON {t} (user_id, (COALESCE(last_message_at, updated_at)) DESC, id DESC)',
   },
   {
+    // runs.list `q` (migrations/1700000000005_runs-search.sql).
+    table: 'runs',
+    name: 'ai_runs_search_idx',
+    sql: 'CREATE INDEX ai_runs_search_idx{s} ON {t} USING gin (ledger_run_search_text(name, messages) gin_trgm_ops)',
+  },
+  {
     table: 'tasks',
     name: 'ai_tasks_pkey',
     sql: 'ALTER TABLE {t} ADD CONSTRAINT ai_tasks_pkey{s} PRIMARY KEY (id)',
@@ -53,6 +59,12 @@ const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; 
     table: 'tasks',
     name: 'ai_tasks_run_created_idx',
     sql: 'CREATE INDEX ai_tasks_run_created_idx{s} ON {t} (run_id, created_at, id)',
+  },
+  {
+    // runs.list `model` (migrations/1700000000005_runs-search.sql).
+    table: 'tasks',
+    name: 'ai_tasks_user_model_idx',
+    sql: 'CREATE INDEX ai_tasks_user_model_idx{s} ON {t} (user_id, model, run_id)',
   },
   {
     table: 'usage',
