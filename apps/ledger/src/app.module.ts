@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CommandDispatcher } from './gateway/command-dispatcher';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { HealthController } from './http/health.controller';
+import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
 import type { LedgerRuntime } from './infra/runtime';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
@@ -32,7 +33,7 @@ export class AppModule {
     });
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [CqrsModule.forRoot(), WebModule.forConfig(runtime.config)],
       controllers: [HealthController],
       providers: [
         { provide: RUNTIME, useValue: runtime },
