@@ -3,8 +3,10 @@
 -- messages, case-insensitively, as a substring, through a trigram (pg_trgm) GIN index; `model` uses an index of
 -- the tasks by user and model. A rebuild creates the same indexes on its shadow tables
 -- (libs/projections/src/rebuild.ts).
--- pg_trgm is a trusted extension (PostgreSQL >= 13): the database's owner may create it without superuser.
+-- pg_trgm and btree_gin are trusted extensions (PostgreSQL >= 13): the database's owner may create them without
+-- superuser. btree_gin lets the search index lead with user_id, so a search reads only the caller's entries.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 -- What `q` is matched against: the name, then each message's first 2,000 characters, 32,000 characters at most.
 -- Bounded because the index expression is recomputed whenever the row changes (a streaming run changes often).
@@ -16,7 +18,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     32000)
 $$;
 
-CREATE INDEX IF NOT EXISTS ai_runs_search_idx ON ai_runs USING gin (ledger_run_search_text(name, messages) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS ai_runs_search_idx ON ai_runs USING gin (user_id, ledger_run_search_text(name, messages) gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS ai_tasks_user_model_idx ON ai_tasks (user_id, model, run_id);
 
 -- The ids of the caller's runs whose search text matches an ILIKE pattern. ILIKE is not leakproof, so under

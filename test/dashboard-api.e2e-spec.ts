@@ -119,6 +119,12 @@ describe('dashboard API over a real socket', () => {
       expect((await list(alice, { q: 'no such words anywhere' })).runs).toEqual([]);
     });
 
+    it('searches names only for 1 or 2 characters (message text from 3)', async () => {
+      // "qu" is in the fox run's name (made from its first message) and in the text of the alpha run's message.
+      expect(names((await list(alice, { q: 'QU' })).runs)).toEqual([ids.fox]);
+      expect(names((await list(alice, { q: 'qua' })).runs)).toEqual([ids.alpha]);
+    });
+
     it('matches %, _ and \\ literally', async () => {
       expect(names((await list(alice, { q: '100%' })).runs)).toEqual([ids.percent]);
       expect(names((await list(alice, { q: 'snake_case' })).runs)).toEqual([ids.underscore]);

@@ -73,6 +73,8 @@ export function searchPattern(q: string): string {
 }
 
 const ACTIVITY = 'COALESCE(last_message_at, updated_at)';
+/** The shortest `q` searched in message text too (shorter ones match names only). */
+export const MIN_TRIGRAM_CHARS = 3;
 
 /**
  * A user's runs, newest activity (last message, else last update) first, keyset-paged by an opaque cursor
@@ -95,8 +97,10 @@ export async function listRuns(
   if (options.model !== undefined)
     where.push(`id IN (SELECT run_id FROM ai_tasks WHERE user_id = $1 AND model = ${param(options.model)})`);
   const q = options.q?.trim();
+  // Names only below 3 characters: a trigram index cannot narrow a shorter pattern, and names are short to scan.
+  if (q && q.length < MIN_TRIGRAM_CHARS) where.push(`name ILIKE ${param(searchPattern(q))}`);
   // Through the owner-side function, so the trigram index serves (see migrations/1700000000005_runs-search.sql).
-  if (q) where.push(`id IN (SELECT ledger_search_run_ids(${param(searchPattern(q))}))`);
+  else if (q) where.push(`id IN (SELECT ledger_search_run_ids(${param(searchPattern(q))}))`);
   if (options.cursor) {
     const [activity, id] = decodeCursor(options.cursor);
     where.push(`(${ACTIVITY}, id) < (${param(activity)}::timestamptz, ${param(id)}::uuid)`);

@@ -48,7 +48,7 @@ const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; 
     // runs.list `q` (migrations/1700000000005_runs-search.sql).
     table: 'runs',
     name: 'ai_runs_search_idx',
-    sql: 'CREATE INDEX ai_runs_search_idx{s} ON {t} USING gin (ledger_run_search_text(name, messages) gin_trgm_ops)',
+    sql: 'CREATE INDEX ai_runs_search_idx{s} ON {t} USING gin (user_id, ledger_run_search_text(name, messages) gin_trgm_ops)',
   },
   {
     table: 'tasks',
