@@ -250,19 +250,21 @@ describe('dashboard API over a real socket', () => {
       });
       expect((await withTask).run).toMatchObject({ models: ['gpt-4o-mini'], messageCount: 2 });
 
+      // The run page subscribes to the run: it gets run.updated after each management command too.
+      await ok(ownerTab, 'run.subscribe', { runId });
       for (const [command, payload, expected] of [
         ['run.rename', { runId, name: 'second name' }, { name: 'second name' }],
         ['run.star', { runId, starred: true }, { starred: true }],
         ['run.star', { runId, starred: false }, { starred: false }],
         ['run.archive', { runId }, { archived: true }],
       ] as const) {
-        const pushed = waitForEvent<{ run: RunListItem }>(
-          owner,
-          'runs.changed',
-          ({ run }) => run.id === runId && Object.entries(expected).every(([k, v]) => run[k as 'name'] === v),
-        );
+        const matches = (run: RunView) =>
+          run.id === runId && Object.entries(expected).every(([k, v]) => run[k as 'name'] === v);
+        const pushed = waitForEvent<{ run: RunListItem }>(owner, 'runs.changed', ({ run }) => matches(run));
+        const updated = waitForEvent<{ run: RunView }>(ownerTab, 'run.updated', ({ run }) => matches(run));
         expect(await send(owner, command, payload)).toEqual({ ok: true, data: {} });
         expect((await pushed).run.models).toEqual(['gpt-4o-mini']);
+        await updated;
       }
       expect((await list(owner, { archived: true })).runs.map((r) => r.id)).toEqual([runId]);
       expect((await list(owner)).runs).toEqual([]);
