@@ -29,7 +29,7 @@ describe('dashboard API over a real socket', () => {
   /** A run with one completed task whose user message is `message`. */
   async function conversation(
     socket: Socket,
-    options: { name?: string; message: string; model?: string; sourceType?: string },
+    options: { name?: string; message: string; reply?: string; model?: string; sourceType?: string },
   ): Promise<string> {
     const { runId } = await ok<{ runId: string }>(socket, 'run.start', {
       sourceType: options.sourceType ?? 'chat',
@@ -41,7 +41,8 @@ describe('dashboard API over a real socket', () => {
       userMessage: { content: options.message },
     });
     await ok(socket, 'task.create', task);
-    await ok(socket, 'task.chunk', { runId, taskId: task.taskId, seq: 0, text: 'ok', offsetMs: 5 });
+    const text = options.reply ?? 'ok';
+    await ok(socket, 'task.chunk', { runId, taskId: task.taskId, seq: 0, text, offsetMs: 5 });
     await ok(socket, 'task.complete', {
       runId,
       taskId: task.taskId,
@@ -91,7 +92,11 @@ describe('dashboard API over a real socket', () => {
     beforeAll(async () => {
       alice = await connectClient(t.url, t.token());
       bob = await connectClient(t.url, t.token());
-      ids.alpha = await conversation(alice, { name: 'Alpha report', message: 'summarise the quarter' });
+      ids.alpha = await conversation(alice, {
+        name: 'Alpha report',
+        message: 'summarise the quarter',
+        reply: 'Revenue grew by forty-two percent.',
+      });
       ids.fox = await conversation(alice, {
         message: 'The Quick brown fox jumps',
         model: 'claude-sonnet-4',
@@ -115,6 +120,7 @@ describe('dashboard API over a real socket', () => {
       expect(names((await list(alice, { q: 'ALPHA rep' })).runs)).toEqual([ids.alpha]);
       expect(names((await list(alice, { q: 'quick BROWN' })).runs)).toEqual([ids.fox]);
       expect(names((await list(alice, { q: 'quarter' })).runs)).toEqual([ids.alpha]);
+      expect(names((await list(alice, { q: 'FORTY-two' })).runs)).toEqual([ids.alpha]);
       expect(names((await list(bob, { q: 'quick' })).runs)).toEqual([ids.bobFox]);
       expect((await list(alice, { q: 'no such words anywhere' })).runs).toEqual([]);
     });
@@ -368,6 +374,10 @@ describe('dashboard API over a real socket', () => {
       const marker = `rebuild-marker-${randomUUID().slice(0, 8)}`;
       const runId = await conversation(bystander, { message: `find ${marker} again` });
       await projected();
+      expect((await list(bystander, { q: marker })).runs.map((r) => r.id)).toEqual([runId]);
+      // Documents lost (or stale) are recomputed by the rebuild from the rows.
+      await t.pool.query('DELETE FROM ai_run_search');
+      expect((await list(bystander, { q: marker })).runs).toEqual([]);
       const progress: RebuildProgress[] = [];
       admin.on('projections.progress', (p: RebuildProgress) => progress.push(p));
       const done = waitForEvent<RebuildProgress>(admin, 'projections.progress', (p) => p.phase === 'done');
@@ -382,11 +392,16 @@ describe('dashboard API over a real socket', () => {
       expect(progress.every((p) => p.name === 'runs' && p.events <= result.events)).toBe(true);
       expect(foreign).toEqual([]);
       expect((await list(bystander, { q: marker })).runs.map((r) => r.id)).toEqual([runId]);
+      // The new ai_runs keeps its documents current: a run written after the rebuild, and a rename, are found.
+      const later = await conversation(bystander, { message: `${marker} after the rebuild` });
+      await ok(bystander, 'run.rename', { runId, name: 'renamed after the rebuild' });
+      expect((await list(bystander, { q: marker })).runs.map((r) => r.id)).toEqual([later, runId]);
+      expect((await list(bystander, { q: 'RENAMED after' })).runs.map((r) => r.id)).toEqual([runId]);
       const indexes = await t.pool.query<{ indexname: string }>(
-        "SELECT indexname FROM pg_indexes WHERE indexname IN ('ai_runs_search_idx', 'ai_tasks_user_model_idx')",
+        "SELECT indexname FROM pg_indexes WHERE indexname IN ('ai_run_search_idx', 'ai_tasks_user_model_idx')",
       );
       expect(indexes.rows.map((r) => r.indexname).sort()).toEqual([
-        'ai_runs_search_idx',
+        'ai_run_search_idx',
         'ai_tasks_user_model_idx',
       ]);
       admin.close();
