@@ -320,9 +320,10 @@ describe('dashboard API over a real socket', () => {
       });
       await final;
       const elapsed = performance.now() - started;
+      // 200 commits, one push per 100 ms window at most. (The gaps themselves are checked in throttle.spec.ts with
+      // a fake clock: measured here, on one event loop shared by server and client, they jitter.)
       expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 2);
-      for (let i = 1; i < pushes.length; i++)
-        expect(pushes[i].at - pushes[i - 1].at).toBeGreaterThanOrEqual(90);
+      expect(pushes.length).toBeLessThan(200);
       const versions = pushes.map((p) => p.run.version);
       expect([...versions].sort((a, b) => a - b)).toEqual(versions);
       expect(pushes[pushes.length - 1].run).toMatchObject({
