@@ -58,6 +58,10 @@ describe('the dashboard served by the ledger', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok' });
       expect(await (await fetch(`${t.url}/metrics`)).text()).toMatch(/# HELP/);
+      // socket.io's HTTP long-polling transport too (its handshake opens with packet type 0).
+      const polling = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling`);
+      expect(polling.status).toBe(200);
+      expect(await polling.text()).toMatch(/^0\{"sid":/);
       const socket = await connectClient(t.url, t.token());
       expect(await ok(socket, 'runs.list', {})).toEqual({ runs: [], nextCursor: null });
       socket.close();
