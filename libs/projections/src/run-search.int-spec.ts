@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { PostgresEventStore } from '@ledger/event-store';
 import { Projector } from './projector';
 import { listRuns } from './queries';
+import { asUser } from './user-scope';
 import { rebuild } from './rebuild';
 import { append, Clock, runEvents } from '../test/fixtures';
 
@@ -60,6 +61,31 @@ describe('run search documents', () => {
     await put(runId, e.deleted());
     expect(await doc(runId)).toBeUndefined();
     expect(await found('stripes?')).toEqual([]);
+  });
+
+  it('is closed to ledger_reader: documents only through the search function, for the user set', async () => {
+    const mine = randomUUID();
+    const theirs = randomUUID();
+    const otherUser = randomUUID();
+    await put(mine, runEvents(mine, userId).started(clock.now(), { name: 'Tapir mine' }));
+    await projector.waitFor(
+      await append(
+        store,
+        theirs,
+        otherUser,
+        [runEvents(theirs, otherUser).started(clock.now(), { name: 'Tapir theirs' })],
+        clock.next(),
+      ),
+    );
+    const asReader = async <T>(user: string, sql: string): Promise<T[]> =>
+      asUser(db.pool, user, async (c) => (await c.query(sql)).rows as T[]);
+    await expect(asReader(userId, 'SELECT id FROM ai_run_search')).rejects.toThrow(/permission denied/);
+    const ids = (user: string) =>
+      asReader<{ id: string }>(user, "SELECT ledger_search_run_ids('%tapir%') AS id").then((r) =>
+        r.map((x) => x.id),
+      );
+    expect(await ids(userId)).toEqual([mine]);
+    expect(await ids(otherUser)).toEqual([theirs]);
   });
 
   it('a rebuild brings lost or stale documents back in line, and keeps them current afterwards', async () => {
