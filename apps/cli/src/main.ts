@@ -6,6 +6,7 @@ import { createLogger } from '../../ledger/src/infra/logger';
 import { createRuntime, type LedgerRuntime } from '../../ledger/src/infra/runtime';
 import { CliError, CliExit, processIo, style, UUID_RE, type CliIo, type Style } from './io';
 import { registerReadCommands } from './read.commands';
+import { registerOpen } from './open.command';
 
 export { CliError, CliExit, type CliIo } from './io';
 
@@ -85,6 +86,7 @@ export function buildCli(io: CliIo = processIo()): Command {
     );
 
   registerReadCommands(program, ctx);
+  registerOpen(program, ctx);
   return program;
 }
 

@@ -3,18 +3,21 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CommandDispatcher } from './gateway/command-dispatcher';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { HealthController } from './http/health.controller';
+import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
 import type { LedgerRuntime } from './infra/runtime';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
+import { AdminService } from './read/admin.service';
+import { USER_PUSHER } from './read/user-pusher';
 import { ReadService } from './read/read.service';
 import { RecordCommandHandler } from './write/record.command';
 import { RunWriter } from './write/run-writer';
 
 const commandHandlers = [RecordCommandHandler];
 const gateways = [LedgerGateway, CommandDispatcher];
-const readSide = [ReadService, ProjectionHost, PushService];
+const readSide = [ReadService, ProjectionHost, PushService, AdminService];
 
 @Module({})
 export class AppModule {
@@ -30,7 +33,7 @@ export class AppModule {
     });
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [CqrsModule.forRoot(), WebModule.forConfig(runtime.config)],
       controllers: [HealthController],
       providers: [
         { provide: RUNTIME, useValue: runtime },
@@ -43,6 +46,7 @@ export class AppModule {
         ...commandHandlers,
         ...gateways,
         ...readSide,
+        { provide: USER_PUSHER, useExisting: LedgerGateway },
       ],
     };
   }

@@ -24,6 +24,8 @@ const configSchema = z.object({
   LEDGER_APPENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
+  /** The built dashboard (Vite output) served at `/`; default: the installation's `dist/web`. */
+  LEDGER_WEB_DIR: z.string().min(1).optional(),
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & { jwtSecret: string; jwtSecretIsDefault: boolean };

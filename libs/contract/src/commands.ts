@@ -63,6 +63,20 @@ export const chunkInput = z.strictObject(chunkFields).superRefine(checkChunk);
 export type ChunkInput = z.infer<typeof chunkInput>;
 
 export const MAX_CHUNKS_PER_COMMAND = 1000;
+/** The longest `q` of `runs.list`. */
+export const MAX_SEARCH_CHARS = 200;
+
+/**
+ * A `runs.list` date bound as an instant: a date alone is its UTC day's first millisecond (`from`) or its last
+ * (`to`), so `from: '2025-01-31', to: '2025-01-31'` is that whole day.
+ */
+export function activityBound(value: string, side: 'from' | 'to'): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? value : new Date(t).toISOString();
+  }
+  return side === 'from' ? `${value}T00:00:00.000Z` : `${value}T23:59:59.999Z`;
+}
 
 export const commandSchemas = {
   'run.start': z.strictObject({
@@ -118,13 +132,25 @@ export const commandSchemas = {
   'run.archive': z.strictObject({ commandId, runId: uuid }),
   'run.delete': z.strictObject({ commandId, runId: uuid }),
   'run.get': z.strictObject({ runId: uuid }),
-  'runs.list': z.strictObject({
-    limit: z.number().int().min(1).max(200).optional(),
-    cursor: z.string().min(1).max(500).optional(),
-    sourceType: z.string().min(1).max(64).optional(),
-    starred: z.boolean().optional(),
-    archived: z.boolean().optional(),
-  }),
+  'runs.list': z
+    .strictObject({
+      limit: z.number().int().min(1).max(200).optional(),
+      cursor: z.string().min(1).max(500).optional(),
+      sourceType: z.string().min(1).max(64).optional(),
+      starred: z.boolean().optional(),
+      archived: z.boolean().optional(),
+      /** Search in names and message text (a substring, any case); blank means no search. */
+      q: z.string().max(MAX_SEARCH_CHARS).optional(),
+      /** Runs with at least one task of this model (exactly as recorded). */
+      model: z.string().min(1).max(200).optional(),
+      /** Last activity within [from, to]; a date alone means that whole UTC day. */
+      from: isoTime.or(z.iso.date()).optional(),
+      to: isoTime.or(z.iso.date()).optional(),
+    })
+    .refine((p) => !(p.from && p.to && activityBound(p.from, 'from') > activityBound(p.to, 'to')), {
+      message: 'from must not be after to',
+      path: ['from'],
+    }),
   'run.subscribe': z.strictObject({ runId: uuid }),
   'run.unsubscribe': z.strictObject({ runId: uuid }),
   'run.replay': z.strictObject({
@@ -144,6 +170,8 @@ export const commandSchemas = {
   }),
   'projections.status': z.strictObject({}),
   'projections.rebuild': z.strictObject({ name: z.string().min(1).max(100).optional() }),
+  'prices.list': z.strictObject({}),
+  'prices.missing': z.strictObject({}),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -164,4 +192,9 @@ export const WRITE_COMMANDS = [
   'run.delete',
 ] as const satisfies readonly CommandName[];
 export type WriteCommandName = (typeof WRITE_COMMANDS)[number];
-export const ADMIN_COMMANDS: readonly CommandName[] = ['projections.status', 'projections.rebuild'];
+export const ADMIN_COMMANDS: readonly CommandName[] = [
+  'projections.status',
+  'projections.rebuild',
+  'prices.list',
+  'prices.missing',
+];

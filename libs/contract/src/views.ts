@@ -38,6 +38,10 @@ export const runView = z.object({
 });
 export type RunView = z.infer<typeof runView>;
 
+/** A run as `runs.list` and the `runs.changed` push give it: its row plus the distinct models of its tasks. */
+export const runListItem = runView.extend({ models: z.array(z.string()) });
+export type RunListItem = z.infer<typeof runListItem>;
+
 export const taskView = z.object({
   id: z.string(),
   runId: z.string(),
@@ -101,7 +105,7 @@ export interface AckData {
   'run.archive': Record<string, never>;
   'run.delete': Record<string, never>;
   'run.get': { run: RunView; tasks: TaskView[] };
-  'runs.list': { runs: RunView[]; nextCursor: string | null };
+  'runs.list': { runs: RunListItem[]; nextCursor: string | null };
   'run.subscribe': Record<string, never>;
   'run.unsubscribe': Record<string, never>;
   'run.replay': { runId: string; events: number };
@@ -109,6 +113,27 @@ export interface AckData {
   'usage.summary': { rows: UsageSummaryRow[] };
   'projections.status': { projections: ProjectionStatus[] };
   'projections.rebuild': { name: string; events: number; ms: number };
+  'prices.list': { entries: unknown[] };
+  'prices.missing': { models: MissingPrice[] };
+}
+
+/** A model whose ended tasks have no price (`prices.missing`). */
+export interface MissingPrice {
+  provider: string;
+  model: string;
+  /** Ended tasks of the model with cost null, over every user. */
+  tasks: number;
+}
+
+/** Progress of a `projections.rebuild`, pushed to the socket that asked for it. */
+export interface RebuildProgress {
+  name: string;
+  /** `fold`: reading and folding the log; `write`: loading and indexing the new tables, catching up, swapping; `done`. */
+  phase: 'fold' | 'write' | 'done';
+  /** Events folded so far. */
+  events: number;
+  /** Events in the log when the rebuild started (absent when unknown). */
+  total?: number;
 }
 
 export interface UsageSummaryRow {
@@ -146,6 +171,11 @@ export interface PushEvents {
   'run.updated': { run: RunView };
   'task.updated': { task: TaskView };
   'replay.event': ReplayFrame;
+  /** To each of the owner's sockets: a run of theirs was created or changed (≤ 1 per 100 ms per run, final state always). */
+  'runs.changed': { run: RunListItem };
+  /** To each of the owner's sockets: a run of theirs was deleted (erased). */
+  'runs.removed': { runId: string };
+  'projections.progress': RebuildProgress;
 }
 
 export const CHUNK_KINDS = chunkKinds;

@@ -5,6 +5,8 @@ export { readCheckpoints, type Checkpoint, type CheckpointState } from './projec
 export {
   getRun,
   listRuns,
+  modelsOfRuns,
+  searchPattern,
   usageSummary,
   encodeCursor,
   decodeCursor,

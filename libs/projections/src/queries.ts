@@ -1,6 +1,12 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
-import type { RunView, TaskView, UsageSummaryRow } from '@ledger/contract';
+import {
+  activityBound,
+  type RunListItem,
+  type RunView,
+  type TaskView,
+  type UsageSummaryRow,
+} from '@ledger/contract';
 import { rowToRun, rowToTask, type Row } from './run-view.rows';
 import { money } from './money';
 import { asUser } from './user-scope';
@@ -31,6 +37,13 @@ export interface ListRunsOptions {
   readonly starred?: boolean;
   /** Default false: archived runs are hidden; true lists only the archived ones. */
   readonly archived?: boolean;
+  /** A substring of the name or the message text, any case; blank: no search. */
+  readonly q?: string;
+  /** Runs with at least one task of this model. */
+  readonly model?: string;
+  /** Last activity at or after / at or before (ISO times or dates: a date is its whole UTC day). */
+  readonly from?: string;
+  readonly to?: string;
 }
 
 const cursorSchema = z.tuple([z.string().datetime({ offset: true }), z.string().uuid()]);
@@ -54,36 +67,75 @@ export function decodeCursor(cursor: string): [string, string] {
   }
 }
 
-/** A user's runs, newest activity (last message, else last update) first, keyset-paged by an opaque cursor. */
+/** `q` as an ILIKE pattern matching it as a literal substring (its own `%`, `_` and `\\` escaped). */
+export function searchPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const ACTIVITY = 'COALESCE(last_message_at, updated_at)';
+/** The shortest `q` searched in message text too (shorter ones match names only). */
+export const MIN_TRIGRAM_CHARS = 3;
+
+/**
+ * A user's runs, newest activity (last message, else last update) first, keyset-paged by an opaque cursor
+ * that stays valid with the same filters. Each run carries the distinct models of its tasks.
+ */
 export async function listRuns(
   pool: Pool,
   userId: string,
   options: ListRunsOptions = {},
-): Promise<{ runs: RunView[]; nextCursor: string | null }> {
+): Promise<{ runs: RunListItem[]; nextCursor: string | null }> {
   const limit = Math.min(200, Math.max(1, Math.trunc(options.limit ?? 50)));
   if (!isUuid(userId)) return { runs: [], nextCursor: null };
   const params: unknown[] = [userId, options.archived ?? false];
   const where = ['user_id = $1', 'archived = $2'];
-  if (options.sourceType !== undefined) where.push(`source_type = $${params.push(options.sourceType)}`);
-  if (options.starred !== undefined) where.push(`starred = $${params.push(options.starred)}`);
+  const param = (value: unknown) => `$${params.push(value)}`;
+  if (options.sourceType !== undefined) where.push(`source_type = ${param(options.sourceType)}`);
+  if (options.starred !== undefined) where.push(`starred = ${param(options.starred)}`);
+  if (options.from) where.push(`${ACTIVITY} >= ${param(activityBound(options.from, 'from'))}::timestamptz`);
+  if (options.to) where.push(`${ACTIVITY} <= ${param(activityBound(options.to, 'to'))}::timestamptz`);
+  if (options.model !== undefined)
+    where.push(`id IN (SELECT run_id FROM ai_tasks WHERE user_id = $1 AND model = ${param(options.model)})`);
+  const q = options.q?.trim();
+  // Names only below 3 characters: a trigram index cannot narrow a shorter pattern, and names are short to scan.
+  if (q && q.length < MIN_TRIGRAM_CHARS) where.push(`name ILIKE ${param(searchPattern(q))}`);
+  // Through the owner-side function, so the trigram index serves (see migrations/1700000000005_runs-search.sql).
+  else if (q) where.push(`id IN (SELECT ledger_search_run_ids(${param(searchPattern(q))}))`);
   if (options.cursor) {
     const [activity, id] = decodeCursor(options.cursor);
-    where.push(
-      `(COALESCE(last_message_at, updated_at), id) < ($${params.push(activity)}::timestamptz, $${params.push(id)}::uuid)`,
-    );
+    where.push(`(${ACTIVITY}, id) < (${param(activity)}::timestamptz, ${param(id)}::uuid)`);
   }
-  const { rows } = await asUser(pool, userId, (db) =>
-    db.query<Row>(
+  return asUser(pool, userId, async (db) => {
+    const { rows } = await db.query<Row>(
       `SELECT * FROM ai_runs WHERE ${where.join(' AND ')}
-     ORDER BY COALESCE(last_message_at, updated_at) DESC, id DESC LIMIT $${params.push(limit + 1)}`,
+       ORDER BY ${ACTIVITY} DESC, id DESC LIMIT ${param(limit + 1)}`,
       params,
-    ),
-  );
-  const runs = rows.slice(0, limit).map(rowToRun);
-  const last = runs[runs.length - 1];
-  const nextCursor =
-    rows.length > limit && last ? encodeCursor(last.lastMessageAt ?? last.updatedAt, last.id) : null;
-  return { runs, nextCursor };
+    );
+    const runs = await withModels(db, rows.slice(0, limit).map(rowToRun));
+    const last = runs[runs.length - 1];
+    const nextCursor =
+      rows.length > limit && last ? encodeCursor(last.lastMessageAt ?? last.updatedAt, last.id) : null;
+    return { runs, nextCursor };
+  });
+}
+
+const MODELS_OF_RUNS =
+  'SELECT run_id, array_agg(DISTINCT model ORDER BY model) AS models FROM ai_tasks WHERE run_id = ANY($1::uuid[]) GROUP BY run_id';
+
+async function withModels(db: PoolClient, runs: RunView[]): Promise<RunListItem[]> {
+  if (runs.length === 0) return [];
+  const { rows } = await db.query<{ run_id: string; models: string[] }>(MODELS_OF_RUNS, [
+    runs.map((r) => r.id),
+  ]);
+  const models = new Map(rows.map((r) => [String(r.run_id), r.models]));
+  return runs.map((run) => ({ ...run, models: models.get(run.id) ?? [] }));
+}
+
+/** The distinct models of each run's tasks, for the server's own pushes (read as the tables' owner). */
+export async function modelsOfRuns(pool: Pool, runIds: readonly string[]): Promise<Map<string, string[]>> {
+  if (runIds.length === 0) return new Map();
+  const { rows } = await pool.query<{ run_id: string; models: string[] }>(MODELS_OF_RUNS, [runIds]);
+  return new Map(rows.map((r) => [String(r.run_id), r.models]));
 }
 
 export interface UsageSummaryOptions {

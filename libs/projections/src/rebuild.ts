@@ -55,6 +55,12 @@ const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; 
     sql: 'CREATE INDEX ai_tasks_run_created_idx{s} ON {t} (run_id, created_at, id)',
   },
   {
+    // runs.list `model` (migrations/1700000000005_runs-search.sql).
+    table: 'tasks',
+    name: 'ai_tasks_user_model_idx',
+    sql: 'CREATE INDEX ai_tasks_user_model_idx{s} ON {t} (user_id, model, run_id)',
+  },
+  {
     table: 'usage',
     name: 'usage_daily_pkey',
     sql: 'ALTER TABLE {t} ADD CONSTRAINT usage_daily_pkey{s} PRIMARY KEY (user_id, day, model)',
@@ -115,6 +121,8 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     for (const index of INDEXES)
       await q.query(index.sql.replace('{t}', SHADOW_TABLES[index.table]).replace('{s}', SUFFIX));
     await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
+    // runs.list search documents, computed now rather than under the swap's lock (migrations/…05_runs-search.sql).
+    await q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]);
 
     // 3. Catch up with what was appended meanwhile (no lock yet).
     const caughtUp = await catchUp(store, q, views, position, pageSize);
@@ -140,6 +148,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       for (const index of INDEXES)
         await client.query(`ALTER INDEX ${index.name}${SUFFIX} RENAME TO ${index.name}`);
       await client.query('SELECT ledger_apply_read_security()');
+      await client.query('SELECT ledger_attach_run_search()');
       const checkpoint =
         live?.position && (!position || comparePositions(live.position, position) > 0)
           ? live.position

@@ -21,6 +21,7 @@ import { LedgerMetrics } from '../infra/metrics';
 import type { Caller } from '../infra/auth';
 import { RecordCommand } from '../write/record.command';
 import { ReadService, type ReplaySink } from '../read/read.service';
+import { AdminService } from '../read/admin.service';
 import { parsePayload } from './payload';
 
 export interface Session {
@@ -39,6 +40,7 @@ export class CommandDispatcher {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly reads: ReadService,
+    private readonly admin: AdminService,
     private readonly metrics: LedgerMetrics,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -110,7 +112,11 @@ export class CommandDispatcher {
       case 'projections.status':
         return this.reads.projectionStatus();
       case 'projections.rebuild':
-        return this.reads.rebuild(payload as CommandPayload<'projections.rebuild'>);
+        return this.admin.rebuild(userId, payload as CommandPayload<'projections.rebuild'>);
+      case 'prices.list':
+        return Promise.resolve(this.admin.pricesList());
+      case 'prices.missing':
+        return this.admin.pricesMissing();
       default:
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }

@@ -99,6 +99,17 @@ export class LedgerGateway
     this.server.to(room).emit(event, payload);
   }
 
+  /** Typed pushes to every socket of one user (the runs list, a rebuild's progress). */
+  pushToUser<E extends keyof PushEvents>(userId: string, event: E, payload: PushEvents[E]): void {
+    if (!this.hasUserSockets(userId)) return;
+    this.server.to(userRoom(userId)).emit(event, payload);
+  }
+
+  /** Whether a user has a socket open here (so a push's payload is built only when someone will get it). */
+  hasUserSockets(userId: string): boolean {
+    return Boolean(this.server?.sockets.adapter.rooms.get(userRoom(userId))?.size);
+  }
+
   /** Server-side kill of live sockets (one user's, or all). */
   disconnectSockets(userId?: string): void {
     if (userId) this.server.in(userRoom(userId)).disconnectSockets(true);

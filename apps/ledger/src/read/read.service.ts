@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { LedgerError, type AckData, type CommandPayload, type ReplayFrame } from '@ledger/contract';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { getRun, listRuns, rebuild, runAt, usageSummary } from '@ledger/projections';
+import { getRun, listRuns, runAt, usageSummary } from '@ledger/projections';
 import { EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { RunWriter } from '../write/run-writer';
 import { Ownership } from './ownership';
@@ -78,13 +78,6 @@ export class ReadService {
 
   async projectionStatus(): Promise<AckData['projections.status']> {
     return { projections: await this.projection.projector.status() };
-  }
-
-  async rebuild(p: CommandPayload<'projections.rebuild'>): Promise<AckData['projections.rebuild']> {
-    const name = p.name ?? this.projection.projector.name;
-    if (name !== this.projection.projector.name)
-      throw new LedgerError('NOT_FOUND', `no projection named ${name}`);
-    return rebuild({ store: this.store, pool: this.pool, name });
   }
 
   /** `done` resolves true when the projector commits the run at `version` or later (or erases it), false at the deadline. */

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import jwt from 'jsonwebtoken';
+import { buildCli, CliExit, type CliIo } from '../apps/cli/src/main';
+import {
+  TEST_JWT_SECRET,
+  connectClient,
+  ok,
+  startTestLedger,
+  type TestLedger,
+} from './support/ledger-server';
+
+/** Runs `ledger <args>` in this process, stdout and stderr captured; `tty` makes stdout claim a terminal. */
+async function cli(args: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const out = Object.assign(
+    sink((s) => (stdout += s)),
+    { isTTY: tty },
+  );
+  const io: CliIo = {
+    stdout: out,
+    stderr: sink((s) => (stderr += s)),
+    exit: (code: number) => {
+      throw new CliExit(code);
+    },
+    color: false,
+  };
+  try {
+    await buildCli(io).parseAsync(['node', 'ledger', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    if (error instanceof CliExit) return { code: error.code, stdout, stderr };
+    throw error;
+  }
+}
+
+/** Polls (bounded) until `check` is true: the opener is a separate process. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+describe('ledger open', () => {
+  const savedEnv = { ...process.env };
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger();
+    process.env.LEDGER_JWT_SECRET = TEST_JWT_SECRET;
+    process.env.PORT = new URL(t.url).port;
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await t?.close();
+  });
+
+  it('prints the sign-in URL of the ledger on PORT, whose token signs in over the socket', async () => {
+    const user = randomUUID();
+    const { code, stdout, stderr } = await cli(['open', '--user', user]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const match = /^(http:\/\/127\.0\.0\.1:\d+)\/#token=([\w.-]+)\n$/.exec(stdout);
+    expect(match?.[1]).toBe(t.url);
+    const claims = jwt.verify(match![2], TEST_JWT_SECRET) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: user, roles: [] });
+    expect(claims.exp! - claims.iat!).toBe(12 * 3600);
+    const socket = await connectClient(t.url, match![2]);
+    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
+    expect(await ok(socket, 'run.get', { runId })).toMatchObject({ run: { userId: user } });
+    socket.close();
+  });
+
+  it('grants admin with --admin, and takes --url and --expires', async () => {
+    const user = randomUUID();
+    const { code, stdout } = await cli([
+      'open',
+      '--user',
+      user,
+      '--admin',
+      '--url',
+      'https://ledger.example.com/team/',
+      '--expires',
+      '30m',
+    ]);
+    expect(code).toBe(0);
+    const match = /^https:\/\/ledger\.example\.com\/team\/#token=([\w.-]+)\n$/.exec(stdout);
+    const claims = jwt.verify(match![1], TEST_JWT_SECRET) as jwt.JwtPayload;
+    expect(claims).toMatchObject({ sub: user, roles: ['admin'] });
+    expect(claims.exp! - claims.iat!).toBe(1800);
+  });
+
+  it('refuses a bad user, URL or lifetime with exit code 2', async () => {
+    for (const args of [
+      ['open', '--user', 'nobody'],
+      ['open', '--user', randomUUID(), '--url', 'ftp://example.com'],
+      ['open', '--user', randomUUID(), '--url', 'not a url'],
+      ['open', '--user', randomUUID(), '--expires', 'forever'],
+      ['open'],
+    ]) {
+      const result = await cli(args);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  const linux = process.platform === 'linux' ? it : it.skip;
+  linux('opens the URL with xdg-open when stdout is a terminal, and not with --no-browser', async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'ledger-open-'));
+    const opened = path.join(bin, 'opened.txt');
+    writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> "${opened}"\n`);
+    chmodSync(path.join(bin, 'xdg-open'), 0o755);
+    process.env.PATH = `${bin}${path.delimiter}${savedEnv.PATH}`;
+    try {
+      const quiet = await cli(['open', '--user', randomUUID(), '--no-browser'], true);
+      expect(quiet.code).toBe(0);
+      const { code, stdout } = await cli(['open', '--user', randomUUID()], true);
+      expect(code).toBe(0);
+      await eventually(
+        () => existsSync(opened) && readFileSync(opened, 'utf8').includes(stdout),
+        'xdg-open ran',
+      );
+      // One line: the --no-browser run opened nothing.
+      expect(readFileSync(opened, 'utf8')).toBe(stdout);
+    } finally {
+      process.env.PATH = savedEnv.PATH;
+    }
+  });
+});
