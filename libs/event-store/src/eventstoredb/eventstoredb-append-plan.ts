@@ -31,51 +31,38 @@ function commandOf(event: NewEvent): string {
 }
 
 /**
- * Cuts a stream's events into consecutive appends of at most `maxBytes` each, in order. Every append holds whole
- * commands (a command's events stay together and so stay atomic), except a command whose events alone exceed
- * the limit (only `task.chunks` with many chunks can), which is cut between its events. A single event over the
- * limit is refused with AppendTooLarge before anything is sent.
+ * Cuts a stream's events into consecutive appends of at most `maxBytes` each, in order, each holding whole
+ * commands, so that every command stays atomic. A command is never cut: the ledger remembers a command as done
+ * once any of its events is stored, so a retry after half a command was written would be answered without
+ * writing the rest. A command whose events alone exceed the limit (a large `task.chunks`) is refused with
+ * AppendTooLarge before anything of the stream is sent.
  */
 export function planAppends(
   streamId: string,
   events: readonly NewEvent[],
   maxBytes: number = DEFAULT_MAX_APPEND_BYTES,
 ): NewEvent[][] {
-  const groups: Array<{ events: NewEvent[]; bytes: number[] }> = [];
+  const commands: Array<{ events: NewEvent[]; bytes: number }> = [];
   for (const e of events) {
-    const bytes = eventBytes(e);
-    if (bytes > maxBytes) throw new AppendTooLarge(streamId, maxBytes, bytes);
-    const last = groups[groups.length - 1];
+    const last = commands[commands.length - 1];
     if (last && commandOf(last.events[0]) === commandOf(e)) {
       last.events.push(e);
-      last.bytes.push(bytes);
-    } else groups.push({ events: [e], bytes: [bytes] });
+      last.bytes += eventBytes(e);
+    } else commands.push({ events: [e], bytes: eventBytes(e) });
   }
-
   const appends: NewEvent[][] = [];
   let current: NewEvent[] = [];
   let size = 0;
-  const cut = () => {
-    if (current.length > 0) appends.push(current);
-    current = [];
-    size = 0;
-  };
-  for (const group of groups) {
-    const total = group.bytes.reduce((a, b) => a + b, 0);
-    if (total <= maxBytes) {
-      if (size + total > maxBytes) cut();
-      current.push(...group.events);
-      size += total;
-      continue;
+  for (const command of commands) {
+    if (command.bytes > maxBytes) throw new AppendTooLarge(streamId, maxBytes, command.bytes);
+    if (size + command.bytes > maxBytes) {
+      appends.push(current);
+      current = [];
+      size = 0;
     }
-    cut();
-    group.events.forEach((e, i) => {
-      if (size + group.bytes[i] > maxBytes) cut();
-      current.push(e);
-      size += group.bytes[i];
-    });
-    cut();
+    current.push(...command.events);
+    size += command.bytes;
   }
-  cut();
+  if (current.length > 0) appends.push(current);
   return appends;
 }

@@ -17,18 +17,21 @@ import { fromEsdbCurrentRevision } from './eventstoredb-mapping';
  * (eventstoredb-errors.spec.ts).
  */
 
-/** An append larger than the server's `MaxAppendSize` (or a single event larger than the adapter's budget). */
+/**
+ * An append larger than the server's `MaxAppendSize`, or one command whose events alone are larger than the
+ * adapter's limit (a command is never cut: see planAppends).
+ */
 export class AppendTooLarge extends Error {
   constructor(
     readonly streamId: string,
     /** The limit in bytes that was exceeded. */
     readonly maxAppendBytes: number,
-    /** The size of what was refused, when the adapter measured it. */
+    /** The size of the command's events, when the adapter measured them. */
     readonly bytes?: number,
   ) {
     super(
-      `stream ${streamId}: ${bytes === undefined ? 'an append' : `an event of ${bytes} bytes`} exceeds the ` +
-        `event store's append limit of ${maxAppendBytes} bytes (EventStoreDB MaxAppendSize)`,
+      `stream ${streamId}: ${bytes === undefined ? 'an append' : `a command of ${bytes} bytes of events`} exceeds ` +
+        `the event store's append limit of ${maxAppendBytes} bytes (EventStoreDB MaxAppendSize)`,
     );
     this.name = 'AppendTooLarge';
   }
