@@ -62,6 +62,7 @@ export class FakeEsdbClient {
   readonly calls: Array<{ method: string; stream?: string; options: Options; events?: number }> = [];
   readonly truncateBefore = new Map<string, bigint>();
   readonly tombstoned = new Set<string>();
+  readonly subscriptions: PassThrough[] = [];
   maxAppendSize = 1_048_576;
   /** Errors thrown by the next appends, in order. */
   failAppends: unknown[] = [];
@@ -210,7 +211,6 @@ export class FakeEsdbClient {
     return sub;
   }
 
-  readonly subscriptions: PassThrough[] = [];
 
   async dispose(): Promise<void> {}
 }
