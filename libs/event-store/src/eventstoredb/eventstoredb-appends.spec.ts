@@ -54,6 +54,17 @@ describe('EventStoreDB adapter appends (client stub)', () => {
     ]);
   });
 
+  it('lets a retry of a cut append through as a whole, writing nothing again', async () => {
+    const fake = new FakeEsdbClient();
+    fake.maxAppendSize = 10_000;
+    const store = new EventStoreDbEventStore(fake.client, { maxAppendBytes: 10_000 });
+    const s = run();
+    const events = Array.from({ length: 8 }, () => event('ChunkReceived', randomUUID(), 'x'.repeat(3_000)));
+    expect(await store.appendToStream(s, events, -1)).toEqual({ nextRevision: 7 });
+    expect(await store.appendToStream(s, events, -1)).toEqual({ nextRevision: 7 });
+    expect(fake.log.filter((r) => r.streamId === s)).toHaveLength(8);
+  });
+
   it('refuses an event larger than the limit with AppendTooLarge before writing anything', async () => {
     const fake = new FakeEsdbClient();
     const store = new EventStoreDbEventStore(fake.client, { maxAppendBytes: 4_096 });

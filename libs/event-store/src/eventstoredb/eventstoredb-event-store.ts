@@ -132,8 +132,8 @@ export class EventStoreDbEventStore implements EventStore {
     await this.commands.claim(streamId, events);
     let expected = expectedRevision;
     let result: AppendResult = { nextRevision: -1 };
-    for (const piece of appends) {
-      result = await this.appendOnce(streamId, piece, expected);
+    for (const [i, piece] of appends.entries()) {
+      result = await this.appendOnce(streamId, piece, expected, i === appends.length - 1);
       expected = result.nextRevision;
     }
     return result;
@@ -143,6 +143,7 @@ export class EventStoreDbEventStore implements EventStore {
     streamId: string,
     events: readonly NewEvent[],
     expectedRevision: ExpectedRevision,
+    last: boolean,
   ): Promise<AppendResult> {
     let result;
     try {
@@ -162,10 +163,11 @@ export class EventStoreDbEventStore implements EventStore {
     if (!result.success)
       throw new WrongExpectedRevision(streamId, expectedRevision, Number(result.nextExpectedRevision));
     const nextRevision = Number(result.nextExpectedRevision);
-    if (result.position === undefined) {
+    if (result.position === undefined && last) {
       // No log position: the server found these event ids already written at this revision and wrote nothing
       // (an idempotent retry). It reports the revision of the ORIGINAL write, which is stale when the stream
       // moved on since; a writer trusting it would fail its next append. Report the move as a conflict now.
+      // (A deduped piece before the last is followed by the next piece, at the revision it reported.)
       const head = await this.streamRevision(streamId);
       if (head !== nextRevision) throw new WrongExpectedRevision(streamId, expectedRevision, head);
     }
