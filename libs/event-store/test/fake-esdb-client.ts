@@ -211,6 +211,5 @@ export class FakeEsdbClient {
     return sub;
   }
 
-
   async dispose(): Promise<void> {}
 }
