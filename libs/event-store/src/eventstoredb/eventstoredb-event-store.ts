@@ -1,14 +1,4 @@
-import {
-  ANY,
-  BACKWARDS,
-  END,
-  EventStoreDBClient,
-  FORWARDS,
-  START,
-  jsonEvent,
-  streamNameFilter,
-  type AllStreamSubscription,
-} from '@eventstore/db-client';
+import { ANY, BACKWARDS, END, EventStoreDBClient, jsonEvent, type Credentials } from '@eventstore/db-client';
 import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import {
   StoreUnavailable,
@@ -23,66 +13,76 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
-import {
-  RUN_STREAM_PREFIX,
-  isAfter,
-  isRunStream,
-  isStreamNotFound,
-  toEsdbEventData,
-  toEsdbExpectedRevision,
-  toEsdbPosition,
-  toGlobalPosition,
-  toPortError,
-  toRecordedEvent,
-} from './eventstoredb-mapping';
+import { DEFAULT_MAX_APPEND_BYTES, planAppends } from './eventstoredb-append-plan';
+import { CommandIndex } from './eventstoredb-command-index';
+import { appendCredentials, connectionProblem, connectionSettings, redact } from './eventstoredb-connection';
+import { toPortError } from './eventstoredb-errors';
+import { EsdbLog } from './eventstoredb-log';
+import { toEsdbEventData, toEsdbExpectedRevision } from './eventstoredb-mapping';
+import { DEFAULT_READ_DEADLINE_MS, consumeRead, type EsdbClient } from './eventstoredb-reads';
+import { EsdbStreams } from './eventstoredb-streams';
+import { subscribeToAll } from './eventstoredb-subscription';
 
-export interface EventStoreDbConnectOptions {
+export { AppendTooLarge, StreamDeleted } from './eventstoredb-errors';
+export { DEFAULT_MAX_APPEND_BYTES } from './eventstoredb-append-plan';
+
+export interface EventStoreDbOptions {
+  /** The server's `MaxAppendSize` (bytes, default 1 MiB, the server's default): appends are cut to fit it. */
+  readonly maxAppendBytes?: number;
+  /** Deadline of each read call (ms, default 10 000). */
+  readonly readDeadlineMs?: number;
+  /** Sent with each append (see appendCredentials); null leaves the client's choice. */
+  readonly appendCredentials?: Credentials | null;
+}
+
+export interface EventStoreDbConnectOptions extends EventStoreDbOptions {
   /** How long the reachability probe may take before `connect` gives up (ms). */
   readonly timeoutMs?: number;
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
-/** How many raw `$all` records `headPosition` looks back through for the newest run event. */
-const HEAD_SCAN = 1_000;
-const DEFAULT_COUNT_CAP = 10_000;
-const MAX_BACKOFF_MS = 5_000;
 const ERASE_ATTEMPTS = 3;
-
-/** The connection string without its credentials, for messages. */
-function redact(connectionString: string): string {
-  return connectionString.replace(/\/\/[^@/]*@/, '//***@');
-}
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * The event store on EventStoreDB (v24+, gRPC client v6), with the same semantics as the PostgreSQL store
- * except where EventStoreDB cannot give them (docs/eventstoredb.md):
- * - an event id already stored in ANOTHER stream is not refused (no DuplicateEventId): EventStoreDB only
- *   checks ids within one stream (idempotent retries at the exact expected revision);
- * - `appendMany` is one append per stream, in parallel (no multi-stream transaction);
- * - `eraseStream` appends the tombstone, then truncates the stream before it (`$tb`): reads of the stream
- *   see only the tombstone at once; the erased events stay in `$all` until the next scavenge.
+ * The event store on EventStoreDB (v24+, gRPC client v6), with the PostgreSQL store's semantics except where
+ * EventStoreDB cannot give them (docs/eventstoredb.md): `appendMany` is one append per stream (no multi-stream
+ * transaction), a stream append over MaxAppendSize is several appends, and erased events leave the disk only
+ * at a scavenge (every reader here skips them before that). A commandId reused on another stream is refused
+ * (DuplicateEventId) through the command index (eventstoredb-command-index.ts).
  */
 export class EventStoreDbEventStore implements EventStore {
   readonly kind = 'eventstoredb' as const;
   private readonly subscriptions = new Set<Subscription>();
+  private readonly maxAppendBytes: number;
+  private readonly readDeadlineMs: number;
+  private readonly credentials: Credentials | null;
+  private readonly commands: CommandIndex;
+  private readonly log: EsdbLog;
+  private readonly streams: EsdbStreams;
 
-  private constructor(private readonly client: EventStoreDBClient) {}
+  /** On a client built elsewhere (a stub in unit tests); `connect` is the way in for the ledger. */
+  constructor(
+    private readonly client: EsdbClient,
+    options: EventStoreDbOptions = {},
+  ) {
+    this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
+    this.readDeadlineMs = options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
+    this.credentials = options.appendCredentials ?? null;
+    this.commands = new CommandIndex(client, {
+      ...(this.credentials ? { credentials: this.credentials } : {}),
+      readDeadlineMs: this.readDeadlineMs,
+    });
+    this.streams = new EsdbStreams(client, this.readDeadlineMs);
+    this.log = new EsdbLog(
+      client,
+      (streamId) => this.streams.firstReadableRevision(streamId),
+      this.readDeadlineMs,
+    );
+  }
 
   /** Connects and probes the server with a one-record read of `$all`; fails with StoreUnavailable when it cannot. */
   static async connect(
@@ -90,6 +90,9 @@ export class EventStoreDbEventStore implements EventStore {
     options: EventStoreDbConnectOptions = {},
   ): Promise<EventStoreDbEventStore> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    const settings = connectionSettings(connectionString);
+    const problem = connectionProblem(settings);
+    if (problem) throw new StoreUnavailable(`EVENTSTORE_URL ${redact(connectionString)}: ${problem}`);
     let client: EventStoreDBClient;
     try {
       client = EventStoreDBClient.connectionString(connectionString);
@@ -100,18 +103,8 @@ export class EventStoreDbEventStore implements EventStore {
       );
     }
     try {
-      const probe = (async () => {
-        for await (const _ of client.readAll({
-          direction: BACKWARDS,
-          fromPosition: END,
-          maxCount: 1,
-          deadline: timeoutMs,
-        })) {
-          // one record (or none, on an empty log) is enough: the server answered.
-        }
-      })();
-      probe.catch(() => undefined);
-      await withTimeout(probe, timeoutMs, 'EventStoreDB probe');
+      const read = client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+      await consumeRead(read, () => undefined, timeoutMs, 'probe');
     } catch (error) {
       await client.dispose().catch(() => undefined);
       throw new StoreUnavailable(
@@ -120,7 +113,7 @@ export class EventStoreDbEventStore implements EventStore {
         error,
       );
     }
-    return new EventStoreDbEventStore(client);
+    return new EventStoreDbEventStore(client, { ...options, appendCredentials: appendCredentials(settings) });
   }
 
   async appendToStream(
@@ -135,12 +128,33 @@ export class EventStoreDbEventStore implements EventStore {
         throw new WrongExpectedRevision(streamId, expectedRevision, actual);
       return { nextRevision: actual ?? -1 };
     }
+    const appends = planAppends(streamId, events, this.maxAppendBytes);
+    await this.commands.claim(streamId, events);
+    let expected = expectedRevision;
+    let result: AppendResult = { nextRevision: -1 };
+    for (const [i, piece] of appends.entries()) {
+      result = await this.appendOnce(streamId, piece, expected, i === appends.length - 1);
+      expected = result.nextRevision;
+    }
+    return result;
+  }
+
+  private async appendOnce(
+    streamId: string,
+    events: readonly NewEvent[],
+    expectedRevision: ExpectedRevision,
+    last: boolean,
+  ): Promise<AppendResult> {
     let result;
     try {
       result = await this.client.appendToStream(
         streamId,
         events.map((e) => jsonEvent(toEsdbEventData(e))),
-        { expectedRevision: toEsdbExpectedRevision(expectedRevision) },
+        {
+          expectedRevision: toEsdbExpectedRevision(expectedRevision),
+          requiresLeader: true,
+          ...(this.credentials ? { credentials: this.credentials } : {}),
+        },
       );
     } catch (error) {
       throw toPortError(error, streamId, expectedRevision);
@@ -148,12 +162,21 @@ export class EventStoreDbEventStore implements EventStore {
     // Only with `throwOnAppendFailure=false` in the connection string does a refused append come back as a result.
     if (!result.success)
       throw new WrongExpectedRevision(streamId, expectedRevision, Number(result.nextExpectedRevision));
-    return { nextRevision: Number(result.nextExpectedRevision) };
+    const nextRevision = Number(result.nextExpectedRevision);
+    if (result.position === undefined && last) {
+      // No log position: the server found these event ids already written at this revision and wrote nothing
+      // (an idempotent retry). It reports the revision of the ORIGINAL write, which is stale when the stream
+      // moved on since; a writer trusting it would fail its next append. Report the move as a conflict now.
+      // (A deduped piece before the last is followed by the next piece, at the revision it reported.)
+      const head = await this.streamRevision(streamId);
+      if (head !== nextRevision) throw new WrongExpectedRevision(streamId, expectedRevision, head);
+    }
+    return { nextRevision };
   }
 
   /**
-   * EventStoreDB has no transaction over several streams: each stream gets its own append, streams in parallel,
-   * appends to one stream in the order given. Each result stands alone, as the port requires.
+   * EventStoreDB has no transaction over several streams: each stream gets its own append(s), streams in
+   * parallel, appends to one stream in the order given. Each result stands alone, as the port requires.
    */
   async appendMany(appends: readonly StreamAppend[]): Promise<Array<AppendResult | Error>> {
     const results: Array<AppendResult | Error> = new Array(appends.length);
@@ -174,189 +197,33 @@ export class EventStoreDbEventStore implements EventStore {
     return results;
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const backwards = options.direction === 'backwards';
-    let maxCount = options.maxCount;
-    if (!backwards && options.toRevision !== undefined) {
-      const span = options.toRevision - (options.fromRevision ?? 0) + 1;
-      if (span <= 0) return [];
-      maxCount = maxCount === undefined ? span : Math.min(maxCount, span);
-    }
-    if (maxCount !== undefined && maxCount <= 0) return [];
-    const out: RecordedEvent[] = [];
-    try {
-      const read = this.client.readStream(streamId, {
-        direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision:
-          options.fromRevision === undefined ? (backwards ? END : START) : BigInt(options.fromRevision),
-        ...(maxCount === undefined ? {} : { maxCount }),
-      });
-      for await (const resolved of read) {
-        const e = toRecordedEvent(resolved);
-        if (!e) continue;
-        if (!backwards && options.toRevision !== undefined && e.revision > options.toRevision) break;
-        out.push(e);
-      }
-    } catch (error) {
-      if (isStreamNotFound(error)) return [];
-      throw toPortError(error, streamId, 'any');
-    }
-    return out;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.streams.readStream(streamId, options);
   }
 
-  async streamRevision(streamId: string): Promise<number | null> {
-    const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-    return last ? last.revision : null;
+  streamRevision(streamId: string): Promise<number | null> {
+    return this.streams.streamRevision(streamId);
   }
 
-  /**
-   * Run events of `$all` strictly after `after` (a read of `$all` starts AT its position, so that one is skipped),
-   * leaving out system events and other streams; pages on until `limit` run events or the end of the log.
-   */
-  async readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
-    const out: RecordedEvent[] = [];
-    if (limit <= 0) return out;
-    const pageSize = Math.min(Math.max(limit + 1, 64), 4_096);
-    let from = after;
-    for (;;) {
-      let raw = 0;
-      let lastRaw: GlobalPosition | null = null;
-      try {
-        const read = this.client.readAll({
-          direction: FORWARDS,
-          fromPosition: from ? toEsdbPosition(from) : START,
-          maxCount: pageSize,
-        });
-        for await (const resolved of read) {
-          raw += 1;
-          const record = resolved.event;
-          if (!record) continue;
-          const position = toGlobalPosition(record.position);
-          if (!isAfter(position, from)) continue;
-          lastRaw = position;
-          if (!isRunStream(record.streamId)) continue;
-          const e = toRecordedEvent(resolved);
-          if (!e) continue;
-          out.push(e);
-          if (out.length === limit) break;
-        }
-      } catch (error) {
-        throw toPortError(error, '$all', 'any');
-      }
-      if (out.length === limit || raw < pageSize || lastRaw === null) return out;
-      from = lastRaw;
-    }
+  readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
+    return this.log.readAll(after, limit);
   }
 
-  /**
-   * A catch-up subscription to `$all`, filtered on the server to `run-` streams. Events are batched (up to
-   * `batchSize`, or whatever has arrived when the buffer runs dry); the server's `checkpointReached` moves the
-   * checkpoint on across filtered-out records (delivered as a batch without events). After a drop, or a
-   * handler's failure, it resubscribes from the last delivered checkpoint, with exponential backoff.
-   */
   subscribeToAll(
     after: GlobalPosition | null,
     handler: (batch: AllBatch) => Promise<void>,
     options: SubscribeOptions = {},
   ): Subscription {
-    const batchSize = Math.max(1, options.batchSize ?? 1000);
-    let position = after;
-    let stopped = false;
-    let current: AllStreamSubscription | null = null;
-    let wakeSleep: (() => void) | null = null;
-    let chain: Promise<void> = Promise.resolve();
-
-    /** Batches go to the handler one at a time, in order, whichever path (events or checkpoints) produced them. */
-    const deliver = (batch: AllBatch): Promise<void> => {
-      const run = chain.then(async () => {
-        if (stopped) return;
-        if (!isAfter(batch.checkpoint, position)) return;
-        await handler(batch);
-        position = batch.checkpoint;
-      });
-      chain = run.catch(() => undefined);
-      return run;
-    };
-
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms);
-        function done() {
-          clearTimeout(timer);
-          wakeSleep = null;
-          resolve();
-        }
-        wakeSleep = done;
-      });
-
-    const runOnce = async (onConfirmed: () => void): Promise<void> => {
-      let pending: RecordedEvent[] = [];
-      const sub = this.client.subscribeToAll({
-        fromPosition: position ? toEsdbPosition(position) : START,
-        filter: streamNameFilter({
-          prefixes: [RUN_STREAM_PREFIX],
-          checkpointReached: async (s, p) => {
-            // Only when no event is in flight: a checkpoint must never pass an undelivered event.
-            if (pending.length > 0 || s.readableLength > 0) return;
-            try {
-              await deliver({ events: [], checkpoint: toGlobalPosition(p) });
-            } catch (error) {
-              s.destroy(error instanceof Error ? error : new Error(String(error)));
-            }
-          },
-        }),
-      });
-      current = sub;
-      sub.once('confirmation', onConfirmed);
-      try {
-        for await (const resolved of sub) {
-          const e = toRecordedEvent(resolved);
-          if (e && isRunStream(e.streamId) && isAfter(e.position, position)) pending.push(e);
-          if (pending.length >= batchSize || (pending.length > 0 && sub.readableLength === 0)) {
-            const events = pending;
-            pending = [];
-            await deliver({ events, checkpoint: events[events.length - 1].position });
-          }
-        }
-      } finally {
-        current = null;
-        await sub.unsubscribe().catch(() => undefined);
-      }
-    };
-
-    const loop = (async () => {
-      let attempt = 0;
-      while (!stopped) {
-        try {
-          await runOnce(() => {
-            attempt = 0;
-          });
-          if (stopped) break;
-          throw new StoreUnavailable('EventStoreDB ended the subscription');
-        } catch (error) {
-          if (stopped) break;
-          options.onError?.(
-            error instanceof WrongExpectedRevision || error instanceof StoreUnavailable
-              ? error
-              : toPortError(error, '$all', 'any'),
-          );
-          attempt += 1;
-          await sleep(Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS));
-        }
-      }
-    })();
-
+    const inner = subscribeToAll(
+      this.client,
+      (streamId) => this.streams.firstReadableRevision(streamId),
+      after,
+      handler,
+      options,
+    );
     const subscription: Subscription = {
       stop: async () => {
-        stopped = true;
-        wakeSleep?.();
-        const sub = current;
-        if (sub) {
-          await sub.unsubscribe().catch(() => undefined);
-          sub.destroy();
-        }
-        await loop;
-        await chain;
+        await inner.stop();
         this.subscriptions.delete(subscription);
       },
     };
@@ -366,11 +233,11 @@ export class EventStoreDbEventStore implements EventStore {
 
   /**
    * Erasure that keeps the tombstone: append it (at the exact revision, so a retry is deduped), then set the
-   * stream's truncate-before (`$tb`) to the tombstone's revision. Reads of the stream return only the tombstone;
-   * the scavenger removes the older events from disk (and from `$all`). A hard delete (`tombstoneStream`) would
-   * forbid the tombstone event itself; a soft delete (`deleteStream`) followed by an append does the same as
-   * this, but the server rewrites `$tb` in a second step on the re-creating append, and a read in between can
-   * see the old events again (EventStore issue #1744).
+   * stream's truncate-before (`$tb`) to the tombstone's revision. Reads of the stream, and every `$all` reader
+   * here, see only the tombstone at once; the scavenger removes the older events from disk. A hard delete
+   * (`tombstoneStream`) would forbid the tombstone event itself; a soft delete (`deleteStream`) followed by an
+   * append does the same as this, but the server rewrites `$tb` in a second step on the re-creating append,
+   * and a read in between can see the old events again (EventStore issue #1744).
    */
   async eraseStream(streamId: string, tombstone: NewEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -383,7 +250,11 @@ export class EventStoreDbEventStore implements EventStore {
         await this.client.setStreamMetadata(
           streamId,
           { truncateBefore: revision },
-          { expectedRevision: ANY },
+          {
+            expectedRevision: ANY,
+            requiresLeader: true,
+            ...(this.credentials ? { credentials: this.credentials } : {}),
+          },
         );
         return;
       } catch (error) {
@@ -394,38 +265,12 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  /** The newest run event in the log (looking back a bounded number of records), else the newest record; null when empty. */
-  async headPosition(): Promise<GlobalPosition | null> {
-    let newest: GlobalPosition | null = null;
-    try {
-      for await (const resolved of this.client.readAll({
-        direction: BACKWARDS,
-        fromPosition: END,
-        maxCount: HEAD_SCAN,
-      })) {
-        const record = resolved.event;
-        if (!record) continue;
-        const position = toGlobalPosition(record.position);
-        newest ??= position;
-        if (isRunStream(record.streamId) && !record.type.startsWith('$')) return position;
-      }
-    } catch (error) {
-      throw toPortError(error, '$all', 'any');
-    }
-    return newest;
+  headPosition(): Promise<GlobalPosition | null> {
+    return this.log.headPosition();
   }
 
-  /** Counted by scanning `$all` from `after`, so capped (default 10 000). */
-  async countAfter(after: GlobalPosition | null, cap = DEFAULT_COUNT_CAP): Promise<number> {
-    let count = 0;
-    let from = after;
-    while (count < cap) {
-      const page = await this.readAll(from, Math.min(cap - count, 1_000));
-      if (page.length === 0) break;
-      count += page.length;
-      from = page[page.length - 1].position;
-    }
-    return count;
+  countAfter(after: GlobalPosition | null, cap?: number): Promise<number> {
+    return this.log.countAfter(after, cap);
   }
 
   async close(): Promise<void> {

@@ -1,26 +1,14 @@
-import {
-  ANY,
-  NO_STREAM,
-  DeadlineExceededError,
-  StreamNotFoundError,
-  UnavailableError,
-  WrongExpectedVersionError,
-  type AllStreamResolvedEvent,
-} from '@eventstore/db-client';
+import { ANY, NO_STREAM, type AllStreamResolvedEvent } from '@eventstore/db-client';
 import type { EventMetadata } from '@ledger/domain';
-import { StoreUnavailable, WrongExpectedRevision } from '../event-store.port';
 import {
   fromEsdbCurrentRevision,
   fromEsdbMetadata,
   isAfter,
   isRunStream,
-  isStreamNotFound,
-  isUnavailableError,
   maxPosition,
   toEsdbEventData,
   toEsdbExpectedRevision,
   toEsdbMetadata,
-  toPortError,
   toRecordedEvent,
 } from './eventstoredb-mapping';
 
@@ -130,12 +118,19 @@ describe('EventStoreDB mapping', () => {
       });
     });
 
-    it('leaves out system events, system streams, binary events and empty slots', () => {
+    it('leaves out system events, system streams and empty slots', () => {
       expect(toRecordedEvent(resolved({ type: '$metadata' }))).toBeNull();
       expect(toRecordedEvent(resolved({ streamId: '$$run-1' }))).toBeNull();
       expect(toRecordedEvent(resolved({ streamId: '$ce-run', type: '$>' }))).toBeNull();
-      expect(toRecordedEvent(resolved({ isJson: false }))).toBeNull();
       expect(toRecordedEvent({} as AllStreamResolvedEvent)).toBeNull();
+    });
+
+    it('returns a run event written from outside as stored, never throwing (the projector decides)', () => {
+      const binary = toRecordedEvent(resolved({ isJson: false, data: new Uint8Array([1, 2]) }));
+      expect(binary).toMatchObject({ streamId: 'run-1', revision: 3, data: null, metadata });
+      const badMetadata = toRecordedEvent(resolved({ metadata: new Uint8Array([0x7b]) }));
+      expect(badMetadata).toMatchObject({ streamId: 'run-1', type: 'RunRenamed', metadata: null });
+      expect(toRecordedEvent(resolved({ metadata: undefined }))?.metadata).toBeNull();
     });
 
     it('keeps to run streams in $all', () => {
@@ -143,49 +138,6 @@ describe('EventStoreDB mapping', () => {
       expect(isRunStream('$$run-abc')).toBe(false);
       expect(isRunStream('$ce-run')).toBe(false);
       expect(isRunStream('order-1')).toBe(false);
-    });
-  });
-
-  describe('errors', () => {
-    it('turns a wrong expected version into WrongExpectedRevision with the actual revision', () => {
-      const wrong = new WrongExpectedVersionError(undefined, {
-        streamName: 'run-1',
-        expected: 0n,
-        current: 4n,
-      });
-      const mapped = toPortError(wrong, 'run-1', 0);
-      expect(mapped).toBeInstanceOf(WrongExpectedRevision);
-      expect(mapped).toMatchObject({ streamId: 'run-1', expected: 0, actual: 4 });
-      const none = new WrongExpectedVersionError(undefined, {
-        streamName: 'run-2',
-        expected: 0n,
-        current: NO_STREAM,
-      });
-      expect(toPortError(none, 'run-2', 0)).toMatchObject({ expected: 0, actual: null });
-    });
-
-    it('turns connection failures into StoreUnavailable', () => {
-      expect(toPortError(new UnavailableError(undefined, 'down'), 'run-1', 'any')).toBeInstanceOf(
-        StoreUnavailable,
-      );
-      expect(toPortError(new DeadlineExceededError(undefined, 'slow'), 'run-1', 'any')).toBeInstanceOf(
-        StoreUnavailable,
-      );
-      expect(isUnavailableError({ code: 14, message: '14 UNAVAILABLE: No connection established' })).toBe(
-        true,
-      );
-      expect(isUnavailableError(new Error('boom'))).toBe(false);
-    });
-
-    it('passes other errors through', () => {
-      const other = new Error('boom');
-      expect(toPortError(other, 'run-1', 'any')).toBe(other);
-      expect(toPortError('text', 'run-1', 'any')).toEqual(new Error('text'));
-    });
-
-    it('recognises a missing stream', () => {
-      expect(isStreamNotFound(new StreamNotFoundError(undefined, 'run-1'))).toBe(true);
-      expect(isStreamNotFound(new Error('x'))).toBe(false);
     });
   });
 });

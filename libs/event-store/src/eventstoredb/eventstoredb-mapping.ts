@@ -1,11 +1,6 @@
 import {
   ANY,
   NO_STREAM as ESDB_NO_STREAM,
-  DeadlineExceededError,
-  NotLeaderError,
-  StreamNotFoundError,
-  UnavailableError,
-  WrongExpectedVersionError,
   type AllStreamResolvedEvent,
   type ExpectedRevision as EsdbExpectedRevision,
   type JSONType,
@@ -13,12 +8,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import type { EventMetadata, GlobalPosition, RecordedEvent, RunEvent } from '@ledger/domain';
-import {
-  StoreUnavailable,
-  WrongExpectedRevision,
-  comparePositions,
-  type ExpectedRevision,
-} from '../event-store.port';
+import { comparePositions, type ExpectedRevision } from '../event-store.port';
 
 /**
  * Pure translations between the port and @eventstore/db-client v6: revisions, positions, metadata, events
@@ -110,12 +100,15 @@ export function toEsdbEventData(event: {
 }
 
 /**
- * A resolved event from a stream or `$all` as the port's RecordedEvent; null for what the ledger does not own:
- * no event, system events (`$…` types, `$…` streams), binary events. (`$all` readers also keep to run streams.)
+ * A resolved event from a stream or `$all` as the port's RecordedEvent; null for what the ledger does not own
+ * (no event, system events: `$…` types, `$…` streams). An event of a run stream that the ledger cannot have
+ * written (binary data, metadata that is not a JSON object) is still returned, as stored (binary data as
+ * null, metadata as null): dropping it would skip it silently, and throwing here would make a subscription
+ * resubscribe to it forever; the projector's own validation decides what to do with it (poison handling).
  */
 export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | null {
   const e = resolved.event;
-  if (!e || !e.isJson || e.type.startsWith('$') || e.streamId.startsWith('$')) return null;
+  if (!e || e.type.startsWith('$') || e.streamId.startsWith('$')) return null;
   const position = e.position;
   if (!position)
     throw new Error(`event ${e.id} of ${e.streamId} has no log position (EventStoreDB older than 22.6?)`);
@@ -125,45 +118,16 @@ export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent
     revision: Number(e.revision),
     position: toGlobalPosition(position),
     type: e.type as RunEvent['type'],
-    data: e.data as RunEvent['data'],
-    metadata: fromEsdbMetadata(e.metadata),
+    data: (e.isJson ? e.data : null) as RunEvent['data'],
+    metadata: storedMetadata(e.metadata),
   };
 }
 
-/** Errors that mean "the server is away now", as opposed to a refused operation. */
-export function isUnavailableError(error: unknown): boolean {
-  if (
-    error instanceof UnavailableError ||
-    error instanceof DeadlineExceededError ||
-    error instanceof NotLeaderError
-  )
-    return true;
-  const e = error as { code?: unknown; message?: unknown } | null | undefined;
-  if (!e || typeof e !== 'object') return false;
-  // gRPC status 14 UNAVAILABLE / 4 DEADLINE_EXCEEDED when the client did not convert the error itself.
-  if (
-    e.code === 14 ||
-    e.code === 4 ||
-    e.code === 'ECONNREFUSED' ||
-    e.code === 'ECONNRESET' ||
-    e.code === 'ETIMEDOUT'
-  )
-    return true;
-  return (
-    typeof e.message === 'string' &&
-    /failed to connect|connection refused|no connection established|UNAVAILABLE/i.test(e.message)
-  );
-}
-
-export function isStreamNotFound(error: unknown): boolean {
-  return error instanceof StreamNotFoundError;
-}
-
-/** A client error as the port's error: WrongExpectedRevision, StoreUnavailable, or the error itself. */
-export function toPortError(error: unknown, streamId: string, expected: ExpectedRevision): Error {
-  if (error instanceof WrongExpectedVersionError) {
-    return new WrongExpectedRevision(streamId, expected, fromEsdbCurrentRevision(error.actualVersion));
+/** The metadata as written, or null when it is not a JSON object (written from outside the ledger). */
+function storedMetadata(stored: unknown): EventMetadata {
+  try {
+    return fromEsdbMetadata(stored);
+  } catch {
+    return null as unknown as EventMetadata;
   }
-  if (isUnavailableError(error)) return new StoreUnavailable('event store unavailable (EventStoreDB)', error);
-  return error instanceof Error ? error : new Error(String(error));
 }
