@@ -14,6 +14,7 @@ import {
 import {
   DuplicateEventId,
   StoreUnavailable,
+  UnstorableEvent,
   WrongExpectedRevision,
   type EventStore,
   type NewEvent,
@@ -80,6 +81,8 @@ interface RunSlot {
   chain: Promise<void>;
   /** Resolves when the last command decided so far is durable. */
   settled: Promise<void>;
+  /** Commands submitted and not yet decided (the slot is not dropped while any wait). */
+  queued: number;
 }
 
 /**
@@ -120,9 +123,16 @@ export class RunWriter {
         new LedgerError('CONFLICT', 'commandId was already used for a different command'),
       );
     const slot = this.slotOf(request.runId);
+    slot.queued += 1;
     return new Promise((resolve, reject) => {
       const pending: Pending = { request, resolve, reject, events: [], ack: undefined };
-      slot.chain = slot.chain.then(() => this.process(slot, pending)).catch(reject);
+      slot.chain = slot.chain
+        .then(() => this.process(slot, pending))
+        .catch(reject)
+        .finally(() => {
+          slot.queued -= 1;
+          this.dropIfEmpty(slot);
+        });
     });
   }
 
@@ -155,6 +165,7 @@ export class RunWriter {
       flushing: [],
       chain: Promise.resolve(),
       settled: Promise.resolve(),
+      queued: 0,
     };
     this.slots.set(runId, slot);
     this.evictIdle();
@@ -170,9 +181,28 @@ export class RunWriter {
     }
   }
 
-  private async load(slot: RunSlot): Promise<RunState> {
+  /**
+   * A slot that holds nothing durable and has no work (a command refused on another user's run, or on a run that
+   * does not exist) leaves the cache, so that such commands cannot push other runs' state out of it.
+   */
+  private dropIfEmpty(slot: RunSlot): void {
+    if (slot.queued > 0 || slot.durableVersion >= 0) return;
+    if (slot.unflushed.length > 0 || slot.flushing.length > 0 || this.dirty.has(slot)) return;
+    if (this.slots.get(slot.runId) === slot) this.slots.delete(slot.runId);
+  }
+
+  /**
+   * The run's state, from the cache or folded from the store. The owner is checked on the first event alone
+   * (`RunStarted` names the user) before the rest is read, so a command on another user's run costs one event's
+   * read and caches nothing: no timing tells the size of a foreign run, and no foreign run takes a cache place.
+   */
+  private async load(slot: RunSlot, userId: string): Promise<RunState> {
     if (slot.state) return slot.state;
-    const events = await this.store.readStream(toRunStreamId(slot.runId));
+    const streamId = toRunStreamId(slot.runId);
+    const [first] = await this.store.readStream(streamId, { maxCount: 1 });
+    if (first?.type === 'RunStarted' && (first.data as { userId?: string }).userId !== userId)
+      throw new LedgerError('NOT_FOUND', 'run not found');
+    const events = first ? [first, ...(await this.store.readStream(streamId, { fromRevision: 1 }))] : [];
     const state = initialRunState();
     for (const e of events)
       evolve(state, { type: e.type, data: e.data, metadata: e.metadata } as RunEvent, e.revision);
@@ -183,7 +213,7 @@ export class RunWriter {
 
   private async process(slot: RunSlot, pending: Pending): Promise<void> {
     const { request } = pending;
-    const state = await this.load(slot);
+    const state = await this.load(slot, request.userId);
     const ctx: DecideContext = {
       userId: request.userId,
       commandId: request.commandId,
@@ -317,7 +347,7 @@ export class RunWriter {
       for (let attempt = 0; ; attempt++) {
         try {
           slot.state = null;
-          const state = await this.load(slot);
+          const state = await this.load(slot, p.request.userId);
           const decision = decide({ type: p.request.name, data: p.request.payload } as RunCommand, state, {
             userId: p.request.userId,
             commandId: p.request.commandId,
@@ -351,6 +381,14 @@ export class RunWriter {
           if (error instanceof DuplicateEventId)
             answer(p, new LedgerError('CONFLICT', 'commandId was already used for a different command'));
           else if (error instanceof StoreUnavailable) answer(p, unavailable());
+          else if (error instanceof UnstorableEvent)
+            answer(
+              p,
+              new LedgerError(
+                'VALIDATION',
+                'the command holds text the event store cannot keep (NUL or a lone surrogate)',
+              ),
+            );
           else if (error instanceof WrongExpectedRevision)
             answer(p, new LedgerError('CONFLICT', 'the run is being written elsewhere; retry'));
           else answer(p, error ?? cause);
