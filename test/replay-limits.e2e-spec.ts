@@ -136,6 +136,76 @@ describe('run.replay resources: abortable waits and the per-user cap (idle gaps 
   });
 });
 
+describe('run.replay backpressure', () => {
+  let t: TestLedger;
+
+  beforeAll(async () => {
+    t = await startTestLedger({ LEDGER_REPLAY_BUFFER_BYTES: '1024' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a client that stops reading holds its replay (frames stay unsent on the client, not piled up on the server)', async () => {
+    const userId = randomUUID();
+    const writer = await connectClient(t.url, t.token(userId));
+    const { runId } = await ok<{ runId: string }>(writer, 'run.start', { sourceType: 'chat', settings: {} });
+    const task = taskPayload(runId);
+    await ok(writer, 'task.create', task);
+    const chunks = Array.from({ length: 40 }, (_, seq) => ({ seq, text: 'y'.repeat(200), offsetMs: seq }));
+    await ok(writer, 'task.chunks', { runId, taskId: task.taskId, chunks });
+    writer.close();
+
+    // Count what the server emits, and see when the replay waits for the client to drain.
+    const reads = t.ledger.app.get(ReadService);
+    const original = reads.replay.bind(reads);
+    let emitted = 0;
+    let held = false;
+    let settled = false;
+    reads.replay = (u, p, sink) => {
+      const counted = {
+        emit: (frame: ReplayFrame) => (emitted++, sink.emit(frame)),
+        get closed() {
+          return sink.closed;
+        },
+        signal: sink.signal,
+        ready: () => {
+          const wait = sink.ready?.();
+          if (wait) held = true;
+          return wait;
+        },
+      };
+      const running = original(u, p, counted);
+      void running.finally(() => (settled = true)).catch(() => undefined);
+      return running;
+    };
+    try {
+      // A long-polling client that asks for a replay and then never polls again: whatever the server sends
+      // stays in the server's write buffer for this connection.
+      const base = `${t.url}/socket.io/?EIO=4&transport=polling`;
+      const open = await (await fetch(base)).text();
+      const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+      const post = (body: string) => fetch(`${base}&sid=${sid}`, { method: 'POST', body });
+      await post(`40${JSON.stringify({ token: t.token(userId) })}`);
+      expect(await (await fetch(`${base}&sid=${sid}`)).text()).toMatch(/^40/);
+      await post(`420${JSON.stringify(['run.replay', { runId, speed: 0 }])}`);
+
+      await eventually(() => held || settled, 5_000, 'the replay waits for the client');
+      expect(settled).toBe(false);
+      expect(emitted).toBeGreaterThan(0);
+      expect(emitted).toBeLessThan(chunks.length + 2);
+      expect(reads.replays.active).toBe(1);
+
+      // The client is dropped: the held replay ends.
+      t.disconnectSockets(userId);
+      await eventually(() => settled, 5_000, 'the held replay ends on disconnect');
+      expect(reads.replays.active).toBe(0);
+    } finally {
+      reads.replay = original;
+    }
+  });
+});
+
 describe('run.replay idle-gap clamp', () => {
   const CLAMP_MS = 300;
   let t: TestLedger;
