@@ -1,10 +1,9 @@
-import { LedgerError, type WriteCommandName } from '@ledger/contract';
+import { LedgerError } from '@ledger/contract';
 import {
   SCHEMA_VERSION,
   decide,
   eventIdFor,
   evolve,
-  initialRunState,
   toRunStreamId,
   type DecideContext,
   type RunCommand,
@@ -12,31 +11,26 @@ import {
   type RunState,
 } from '@ledger/domain';
 import {
-  DuplicateEventId,
   StoreUnavailable,
-  UnstorableEvent,
   WrongExpectedRevision,
   type EventStore,
   type NewEvent,
   type StreamAppend,
 } from '@ledger/event-store';
+import {
+  answer,
+  loadRunState,
+  newSlot,
+  toWriteError,
+  type Pending,
+  type RunSlot,
+  type WriteRequest,
+} from './run-slot';
 
-const unavailable = () =>
-  new LedgerError('UNAVAILABLE', 'the event store is unavailable; retry with the same commandId');
+export type { WriteRequest } from './run-slot';
 
 /** Pure pricing functions the writer hands to `decide`. */
 export type PricingFunctions = Pick<DecideContext, 'price' | 'estimate'>;
-
-export interface WriteRequest {
-  readonly name: WriteCommandName;
-  readonly runId: string;
-  readonly payload: RunCommand['data'];
-  readonly userId: string;
-  readonly commandId: string;
-  readonly payloadHash: string;
-  /** ISO time of the command, taken once. */
-  readonly now: string;
-}
 
 export interface WriterOptions {
   /** How long the flusher waits to gather more commands before an append (ms). */
@@ -49,40 +43,6 @@ export interface WriterOptions {
    */
   readonly maxInflight?: number;
   readonly onFlush?: (stats: { commands: number; events: number; streams: number; ms: number }) => void;
-}
-
-interface Pending {
-  readonly request: WriteRequest;
-  readonly resolve: (ack: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  events: NewEvent[];
-  ack: unknown;
-  /** Called once the command is answered either way (releases the run's `settled`). */
-  onSettled?: () => void;
-}
-
-function answer(p: Pending, error: unknown, ack?: unknown): void {
-  if (error === undefined) p.resolve(ack);
-  else p.reject(error);
-  p.onSettled?.();
-}
-
-interface RunSlot {
-  readonly runId: string;
-  /** State including every decided event, flushed or not. */
-  state: RunState | null;
-  /** Revision of the last durable event. */
-  durableVersion: number;
-  /** Commands decided but not yet appended, in order. */
-  unflushed: Pending[];
-  /** The commands of the append in flight for this run. */
-  flushing: Pending[];
-  /** Serialises deciding per run. */
-  chain: Promise<void>;
-  /** Resolves when the last command decided so far is durable. */
-  settled: Promise<void>;
-  /** Commands submitted and not yet decided (the slot is not dropped while any wait). */
-  queued: number;
 }
 
 /**
@@ -157,16 +117,7 @@ export class RunWriter {
       this.slots.set(runId, slot);
       return slot;
     }
-    slot = {
-      runId,
-      state: null,
-      durableVersion: -1,
-      unflushed: [],
-      flushing: [],
-      chain: Promise.resolve(),
-      settled: Promise.resolve(),
-      queued: 0,
-    };
+    slot = newSlot(runId);
     this.slots.set(runId, slot);
     this.evictIdle();
     return slot;
@@ -185,30 +136,18 @@ export class RunWriter {
    * A slot that holds nothing durable and has no work (a command refused on another user's run, or on a run that
    * does not exist) leaves the cache, so that such commands cannot push other runs' state out of it.
    */
+  private async load(slot: RunSlot, userId: string): Promise<RunState> {
+    if (slot.state) return slot.state;
+    const state = await loadRunState(this.store, slot.runId, userId);
+    slot.state = state;
+    slot.durableVersion = state.version;
+    return state;
+  }
+
   private dropIfEmpty(slot: RunSlot): void {
     if (slot.queued > 0 || slot.durableVersion >= 0) return;
     if (slot.unflushed.length > 0 || slot.flushing.length > 0 || this.dirty.has(slot)) return;
     if (this.slots.get(slot.runId) === slot) this.slots.delete(slot.runId);
-  }
-
-  /**
-   * The run's state, from the cache or folded from the store. The owner is checked on the first event alone
-   * (`RunStarted` names the user) before the rest is read, so a command on another user's run costs one event's
-   * read and caches nothing: no timing tells the size of a foreign run, and no foreign run takes a cache place.
-   */
-  private async load(slot: RunSlot, userId: string): Promise<RunState> {
-    if (slot.state) return slot.state;
-    const streamId = toRunStreamId(slot.runId);
-    const [first] = await this.store.readStream(streamId, { maxCount: 1 });
-    if (first?.type === 'RunStarted' && (first.data as { userId?: string }).userId !== userId)
-      throw new LedgerError('NOT_FOUND', 'run not found');
-    const events = first ? [first, ...(await this.store.readStream(streamId, { fromRevision: 1 }))] : [];
-    const state = initialRunState();
-    for (const e of events)
-      evolve(state, { type: e.type, data: e.data, metadata: e.metadata } as RunEvent, e.revision);
-    slot.state = state;
-    slot.durableVersion = state.version;
-    return state;
   }
 
   private async process(slot: RunSlot, pending: Pending): Promise<void> {
@@ -336,7 +275,7 @@ export class RunWriter {
     slot.state = null;
     this.dirty.delete(slot);
     if (result instanceof StoreUnavailable) {
-      for (const p of redo) answer(p, unavailable());
+      for (const p of redo) answer(p, toWriteError(result));
       return;
     }
     slot.chain = slot.chain.then(() => this.redoAlone(slot, redo, result));
@@ -378,20 +317,7 @@ export class RunWriter {
         } catch (error) {
           slot.state = null;
           if (error instanceof WrongExpectedRevision && attempt < 5) continue;
-          if (error instanceof DuplicateEventId)
-            answer(p, new LedgerError('CONFLICT', 'commandId was already used for a different command'));
-          else if (error instanceof StoreUnavailable) answer(p, unavailable());
-          else if (error instanceof UnstorableEvent)
-            answer(
-              p,
-              new LedgerError(
-                'VALIDATION',
-                'the command holds text the event store cannot keep (NUL or a lone surrogate)',
-              ),
-            );
-          else if (error instanceof WrongExpectedRevision)
-            answer(p, new LedgerError('CONFLICT', 'the run is being written elsewhere; retry'));
-          else answer(p, error ?? cause);
+          answer(p, toWriteError(error ?? cause));
           break;
         }
       }
