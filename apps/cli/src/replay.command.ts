@@ -53,6 +53,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
           await replayToTerminal(events, {
             speed,
             fromVersion,
+            maxGapMs: rt.config.LEDGER_REPLAY_MAX_GAP_MS,
             write: (s) => void ctx.io.stdout.write(s),
             style: ctx.style,
           });
@@ -64,6 +65,8 @@ export function registerReplay(program: Command, ctx: CliContext): void {
 export interface TerminalReplayOptions {
   speed: number;
   fromVersion?: number;
+  /** Idle gaps longer than this (after division by speed) are shortened to it, as the server does (default: none). */
+  maxGapMs?: number;
   write(text: string): void;
   style: Style;
 }
@@ -82,7 +85,8 @@ export async function replayToTerminal(
   for (const e of start < 0 ? events : events.slice(0, start)) renderer.learn(e);
   if (start < 0) return 0;
   const frames = events.slice(start).map((e) => toFrame(runId, e));
-  const sent = await pace(frames, due.slice(start), options.speed, {
+  const pacing = { speed: options.speed, maxGapMs: options.maxGapMs ?? Infinity };
+  const sent = await pace(frames, due.slice(start), pacing, {
     emit: (f) => renderer.render(f),
     closed: false,
   });

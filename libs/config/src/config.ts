@@ -27,6 +27,32 @@ const configSchema = z.object({
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
   /** The built dashboard (Vite output) served at `/`; default: the installation's `dist/web`. */
   LEDGER_WEB_DIR: z.string().min(1).optional(),
+  // Replay resources (docs/security.md, replay).
+  LEDGER_REPLAY_PAGE_EVENTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(500)
+    .describe('events read from the store per page; one page is held per replay'),
+  LEDGER_REPLAY_MAX_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('replays one user may run at once, over all sockets; more is RATE_LIMITED'),
+  LEDGER_REPLAY_MAX_GAP_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe('a gap in the original timing longer than this, after division by speed, is shortened to it'),
+  LEDGER_REPLAY_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(524_288)
+    .describe("a replay pauses while the socket's unsent output is above this, until it drains"),
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & { jwtSecret: string; jwtSecretIsDefault: boolean };

@@ -44,6 +44,20 @@ export class DuplicateEventId extends Error {
   }
 }
 
+/**
+ * An event whose content this store cannot hold (PostgreSQL's jsonb refuses NUL and lone UTF-16 surrogates): a fault
+ * of that one stream's append, refused alone, never retried as it is.
+ */
+export class UnstorableEvent extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly reason: string,
+  ) {
+    super(`stream ${streamId}: an event cannot be stored: ${reason}`);
+    this.name = 'UnstorableEvent';
+  }
+}
+
 /** The store cannot be reached now. */
 export class StoreUnavailable extends Error {
   constructor(

@@ -89,6 +89,29 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractHa
       expect(await h.store.streamRevision(streamName())).toBeNull();
     });
 
+    it('reads a stream in pages (fromRevision + maxCount) and its first event alone, as replay and the writer do', async () => {
+      const s = streamName();
+      const types = Array.from({ length: 7 }, (_, i) => `E${i}`);
+      await h.store.appendToStream(
+        s,
+        types.map((t) => event(t)),
+        -1,
+      );
+      const pages: string[][] = [];
+      for (let from = 0; ;) {
+        const page = await h.store.readStream(s, { fromRevision: from, maxCount: 3 });
+        pages.push(page.map((e) => e.type));
+        if (page.length < 3) break;
+        from = page[page.length - 1].revision + 1;
+      }
+      expect(pages).toEqual([['E0', 'E1', 'E2'], ['E3', 'E4', 'E5'], ['E6']]);
+      expect((await h.store.readStream(s, { maxCount: 1 })).map((e) => [e.revision, e.type])).toEqual([
+        [0, 'E0'],
+      ]);
+      expect(await h.store.readStream(s, { fromRevision: 7, maxCount: 3 })).toEqual([]);
+      expect(await h.store.readStream(streamName(), { maxCount: 1 })).toEqual([]);
+    });
+
     it('refuses an append at a wrong expected revision and writes nothing', async () => {
       const s = streamName();
       await h.store.appendToStream(s, [event('A')], -1);

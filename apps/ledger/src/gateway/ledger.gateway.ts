@@ -8,13 +8,14 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
-import { COMMAND_NAMES, type CommandName, type PushEvents, type ReplayFrame } from '@ledger/contract';
+import { COMMAND_NAMES, type CommandName, type PushEvents } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
 import { verifyToken, type Caller } from '../infra/auth';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
 import { TokenBucket } from './rate-limiter';
+import { socketReplaySink } from './replay-sink';
 
 export const runRoom = (runId: string) => `run:${runId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
@@ -60,12 +61,7 @@ export class LedgerGateway
     const limiter = new TokenBucket(this.config.LEDGER_RATE_LIMIT, this.config.LEDGER_RATE_BURST);
     const session: Session = {
       caller,
-      sink: {
-        emit: (frame: ReplayFrame) => socket.emit('replay.event', frame),
-        get closed() {
-          return socket.disconnected;
-        },
-      },
+      sink: socketReplaySink(socket, this.config.LEDGER_REPLAY_BUFFER_BYTES),
       join: (runId) => void socket.join(runRoom(runId)),
       leave: (runId) => void socket.leave(runRoom(runId)),
     };

@@ -40,6 +40,11 @@ export class LedgerMetrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  readonly replaysActive = new Gauge({
+    name: 'ledger_replays_active',
+    help: 'Replays running (paging, pacing or waiting for a slow client)',
+    registers: [this.registry],
+  });
   readonly sockets = new Gauge({
     name: 'ledger_sockets',
     help: 'Connected sockets',

@@ -1,14 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LedgerError, type AckData, type CommandPayload, type ReplayFrame } from '@ledger/contract';
+import { LedgerError, type AckData, type CommandPayload } from '@ledger/contract';
+import type { LedgerConfig } from '@ledger/config';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { getRun, listRuns, runAt, usageSummary } from '@ledger/projections';
-import { EVENT_STORE, PG_POOL } from '../infra/tokens';
+import { LedgerMetrics } from '../infra/metrics';
+import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { RunWriter } from '../write/run-writer';
 import { Ownership } from './ownership';
 import { ProjectionHost } from './projection-host';
-import { dueTimes, pace, toFrame, type ReplayTarget } from './replay';
+import type { ReplayTarget } from './replay';
+import { Replays } from './replays';
 
 export type ReplaySink = ReplayTarget;
 
@@ -24,14 +27,26 @@ export interface SubscriptionSession {
 @Injectable()
 export class ReadService {
   readonly ownership: Ownership;
+  readonly replays: Replays;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly writer: RunWriter,
     private readonly projection: ProjectionHost,
+    @Inject(CONFIG) config: LedgerConfig,
+    metrics: LedgerMetrics,
   ) {
     this.ownership = new Ownership(store);
+    this.replays = new Replays(
+      store,
+      {
+        pageEvents: config.LEDGER_REPLAY_PAGE_EVENTS,
+        maxPerUser: config.LEDGER_REPLAY_MAX_PER_USER,
+        maxGapMs: config.LEDGER_REPLAY_MAX_GAP_MS,
+      },
+      (active) => metrics.replaysActive.set(active),
+    );
   }
 
   /** The run's rows; read-your-writes: waits (briefly) until they reflect every write this server acknowledged. */
@@ -129,13 +144,6 @@ export class ReadService {
     sink: ReplaySink,
   ): Promise<AckData['run.replay']> {
     await this.ownership.assertOwner(userId, p.runId);
-    const events = await this.store.readStream(toRunStreamId(p.runId));
-    const due = dueTimes(events);
-    const from = p.fromVersion ?? 0;
-    const start = events.findIndex((e) => e.revision >= from);
-    const chosen = start < 0 ? [] : events.slice(start);
-    const frames: ReplayFrame[] = chosen.map((e) => toFrame(p.runId, e));
-    const sent = await pace(frames, start < 0 ? [] : due.slice(start), p.speed ?? 0, sink);
-    return { runId: p.runId, events: sent };
+    return this.replays.run(userId, p, sink);
   }
 }

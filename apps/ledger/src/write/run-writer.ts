@@ -1,10 +1,9 @@
-import { LedgerError, type WriteCommandName } from '@ledger/contract';
+import { LedgerError } from '@ledger/contract';
 import {
   SCHEMA_VERSION,
   decide,
   eventIdFor,
   evolve,
-  initialRunState,
   toRunStreamId,
   type DecideContext,
   type RunCommand,
@@ -12,30 +11,26 @@ import {
   type RunState,
 } from '@ledger/domain';
 import {
-  DuplicateEventId,
   StoreUnavailable,
   WrongExpectedRevision,
   type EventStore,
   type NewEvent,
   type StreamAppend,
 } from '@ledger/event-store';
+import {
+  answer,
+  loadRunState,
+  newSlot,
+  toWriteError,
+  type Pending,
+  type RunSlot,
+  type WriteRequest,
+} from './run-slot';
 
-const unavailable = () =>
-  new LedgerError('UNAVAILABLE', 'the event store is unavailable; retry with the same commandId');
+export type { WriteRequest } from './run-slot';
 
 /** Pure pricing functions the writer hands to `decide`. */
 export type PricingFunctions = Pick<DecideContext, 'price' | 'estimate'>;
-
-export interface WriteRequest {
-  readonly name: WriteCommandName;
-  readonly runId: string;
-  readonly payload: RunCommand['data'];
-  readonly userId: string;
-  readonly commandId: string;
-  readonly payloadHash: string;
-  /** ISO time of the command, taken once. */
-  readonly now: string;
-}
 
 export interface WriterOptions {
   /** How long the flusher waits to gather more commands before an append (ms). */
@@ -48,38 +43,6 @@ export interface WriterOptions {
    */
   readonly maxInflight?: number;
   readonly onFlush?: (stats: { commands: number; events: number; streams: number; ms: number }) => void;
-}
-
-interface Pending {
-  readonly request: WriteRequest;
-  readonly resolve: (ack: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  events: NewEvent[];
-  ack: unknown;
-  /** Called once the command is answered either way (releases the run's `settled`). */
-  onSettled?: () => void;
-}
-
-function answer(p: Pending, error: unknown, ack?: unknown): void {
-  if (error === undefined) p.resolve(ack);
-  else p.reject(error);
-  p.onSettled?.();
-}
-
-interface RunSlot {
-  readonly runId: string;
-  /** State including every decided event, flushed or not. */
-  state: RunState | null;
-  /** Revision of the last durable event. */
-  durableVersion: number;
-  /** Commands decided but not yet appended, in order. */
-  unflushed: Pending[];
-  /** The commands of the append in flight for this run. */
-  flushing: Pending[];
-  /** Serialises deciding per run. */
-  chain: Promise<void>;
-  /** Resolves when the last command decided so far is durable. */
-  settled: Promise<void>;
 }
 
 /**
@@ -120,9 +83,16 @@ export class RunWriter {
         new LedgerError('CONFLICT', 'commandId was already used for a different command'),
       );
     const slot = this.slotOf(request.runId);
+    slot.queued += 1;
     return new Promise((resolve, reject) => {
       const pending: Pending = { request, resolve, reject, events: [], ack: undefined };
-      slot.chain = slot.chain.then(() => this.process(slot, pending)).catch(reject);
+      slot.chain = slot.chain
+        .then(() => this.process(slot, pending))
+        .catch(reject)
+        .finally(() => {
+          slot.queued -= 1;
+          this.dropIfEmpty(slot);
+        });
     });
   }
 
@@ -147,15 +117,7 @@ export class RunWriter {
       this.slots.set(runId, slot);
       return slot;
     }
-    slot = {
-      runId,
-      state: null,
-      durableVersion: -1,
-      unflushed: [],
-      flushing: [],
-      chain: Promise.resolve(),
-      settled: Promise.resolve(),
-    };
+    slot = newSlot(runId);
     this.slots.set(runId, slot);
     this.evictIdle();
     return slot;
@@ -170,20 +132,27 @@ export class RunWriter {
     }
   }
 
-  private async load(slot: RunSlot): Promise<RunState> {
+  /**
+   * A slot that holds nothing durable and has no work (a command refused on another user's run, or on a run that
+   * does not exist) leaves the cache, so that such commands cannot push other runs' state out of it.
+   */
+  private async load(slot: RunSlot, userId: string): Promise<RunState> {
     if (slot.state) return slot.state;
-    const events = await this.store.readStream(toRunStreamId(slot.runId));
-    const state = initialRunState();
-    for (const e of events)
-      evolve(state, { type: e.type, data: e.data, metadata: e.metadata } as RunEvent, e.revision);
+    const state = await loadRunState(this.store, slot.runId, userId);
     slot.state = state;
     slot.durableVersion = state.version;
     return state;
   }
 
+  private dropIfEmpty(slot: RunSlot): void {
+    if (slot.queued > 0 || slot.durableVersion >= 0) return;
+    if (slot.unflushed.length > 0 || slot.flushing.length > 0 || this.dirty.has(slot)) return;
+    if (this.slots.get(slot.runId) === slot) this.slots.delete(slot.runId);
+  }
+
   private async process(slot: RunSlot, pending: Pending): Promise<void> {
     const { request } = pending;
-    const state = await this.load(slot);
+    const state = await this.load(slot, request.userId);
     const ctx: DecideContext = {
       userId: request.userId,
       commandId: request.commandId,
@@ -306,7 +275,7 @@ export class RunWriter {
     slot.state = null;
     this.dirty.delete(slot);
     if (result instanceof StoreUnavailable) {
-      for (const p of redo) answer(p, unavailable());
+      for (const p of redo) answer(p, toWriteError(result));
       return;
     }
     slot.chain = slot.chain.then(() => this.redoAlone(slot, redo, result));
@@ -317,7 +286,7 @@ export class RunWriter {
       for (let attempt = 0; ; attempt++) {
         try {
           slot.state = null;
-          const state = await this.load(slot);
+          const state = await this.load(slot, p.request.userId);
           const decision = decide({ type: p.request.name, data: p.request.payload } as RunCommand, state, {
             userId: p.request.userId,
             commandId: p.request.commandId,
@@ -348,12 +317,7 @@ export class RunWriter {
         } catch (error) {
           slot.state = null;
           if (error instanceof WrongExpectedRevision && attempt < 5) continue;
-          if (error instanceof DuplicateEventId)
-            answer(p, new LedgerError('CONFLICT', 'commandId was already used for a different command'));
-          else if (error instanceof StoreUnavailable) answer(p, unavailable());
-          else if (error instanceof WrongExpectedRevision)
-            answer(p, new LedgerError('CONFLICT', 'the run is being written elsewhere; retry'));
-          else answer(p, error ?? cause);
+          answer(p, toWriteError(error ?? cause));
           break;
         }
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { eventStoreContract, event } from '../../test/event-store.contract';
+import { DuplicateEventId, UnstorableEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 
 eventStoreContract('PostgreSQL', async () => {
@@ -66,5 +67,65 @@ describe('PostgreSQL event store: global order under concurrent commits', () => 
     await got;
     await sub.stop();
     expect(seen).toEqual(['Slow', 'Fast']);
+  });
+});
+
+describe('PostgreSQL event store: one bad stream in a group commit', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool, db.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const transactionsOf = async (streams: string[]) =>
+    (
+      await db.pool.query<{ tx: string }>(
+        'SELECT DISTINCT transaction_id::text AS tx FROM events WHERE stream_id = ANY($1)',
+        [streams],
+      )
+    ).rows.length;
+
+  it('refuses a stream with NUL or a lone surrogate alone; the others go in one statement', async () => {
+    const good = [`run-${randomUUID()}`, `run-${randomUUID()}`, `run-${randomUUID()}`];
+    const results = await store.appendMany([
+      {
+        streamId: good[0],
+        expectedRevision: -1,
+        events: [event('A', { text: 'emoji 🚀 and \\u0000 as text' })],
+      },
+      { streamId: `run-${randomUUID()}`, expectedRevision: -1, events: [event('B', { ['k\u0000']: 1 })] },
+      { streamId: good[1], expectedRevision: -1, events: [event('C')] },
+      { streamId: `run-${randomUUID()}`, expectedRevision: -1, events: [event('D', { text: 'x\udc00' })] },
+      { streamId: good[2], expectedRevision: -1, events: [event('E')] },
+    ]);
+    expect(results.map((r) => (r instanceof Error ? r.name : r.nextRevision))).toEqual([
+      0,
+      'UnstorableEvent',
+      0,
+      'UnstorableEvent',
+      0,
+    ]);
+    expect(results[1]).toBeInstanceOf(UnstorableEvent);
+    expect(await transactionsOf(good)).toBe(1);
+    const [stored] = await store.readStream(good[0]);
+    expect(stored.data).toMatchObject({ text: 'emoji 🚀 and \\u0000 as text' });
+  });
+
+  it('a failure the checks do not foresee (an event id stored elsewhere) costs the others halves, not one statement each', async () => {
+    const taken = event('Taken');
+    await store.appendToStream(`run-${randomUUID()}`, [taken], -1);
+    const good = Array.from({ length: 7 }, () => `run-${randomUUID()}`);
+    const appends = good.map((streamId) => ({ streamId, expectedRevision: -1, events: [event('G')] }));
+    appends.splice(3, 0, { streamId: `run-${randomUUID()}`, expectedRevision: -1, events: [taken] });
+    const results = await store.appendMany(appends);
+    expect(results[3]).toBeInstanceOf(DuplicateEventId);
+    expect(results.filter((r) => !(r instanceof Error))).toHaveLength(7);
+    // Split in halves around the bad stream: 8 → 4 + 4 → (2 + 2) + 4 → …: at most log2(8) + 1 statements.
+    expect(await transactionsOf(good)).toBeLessThanOrEqual(4);
   });
 });

@@ -15,6 +15,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../event-store.port';
+import { EventColumns, encodeAppend, type EncodedAppend } from './event-columns';
 
 const CHANNEL = 'ledger_events';
 const COLUMNS =
@@ -41,39 +42,6 @@ function toRecorded(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
   };
-}
-
-/** Event rows as parallel arrays, for one `INSERT … SELECT FROM unnest(…)`. */
-class EventColumns {
-  readonly stream: string[] = [];
-  readonly rev: number[] = [];
-  readonly id: string[] = [];
-  readonly type: string[] = [];
-  readonly data: string[] = [];
-  readonly meta: string[] = [];
-
-  /** Adds a stream's events at the revisions after `lastRevision`; returns the revision of the last one. */
-  add(streamId: string, events: readonly NewEvent[], lastRevision: number): number {
-    let rev = lastRevision;
-    for (const e of events) {
-      rev += 1;
-      this.stream.push(streamId);
-      this.rev.push(rev);
-      this.id.push(e.id);
-      this.type.push(e.type);
-      this.data.push(JSON.stringify(e.data));
-      this.meta.push(JSON.stringify(e.metadata));
-    }
-    return rev;
-  }
-
-  get size(): number {
-    return this.id.length;
-  }
-
-  params(): unknown[] {
-    return [this.stream, this.rev, this.id, this.type, this.data, this.meta];
-  }
 }
 
 /** Errors that mean "the database is away", as opposed to a bad statement. */
@@ -126,22 +94,37 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<Array<AppendResult | Error>> {
-    if (appends.length === 0) return [];
-    try {
-      return await this.appendAll(appends);
-    } catch (error) {
-      if (isConnectionError(error) || appends.length === 1)
-        return appends.map(() => this.mapAppendError(error, appends[0].streamId));
-      // One stream's failure must not fail the others: append each on its own.
-      const results: Array<AppendResult | Error> = [];
-      for (const append of appends) {
-        try {
-          results.push(...(await this.appendAll([append])));
-        } catch (single) {
-          results.push(this.mapAppendError(single, append.streamId));
-        }
+    const results: Array<AppendResult | Error> = new Array(appends.length);
+    const storable: Array<{ index: number; encoded: EncodedAppend }> = [];
+    appends.forEach((append, index) => {
+      try {
+        storable.push({ index, encoded: encodeAppend(append) });
+      } catch (error) {
+        results[index] = error as Error;
       }
-      return results;
+    });
+    const written = await this.appendSplitting(storable.map((s) => s.encoded));
+    storable.forEach((s, i) => (results[s.index] = written[i]));
+    return results;
+  }
+
+  /**
+   * Appends the batch in one statement. One stream's failure must not fail the others, nor cost each of them a
+   * statement: a batch that fails for a reason of its content (a duplicate event id, a value the checks above do
+   * not know) is split in halves, each appended as one statement, so the others pay about log2(n) statements.
+   */
+  private async appendSplitting(batch: readonly EncodedAppend[]): Promise<Array<AppendResult | Error>> {
+    if (batch.length === 0) return [];
+    try {
+      return await this.appendAll(batch);
+    } catch (error) {
+      if (isConnectionError(error) || batch.length === 1)
+        return batch.map((b) => this.mapAppendError(error, b.append.streamId));
+      const half = Math.ceil(batch.length / 2);
+      return [
+        ...(await this.appendSplitting(batch.slice(0, half))),
+        ...(await this.appendSplitting(batch.slice(half))),
+      ];
     }
   }
 
@@ -153,9 +136,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** One statement when every stream is named once at an exact revision (the writer's case), else a transaction. */
-  private appendAll(appends: readonly StreamAppend[]): Promise<Array<AppendResult | Error>> {
-    const exact = appends.every((a) => a.expectedRevision !== 'any');
-    const unique = new Set(appends.map((a) => a.streamId)).size === appends.length;
+  private appendAll(appends: readonly EncodedAppend[]): Promise<Array<AppendResult | Error>> {
+    const exact = appends.every((a) => a.append.expectedRevision !== 'any');
+    const unique = new Set(appends.map((a) => a.append.streamId)).size === appends.length;
     return exact && unique ? this.appendInOneStatement(appends) : this.appendInOneTransaction(appends);
   }
 
@@ -164,16 +147,19 @@ export class PostgresEventStore implements EventStore {
    * their expected revision, insert their events, move their revisions and NOTIFY, atomically (one implicit
    * transaction). A stream that is not at its expected revision writes nothing and gets its own conflict.
    */
-  private async appendInOneStatement(appends: readonly StreamAppend[]): Promise<Array<AppendResult | Error>> {
+  private async appendInOneStatement(
+    encoded: readonly EncodedAppend[],
+  ): Promise<Array<AppendResult | Error>> {
     const streams = { id: [] as string[], expected: [] as number[], next: [] as number[] };
     const cols = new EventColumns();
-    for (const a of appends) {
-      const expected = a.expectedRevision as number;
-      streams.id.push(a.streamId);
+    for (const e of encoded) {
+      const expected = e.append.expectedRevision as number;
+      streams.id.push(e.append.streamId);
       streams.expected.push(expected);
-      streams.next.push(expected + a.events.length);
-      cols.add(a.streamId, a.events, expected);
+      streams.next.push(expected + e.append.events.length);
+      cols.add(e, expected);
     }
+    const appends = encoded.map((e) => e.append);
     const { rows } = await this.pool.query<{ stream_id: string; ok: boolean; actual: string | null }>(
       `WITH input AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS i(stream_id, expected, next)),
        current AS (SELECT s.stream_id, s.revision FROM streams s
@@ -209,8 +195,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async appendInOneTransaction(
-    appends: readonly StreamAppend[],
+    encoded: readonly EncodedAppend[],
   ): Promise<Array<AppendResult | Error>> {
+    const appends = encoded.map((e) => e.append);
     const client = await this.connect();
     try {
       await client.query('BEGIN');
@@ -225,7 +212,8 @@ export class PostgresEventStore implements EventStore {
       const results: Array<AppendResult | Error> = [];
       const cols = new EventColumns();
       const heads = new Map<string, number>();
-      for (const append of appends) {
+      for (const e of encoded) {
+        const append = e.append;
         const actual = heads.get(append.streamId) ?? current.get(append.streamId) ?? -1;
         if (append.expectedRevision !== 'any' && append.expectedRevision !== actual) {
           results.push(
@@ -233,7 +221,7 @@ export class PostgresEventStore implements EventStore {
           );
           continue;
         }
-        const rev = cols.add(append.streamId, append.events, actual);
+        const rev = cols.add(e, actual);
         heads.set(append.streamId, rev);
         results.push({ nextRevision: rev });
       }
