@@ -54,7 +54,14 @@ describe('price(): exact decimal cost per provider', () => {
     expect(cost).toEqual({
       amount: '0.1065',
       priceId: 'anthropic/claude-sonnet-4@2025-05-14',
-      prices: { input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75', reasoning: '15' },
+      prices: {
+        input: '3',
+        output: '15',
+        cachedInput: '0.3',
+        cacheWrite: '3.75',
+        cacheWrite1h: '6',
+        reasoning: '15',
+      },
     });
   });
 
@@ -102,13 +109,23 @@ describe('price(): exact decimal cost per provider', () => {
   });
 
   it('Mistral, xAI, DeepSeek, Groq and Together', () => {
-    // mistral-medium-latest: 2000 × 0.40 + 1000 × 2 = 800 + 2000 = 2800 → 0.0028
+    // mistral-medium-latest on 2026-01-01 (Medium 3.1): 2000 × 0.40 + 1000 × 2 = 800 + 2000 = 2800 → 0.0028
     expect(
-      price('mistral', 'mistral-medium-latest', usage({ inputTokens: 2000, outputTokens: 1000 })).amount,
+      price(
+        'mistral',
+        'mistral-medium-latest',
+        usage({ inputTokens: 2000, outputTokens: 1000 }),
+        '2026-01-01T00:00:00Z',
+      ).amount,
     ).toBe('0.0028');
-    // grok-4: (3000 − 1000) × 3 + 1000 × 0.75 + 500 × 15 = 6000 + 750 + 7500 = 14250 → 0.01425
+    // grok-4 in 2025 (before it was retired into grok-4.3): (3000 − 1000) × 3 + 1000 × 0.75 + 500 × 15 = 6000 + 750 + 7500 = 14250 → 0.01425
     expect(
-      price('xai', 'grok-4', usage({ inputTokens: 3000, cachedInputTokens: 1000, outputTokens: 500 })).amount,
+      price(
+        'xai',
+        'grok-4',
+        usage({ inputTokens: 3000, cachedInputTokens: 1000, outputTokens: 500 }),
+        '2025-08-01T00:00:00Z',
+      ).amount,
     ).toBe('0.01425');
     // deepseek-reasoner (V3.2): 10000 × 0.28 + 4000 × 0.42 = 2800 + 1680 = 4480 → 0.00448
     expect(
@@ -166,6 +183,7 @@ describe('price(): long-context tiers', () => {
         output: '22.5',
         cachedInput: '0.6',
         cacheWrite: '7.5',
+        cacheWrite1h: '12',
         reasoning: '22.5',
         tier: '>200k',
       },
