@@ -109,6 +109,7 @@ export const eventDataSchemas = {
     cost: costSchema,
     previousCost: costSchema.nullable(),
     reason: z.string(),
+    catalogVersion: z.string().optional(),
   }),
   RunDeleted: z.strictObject({ runId: id }),
 } satisfies Record<RunEventType, z.ZodType>;

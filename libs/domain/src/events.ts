@@ -144,6 +144,8 @@ export interface TaskRepricedData {
   readonly cost: Cost;
   readonly previousCost: Cost | null;
   readonly reason: string;
+  /** The catalog version that priced `cost` (`genai-prices@0.1.8+own.…`); absent in events written before. */
+  readonly catalogVersion?: string;
 }
 
 type E<T extends string, D> = { readonly type: T; readonly data: D; readonly metadata: EventMetadata };

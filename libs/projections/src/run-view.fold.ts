@@ -175,6 +175,11 @@ export function evolveRunView(
         ...task,
         ...usageFields(d.usage),
         ...costFields(d.cost),
+        ...(d.reportedCost && {
+          reportedCost: money(d.reportedCost.amount),
+          reportedCostCurrency: d.reportedCost.currency,
+          reportedCostSource: d.reportedCost.source,
+        }),
         usageSource: d.usageSource,
         timeToFirstToken: d.timeToFirstTokenMs,
         totalTime: d.totalTimeMs,
