@@ -59,7 +59,6 @@ describe('price(): exact decimal cost per provider', () => {
         output: '15',
         cachedInput: '0.3',
         cacheWrite: '3.75',
-        cacheWrite1h: '6',
         reasoning: '15',
       },
     });
@@ -127,12 +126,13 @@ describe('price(): exact decimal cost per provider', () => {
         '2025-08-01T00:00:00Z',
       ).amount,
     ).toBe('0.01425');
-    // deepseek-reasoner (V3.2): 10000 × 0.28 + 4000 × 0.42 = 2800 + 1680 = 4480 → 0.00448
+    // deepseek-reasoner (V3.2, before the alias moved to V4): 10000 × 0.28 + 4000 × 0.42 = 2800 + 1680 = 4480 → 0.00448
     expect(
       price(
         'deepseek',
         'deepseek-reasoner',
         usage({ inputTokens: 10_000, outputTokens: 4000, reasoningTokens: 3000 }),
+        '2025-10-01T00:00:00Z',
       ).amount,
     ).toBe('0.00448');
     // groq llama-3.3-70b-versatile: 1000 × 0.59 + 1000 × 0.79 = 1380 → 0.00138
@@ -183,7 +183,6 @@ describe('price(): long-context tiers', () => {
         output: '22.5',
         cachedInput: '0.6',
         cacheWrite: '7.5',
-        cacheWrite1h: '12',
         reasoning: '22.5',
         tier: '>200k',
       },

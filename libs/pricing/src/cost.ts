@@ -39,6 +39,8 @@ export function tierFor(entry: { tiers?: PriceTier[] }, inputTokens: number): Pr
   return chosen;
 }
 
+const n = (v: number | undefined) => v ?? 0;
+
 const OPTIONAL_KEYS = [
   'cacheWrite1h',
   'inputAudio',
@@ -52,10 +54,30 @@ const OPTIONAL_KEYS = [
   'request',
 ] as const;
 
-/** The prices of a price set with its defaults filled in (the five base prices always, the others when set). */
-export function appliedPrices(prices: Prices, tier: string | null): PricesUsed {
+/** The usage count each optional price applies to (`request` applies to every task). */
+const USED_BY: Readonly<Record<(typeof OPTIONAL_KEYS)[number], (u: Usage) => number>> = {
+  cacheWrite1h: (u) => n(u.cacheWrite1hTokens),
+  inputAudio: (u) => n(u.inputAudioTokens),
+  inputImage: (u) => n(u.inputImageTokens),
+  inputVideo: (u) => n(u.inputVideoTokens),
+  outputAudio: (u) => n(u.outputAudioTokens),
+  outputImage: (u) => n(u.outputImageTokens),
+  outputVideo: (u) => n(u.outputVideoTokens),
+  webSearch: (u) => n(u.webSearches),
+  grounding: (u) => n(u.groundingRequests),
+  request: () => 1,
+};
+
+/**
+ * The prices of a price set with its defaults filled in: the five base prices always; another price when the
+ * usage counts its dimension (so an event lists what priced it, and a plain usage's prices keep their old shape),
+ * or every price set when no usage is given (catalog listings).
+ */
+export function appliedPrices(prices: Prices, tier: string | null, usage?: Usage): PricesUsed {
   const extra: Record<string, string> = {};
-  for (const key of OPTIONAL_KEYS) if (prices[key] !== undefined) extra[key] = prices[key] as string;
+  for (const key of OPTIONAL_KEYS)
+    if (prices[key] !== undefined && (usage === undefined || USED_BY[key](usage) > 0))
+      extra[key] = prices[key] as string;
   return {
     input: prices.input,
     output: prices.output,
@@ -66,8 +88,6 @@ export function appliedPrices(prices: Prices, tier: string | null): PricesUsed {
     ...(tier !== null && { tier }),
   };
 }
-
-const n = (v: number | undefined) => v ?? 0;
 
 function checkUsage(usage: Usage): void {
   const counts = [
@@ -219,7 +239,7 @@ export function costOf(entry: PriceEntry, usage: Usage, context?: PriceContext):
     marks.region = region;
     marks.regionMultiplier = uplift;
   }
-  const applied = { ...appliedPrices(prices, tier ? tierLabel(tier) : null), ...marks };
+  const applied = { ...appliedPrices(prices, tier ? tierLabel(tier) : null, usage), ...marks };
   const amount = amountOf(usage, applied);
   if (amount === null) return UNPRICED;
   return {

@@ -10,9 +10,10 @@ import { normaliseProvider, resolveModel, type ModelRef } from './names';
  * 1. The id is read with resolveModel (host wrappers removed: gateway `vendor/`, Bedrock, Vertex `@date`).
  * 2. Only entries of the vendor count (Claude on Vertex or Bedrock: anthropic). An unknown host with no vendor in
  *    the id is matched against every entry.
- * 3. Only entries in effect count: effectiveFrom <= at < effectiveTo. A dated snapshot is named by the entries
- *    that price it, each from its own launch, so a snapshot is never priced before it existed or at the moving
- *    alias's price.
+ * 3. Only entries in effect count: effectiveFrom <= at; the latest one is the price then, and if its
+ *    effectiveTo has passed the id is retired (no price; an older entry does not come back). A dated snapshot is
+ *    named by the entries that price it, each from its own launch, so a snapshot is never priced before it
+ *    existed or at the moving alias's price.
  * 4. Layers, best first: operator overrides, the ledger's own catalog, the imported genai-prices data. The highest
  *    layer with an entry naming the id decides, at every date (before its first entry: no price).
  * 5. Within a layer: an exact name beats a pattern; a longer pattern beats a shorter one; then the latest
@@ -117,13 +118,15 @@ export class EntryMatcher {
     let best: { c: CompiledEntry; s: number } | null = null;
     for (const x of named) {
       const { c, s } = x;
-      if (c.layer !== layer || c.from > atMs || c.to <= atMs) continue;
+      if (c.layer !== layer || c.from > atMs) continue;
       const better =
         best === null ||
         s > best.s ||
         (s === best.s && (c.from > best.c.from || (c.from === best.c.from && c.order > best.c.order)));
       if (better) best = x;
     }
-    return best === null ? null : { entry: best.c.entry, ref };
+    // effectiveTo retires the model: an older entry does not come back.
+    if (best === null || best.c.to <= atMs) return null;
+    return { entry: best.c.entry, ref };
   }
 }
