@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import Decimal from 'decimal.js';
 import type { Socket } from 'socket.io-client';
 import type { RunView, TaskView } from '@ledger/contract';
-import { toRunStreamId } from '@ledger/domain';
+import { SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
 import { buildCli, CliExit, type CliIo } from '../apps/cli/src/main';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { createTestDatabase } from './support/database';
@@ -329,7 +329,11 @@ describe('the ledger CLI (in process, against a running ledger)', () => {
           previousCost: { amount: null },
           reason: 'acme price added',
         });
-        expect(e.metadata).toMatchObject({ userId, schemaVersion: 1, command: 'prices.reprice' });
+        expect(e.metadata).toMatchObject({
+          userId,
+          schemaVersion: SCHEMA_VERSION,
+          command: 'prices.reprice',
+        });
       }
       // The old cost stays in the log.
       expect(

@@ -195,6 +195,14 @@ function inWindow(from: string, to: string, minute: number): boolean {
   return f <= t ? minute >= f && minute < t : minute >= f || minute < t;
 }
 
+/** Fees are per use, not per token: a window, tier or service tier that does not name them keeps the entry's. */
+const FEES = ['webSearch', 'grounding', 'request'] as const;
+function withFees(prices: Prices, base: Prices): Prices {
+  const out: Prices = { ...prices };
+  for (const key of FEES) if (out[key] === undefined && base[key] !== undefined) out[key] = base[key];
+  return out;
+}
+
 /** How a price set was chosen: its labels go into the priceId (`…#offpeak#>200k#batch#us`). */
 export interface PriceContext {
   /** The ISO time of the call (for daily windows). */
@@ -214,20 +222,20 @@ export function costOf(entry: PriceEntry, usage: Usage, context?: PriceContext):
       ? undefined
       : entry.windows?.find((w) => inWindow(w.from, w.to, minutesOfDay(context.at)));
   if (window) {
-    prices = window.prices;
+    prices = withFees(window.prices, entry.prices);
     labels.push(window.name);
     marks.window = window.name;
   }
   const tier = tierFor(entry, usage.inputTokens);
   if (tier) {
-    prices = tier.prices;
+    prices = withFees(tier.prices, prices);
     labels.push(tierLabel(tier));
   }
   const serviceTier = usage.serviceTier?.toLowerCase();
   if (serviceTier !== undefined && !STANDARD_TIERS.has(serviceTier)) {
     const st = entry.serviceTiers?.[serviceTier];
     if (!st) return UNPRICED; // a tier the catalog does not know is not billed at the standard price
-    prices = st.prices ?? scaled(prices, st.multiplier as string);
+    prices = st.prices ? withFees(st.prices, prices) : scaled(prices, st.multiplier as string);
     labels.push(serviceTier);
     marks.serviceTier = serviceTier;
   }
