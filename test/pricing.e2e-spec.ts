@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { SCHEMA_VERSION } from '@ledger/domain';
+import { connectLedger, recordOpenAIStream, type LedgerClient } from '@run-ledger/client';
+import { openAIFlexStream } from './fixtures/openai-billing-stream';
 import {
   connectClient,
   ok,
@@ -28,8 +30,9 @@ describe('pricing over a real socket', () => {
   /** The task's read-model row once the projector has it completed (polled through run.get, bounded). */
   async function completedTask(runId: string, taskId: string): Promise<Record<string, unknown>> {
     for (let attempt = 0; attempt < 800; attempt++) {
-      const { tasks } = await ok<{ tasks: Array<Record<string, unknown>> }>(socket, 'run.get', { runId });
-      const row = tasks.find((x) => x.taskId === taskId);
+      // The projector may not have the run yet (NOT_FOUND): poll again.
+      const ack = await send<{ tasks: Array<Record<string, unknown>> }>(socket, 'run.get', { runId });
+      const row = ack.ok ? ack.data.tasks.find((x) => x.taskId === taskId) : undefined;
       if (row?.status === 'completed') return row;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -121,6 +124,73 @@ describe('pricing over a real socket', () => {
       taskId: task.taskId,
       usage: { inputTokens: 100, outputTokens: 10 },
       reportedCost: { amount: '0.00035', currency: 'USD', source: 'litellm' },
+    });
+  });
+
+  describe('through the SDK helpers', () => {
+    let ledger: LedgerClient;
+    beforeAll(() => {
+      ledger = connectLedger({
+        url: t.url,
+        token: t.token(userId),
+        socketOptions: { transports: ['websocket'] },
+      });
+    });
+    afterAll(async () => ledger?.close());
+
+    const taskInput = {
+      service: 'chat',
+      taskName: 'answer',
+      provider: 'openai',
+      endpoint: '/v1/chat/completions',
+      model: 'gpt-5-mini',
+      requestData: { messages: [{ role: 'user', content: 'When?' }], service_tier: 'flex' },
+    };
+
+    it('prices a flex-tier stream at the flex price', async () => {
+      const run = await ledger.startRun({ sourceType: 'chat', settings: {} });
+      const task = await run.createTask(taskInput);
+      for await (const chunk of recordOpenAIStream(
+        task,
+        (async function* () {
+          yield* openAIFlexStream;
+        })(),
+      ))
+        void chunk;
+      const event = await completedEvent(run.id);
+      // gpt-5-mini at half price: (1248 × 0.125 + 1152 × 0.0125 + 900 × 1) / 1M = 0.0010704
+      expect(event.data.cost).toMatchObject({
+        amount: '0.0010704',
+        priceId: 'openai/gpt-5-mini@2025-08-07#flex',
+      });
+    });
+
+    it('charges an interrupted stream for what was produced, estimated from the text when no usage came', async () => {
+      const run = await ledger.startRun({ sourceType: 'chat', settings: {} });
+      const task = await run.createTask(taskInput);
+      const cut = new Error('client aborted');
+      const stream = (async function* () {
+        yield* openAIFlexStream.slice(0, 3);
+        throw cut;
+      })();
+      await expect(
+        (async () => {
+          for await (const chunk of recordOpenAIStream(task, stream)) void chunk;
+        })(),
+      ).rejects.toBe(cut);
+      const { rows } = await t.pool.query(
+        `SELECT data FROM events WHERE stream_id = $1 AND type = 'TaskFailed'`,
+        [`run-${run.id}`],
+      );
+      const failed = rows[0].data as {
+        usageSource: string;
+        usage: { outputTokens: number };
+        cost: { amount: string };
+      };
+      expect(failed.usageSource).toBe('estimated');
+      expect(failed.usage.outputTokens).toBeGreaterThan(0); // 'Batch later.' was received
+      expect(failed.cost.amount).not.toBeNull();
+      expect(Number(failed.cost.amount)).toBeGreaterThan(0);
     });
   });
 });
