@@ -27,7 +27,7 @@ describe('names', () => {
     expect(resolveModel('bedrock', 'us.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual({
       model: 'claude-sonnet-4-20250514',
       vendor: 'anthropic',
-      region: 'us',
+      region: 'bedrock-us',
     });
     expect(resolveModel('bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0').model).toBe(
       'claude-3-5-sonnet-20240620',

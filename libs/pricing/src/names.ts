@@ -81,7 +81,10 @@ export interface ModelRef {
   readonly model: string;
   /** The vendor whose list price applies (from the id or the provider), or null when unknown. */
   readonly vendor: string | null;
-  /** A region named by the id itself (Bedrock's `us.`/`eu.`/`global.` inference-profile prefix). */
+  /**
+   * A region named by the id itself: Bedrock's geographic inference-profile prefix as `bedrock-us`, `bedrock-eu`…
+   * (`global.` is none). Host-qualified so that it never takes a vendor's own region price (Anthropic's `us`).
+   */
   readonly region: string | null;
 }
 
@@ -115,7 +118,7 @@ export function resolveModel(provider: string, model: string): ModelRef {
 
   const bedrock = BEDROCK_ID.exec(name);
   if (bedrock && (host === 'bedrock' || host === null || bedrock[1] !== undefined)) {
-    region = bedrock[1] ?? null;
+    region = bedrock[1] === undefined || bedrock[1] === 'global' ? null : `bedrock-${bedrock[1]}`;
     vendor = BEDROCK_VENDORS[bedrock[2]] ?? 'bedrock';
     name = bedrock[3];
   }
