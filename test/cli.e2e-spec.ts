@@ -331,6 +331,7 @@ describe('the ledger CLI (in process, against a running ledger)', () => {
           previousCost: { amount: null },
           reason: 'acme price added',
         });
+        expect((e.data as { catalogVersion: string }).catalogVersion).toMatch(/\+overrides\.[0-9a-f]{12}$/);
         expect(e.metadata).toMatchObject({
           userId,
           schemaVersion: SCHEMA_VERSION,

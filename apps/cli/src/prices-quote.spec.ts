@@ -1,34 +1,7 @@
-import { Writable } from 'node:stream';
 import { defaultPricing } from '@ledger/pricing';
-import { buildCli, CliExit, type CliIo } from './main';
+import { cli } from '../test/cli-harness';
 
-/** `ledger prices quote`, run in this process as the shell runs it: no database, exit 0 with or without a price. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const io: CliIo = {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    exit: (code: number) => {
-      throw new CliExit(code);
-    },
-    color: false,
-  };
-  try {
-    await buildCli(io).parseAsync(['node', 'ledger', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    if (error instanceof CliExit) return { code: error.code, stdout, stderr };
-    throw error;
-  }
-}
+/** `ledger prices quote`, as the shell runs it: no database, exit 0 with or without a price. */
 
 const quote = (provider: string, model: string, at: string, usage: object, ...more: string[]) =>
   cli(

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '@ledger/config';
 import { loadPricing, PricingCatalogError, readOverridesFile, type Pricing } from '@ledger/pricing';
@@ -113,7 +113,8 @@ export function registerPriceTools(prices: Command, ctx: CliContext, catalog: ()
           if (error instanceof PricingCatalogError) failure(error.message);
           throw error;
         }
-        const before = catalog();
+        // The catalog in use: the installed file's, or none yet (first install).
+        const before = target && existsSync(target) ? catalog() : loadPricing();
         const oldIds = new Map(
           (target ? safeRead(target) : []).map((e) => [e.id, JSON.stringify(e)] as const),
         );
