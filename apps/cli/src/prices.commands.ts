@@ -9,10 +9,7 @@ import {
   SCHEMA_VERSION,
   toRunStreamId,
   type Cost,
-  type TaskCompletedData,
   type TaskCreatedData,
-  type TaskFailedData,
-  type TaskRepricedData,
 } from '@ledger/domain';
 import { WrongExpectedRevision } from '@ledger/event-store';
 import {
@@ -28,6 +25,7 @@ import { failure, parseSince, table, usage } from './io';
 import { scanLog } from './log';
 import type { CliContext } from './main';
 import { costText } from './replay.command';
+import { missingPrices } from './prices-missing';
 import { registerPriceTools } from './prices-tools.commands';
 
 function catalog(): Pricing {
@@ -141,64 +139,6 @@ function findEntries(pricing: Pricing, model: string, provider?: string): PriceE
   if (found.size) return [...found.values()];
   const wanted = normaliseModel(model);
   return all.filter((e) => normaliseModel(e.model) === wanted && (!provider || e.provider === provider));
-}
-
-export interface MissingPrice {
-  provider: string;
-  model: string;
-  tasks: number;
-  lastEndedAt: string;
-}
-
-/** Ended tasks whose current cost (after any TaskRepriced) has no amount, counted by provider and model. */
-export async function missingPrices(rt: LedgerRuntime): Promise<MissingPrice[]> {
-  const tasks = new Map<
-    string,
-    { provider: string; model: string; endedAt: string | null; cost: Cost | null }
-  >();
-  const key = (runId: string, taskId: string) => `${runId}/${taskId}`;
-  await scanLog(rt.store, (e) => {
-    const runId = fromRunStreamId(e.streamId);
-    if (!runId) return;
-    switch (e.type) {
-      case 'TaskCreated': {
-        const d = e.data as TaskCreatedData;
-        tasks.set(key(runId, d.taskId), { provider: d.provider, model: d.model, endedAt: null, cost: null });
-        break;
-      }
-      case 'TaskCompleted':
-      case 'TaskFailed': {
-        const d = e.data as TaskCompletedData | TaskFailedData;
-        const t = tasks.get(key(runId, d.taskId));
-        if (t) {
-          t.endedAt = 'completedAt' in d ? d.completedAt : d.failedAt;
-          t.cost = d.cost ?? null;
-        }
-        break;
-      }
-      case 'TaskRepriced': {
-        const d = e.data as TaskRepricedData;
-        const t = tasks.get(key(runId, d.taskId));
-        if (t) t.cost = d.cost;
-        break;
-      }
-      case 'RunDeleted':
-        for (const k of [...tasks.keys()]) if (k.startsWith(`${runId}/`)) tasks.delete(k);
-        break;
-    }
-  });
-  const rows = new Map<string, MissingPrice>();
-  for (const t of tasks.values()) {
-    if (t.endedAt === null || t.cost?.amount != null) continue;
-    const k = `${t.provider}\u0000${t.model}`;
-    const row = rows.get(k) ?? { provider: t.provider, model: t.model, tasks: 0, lastEndedAt: t.endedAt };
-    row.tasks += 1;
-    if (t.endedAt > row.lastEndedAt) row.lastEndedAt = t.endedAt;
-    rows.set(k, row);
-  }
-  return [...rows.values()].sort(
-    (a, b) => b.tasks - a.tasks || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model),
-  );
 }
 
 export interface RepriceOptions {
