@@ -251,3 +251,54 @@ describe('price(): unknown models', () => {
     expect(price('some-host', 'my-finetune', u)).toEqual({ amount: null, priceId: null, prices: null });
   });
 });
+
+describe('price(): every part once', () => {
+  const u = (x: Partial<Usage> & Pick<Usage, 'inputTokens' | 'outputTokens'>) => usage(x);
+
+  it('refuses parts that add up to more than their total', () => {
+    expect(() =>
+      price(
+        'openai',
+        'gpt-audio',
+        u({ inputTokens: 100, outputTokens: 1, cachedInputTokens: 60, inputAudioTokens: 50 }),
+      ),
+    ).toThrow(/parts of inputTokens/);
+    expect(() =>
+      price(
+        'anthropic',
+        'claude-sonnet-4',
+        u({ inputTokens: 100, outputTokens: 1, cacheWriteTokens: 10, cacheWrite1hTokens: 11 }),
+      ),
+    ).toThrow(/part of cacheWriteTokens/);
+    expect(() =>
+      price(
+        'openai',
+        'gpt-audio',
+        u({ inputTokens: 1, outputTokens: 10, reasoningTokens: 6, outputAudioTokens: 5 }),
+      ),
+    ).toThrow(/parts of outputTokens/);
+  });
+
+  it('a fee carries over to a service tier with its own prices', () => {
+    // gpt-5 priority (2.5 / 20) plus one search at $0.01: (1000 × 2.5 + 1000 × 20) / 1M + 0.01 = 0.0325
+    const cost = price(
+      'openai',
+      'gpt-5',
+      u({ inputTokens: 1000, outputTokens: 1000, serviceTier: 'priority', webSearches: 1 }),
+    );
+    expect(cost).toMatchObject({ amount: '0.0325', priceId: 'openai/gpt-5@2025-08-07#priority' });
+    expect(cost.prices).toMatchObject({ webSearch: '0.01', serviceTier: 'priority' });
+  });
+
+  it('a region the entry does not list pays the list price; a tier it does not list has no price', () => {
+    const base = u({ inputTokens: 1000, outputTokens: 1000 });
+    expect(price('anthropic', 'claude-sonnet-4-6', { ...base, region: 'eu' }).amount).toBe(
+      price('anthropic', 'claude-sonnet-4-6', base).amount,
+    );
+    expect(price('anthropic', 'claude-sonnet-4-6', { ...base, serviceTier: 'priority' })).toEqual({
+      amount: null,
+      priceId: null,
+      prices: null,
+    });
+  });
+});
