@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import Decimal from 'decimal.js';
 import type { Socket } from 'socket.io-client';
 import type { RunView, TaskView } from '@ledger/contract';
-import { toRunStreamId } from '@ledger/domain';
+import { SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
 import { buildCli, CliExit, type CliIo } from '../apps/cli/src/main';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { createTestDatabase } from './support/database';
@@ -196,13 +196,15 @@ describe('the ledger CLI (in process, against a running ledger)', () => {
       (BigInt(Date.parse((created.data as { createdAt: string }).createdAt)) * 1_000_000n).toString(),
     );
     expect(attrs(ok1)).toMatchObject({
-      'gen_ai.system': 'openai',
+      'gen_ai.provider.name': 'openai',
       'gen_ai.operation.name': 'chat',
       'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.conversation.id': runId,
       'gen_ai.usage.input_tokens': '1200',
       'gen_ai.usage.output_tokens': '300',
-      'gen_ai.usage.cache_read_input_tokens': '200',
-      'gen_ai.usage.reasoning_tokens': '0',
+      'gen_ai.usage.cache_read.input_tokens': '200',
+      'gen_ai.usage.reasoning.output_tokens': '0',
+      'gen_ai.response.time_to_first_chunk': 0.12,
       'gen_ai.response.finish_reasons': { values: [{ stringValue: 'stop' }] },
       'ledger.cost_usd': cost,
       'ledger.time_to_first_chunk_ms': '120',
@@ -329,7 +331,12 @@ describe('the ledger CLI (in process, against a running ledger)', () => {
           previousCost: { amount: null },
           reason: 'acme price added',
         });
-        expect(e.metadata).toMatchObject({ userId, schemaVersion: 1, command: 'prices.reprice' });
+        expect((e.data as { catalogVersion: string }).catalogVersion).toMatch(/\+overrides\.[0-9a-f]{12}$/);
+        expect(e.metadata).toMatchObject({
+          userId,
+          schemaVersion: SCHEMA_VERSION,
+          command: 'prices.reprice',
+        });
       }
       // The old cost stays in the log.
       expect(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
+import { SCHEMA_VERSION } from '@ledger/domain';
 import {
   connectClient,
   ok,
@@ -83,7 +84,7 @@ describe('ledger core over a real socket', () => {
     expect(completed.usage.totalTokens).toBe(16);
     for (const e of events) {
       expect(e.metadata.userId).toBe(userId);
-      expect(e.metadata.schemaVersion).toBe(1);
+      expect(e.metadata.schemaVersion).toBe(SCHEMA_VERSION);
       expect(typeof e.metadata.commandId).toBe('string');
       expect(Number.isNaN(Date.parse(e.metadata.recordedAt as string))).toBe(false);
     }

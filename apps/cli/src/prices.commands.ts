@@ -9,10 +9,7 @@ import {
   SCHEMA_VERSION,
   toRunStreamId,
   type Cost,
-  type TaskCompletedData,
   type TaskCreatedData,
-  type TaskFailedData,
-  type TaskRepricedData,
 } from '@ledger/domain';
 import { WrongExpectedRevision } from '@ledger/event-store';
 import {
@@ -28,6 +25,8 @@ import { failure, parseSince, table, usage } from './io';
 import { scanLog } from './log';
 import type { CliContext } from './main';
 import { costText } from './replay.command';
+import { missingPrices } from './prices-missing';
+import { registerPriceTools } from './prices-tools.commands';
 
 function catalog(): Pricing {
   return loadPricing({
@@ -35,11 +34,12 @@ function catalog(): Pricing {
   });
 }
 
-/** `ledger prices list|show|missing|reprice`. */
+/** `ledger prices list|show|missing|reprice|quote|drift|update`. */
 export function registerPrices(program: Command, ctx: CliContext): void {
   const prices = program
     .command('prices')
     .description('the price catalog (built in, plus LEDGER_PRICES_FILE overrides)');
+  registerPriceTools(prices, ctx, catalog);
 
   prices
     .command('list')
@@ -92,7 +92,7 @@ export function registerPrices(program: Command, ctx: CliContext): void {
     .description(
       "price a model's ended tasks again with the current catalog; appends TaskRepriced where the cost changes",
     )
-    .requiredOption('--model <model>', "the tasks' model, exactly as recorded")
+    .option('--model <model>', 'only the tasks of this model, exactly as recorded (default: every model)')
     .requiredOption(
       '--since <when>',
       'tasks ended at or after this date (2025-01-31, an ISO time, or a span: 30d)',
@@ -104,8 +104,8 @@ export function registerPrices(program: Command, ctx: CliContext): void {
       '\nExample:\n  $ ledger prices reprice --model gpt-4o --since 2025-06-01 --reason "cached input price fixed" --dry-run',
     )
     .action(
-      ctx.action(async (opts: { model: string; since: string; reason: string; dryRun?: boolean }) => {
-        if (!opts.model.trim()) usage('--model must not be empty');
+      ctx.action(async (opts: { model?: string; since: string; reason: string; dryRun?: boolean }) => {
+        if (opts.model !== undefined && !opts.model.trim()) usage('--model must not be empty');
         const since = parseSince(opts.since);
         await ctx.withRuntime(async (rt) => {
           const result = await reprice(
@@ -118,8 +118,8 @@ export function registerPrices(program: Command, ctx: CliContext): void {
           );
           ctx.out(
             opts.dryRun
-              ? `dry run: ${result.tasks} task(s) in ${result.runs} run(s) would be repriced (nothing appended)`
-              : `repriced ${result.tasks} task(s) in ${result.runs} run(s) (${result.tasks} TaskRepriced event(s) appended)`,
+              ? `dry run: ${result.tasks} task(s) in ${result.runs} run(s) would be repriced with catalog ${result.catalogVersion} (nothing appended)`
+              : `repriced ${result.tasks} task(s) in ${result.runs} run(s) with catalog ${result.catalogVersion} (${result.tasks} TaskRepriced event(s) appended)`,
           );
         });
       }),
@@ -141,71 +141,15 @@ function findEntries(pricing: Pricing, model: string, provider?: string): PriceE
   return all.filter((e) => normaliseModel(e.model) === wanted && (!provider || e.provider === provider));
 }
 
-export interface MissingPrice {
-  provider: string;
-  model: string;
-  tasks: number;
-  lastEndedAt: string;
-}
-
-/** Ended tasks whose current cost (after any TaskRepriced) has no amount, counted by provider and model. */
-export async function missingPrices(rt: LedgerRuntime): Promise<MissingPrice[]> {
-  const tasks = new Map<
-    string,
-    { provider: string; model: string; endedAt: string | null; cost: Cost | null }
-  >();
-  const key = (runId: string, taskId: string) => `${runId}/${taskId}`;
-  await scanLog(rt.store, (e) => {
-    const runId = fromRunStreamId(e.streamId);
-    if (!runId) return;
-    switch (e.type) {
-      case 'TaskCreated': {
-        const d = e.data as TaskCreatedData;
-        tasks.set(key(runId, d.taskId), { provider: d.provider, model: d.model, endedAt: null, cost: null });
-        break;
-      }
-      case 'TaskCompleted':
-      case 'TaskFailed': {
-        const d = e.data as TaskCompletedData | TaskFailedData;
-        const t = tasks.get(key(runId, d.taskId));
-        if (t) {
-          t.endedAt = 'completedAt' in d ? d.completedAt : d.failedAt;
-          t.cost = d.cost ?? null;
-        }
-        break;
-      }
-      case 'TaskRepriced': {
-        const d = e.data as TaskRepricedData;
-        const t = tasks.get(key(runId, d.taskId));
-        if (t) t.cost = d.cost;
-        break;
-      }
-      case 'RunDeleted':
-        for (const k of [...tasks.keys()]) if (k.startsWith(`${runId}/`)) tasks.delete(k);
-        break;
-    }
-  });
-  const rows = new Map<string, MissingPrice>();
-  for (const t of tasks.values()) {
-    if (t.endedAt === null || t.cost?.amount != null) continue;
-    const k = `${t.provider}\u0000${t.model}`;
-    const row = rows.get(k) ?? { provider: t.provider, model: t.model, tasks: 0, lastEndedAt: t.endedAt };
-    row.tasks += 1;
-    if (t.endedAt > row.lastEndedAt) row.lastEndedAt = t.endedAt;
-    rows.set(k, row);
-  }
-  return [...rows.values()].sort(
-    (a, b) => b.tasks - a.tasks || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model),
-  );
-}
-
 export interface RepriceOptions {
-  model: string;
+  model?: string;
   since: string;
   reason: string;
   dryRun: boolean;
-  /** The catalog time (default: now). */
+  /** The clock (default: now). */
   now?: string;
+  /** The catalog (default: the built-in one with LEDGER_PRICES_FILE). */
+  pricing?: Pricing;
 }
 
 export interface RepriceChange {
@@ -215,18 +159,18 @@ export interface RepriceChange {
   previousCost: Cost | null;
 }
 
-/** The runs with a task of `model`: from the log (PostgreSQL: one query; otherwise a scan). */
-async function runsWithModel(rt: LedgerRuntime, model: string): Promise<string[]> {
+/** The runs with a task of `model` (any model when absent): from the log (PostgreSQL: one query; else a scan). */
+async function runsWithModel(rt: LedgerRuntime, model: string | undefined): Promise<string[]> {
   if (rt.store.kind === 'postgres') {
     const { rows } = await rt.pool.query<{ stream_id: string }>(
-      `SELECT stream_id FROM events WHERE type = 'TaskCreated' AND data->>'model' = $1 GROUP BY stream_id ORDER BY MIN(position)`,
-      [model],
+      `SELECT stream_id FROM events WHERE type = 'TaskCreated' AND ($1::text IS NULL OR data->>'model' = $1) GROUP BY stream_id ORDER BY MIN(position)`,
+      [model ?? null],
     );
     return rows.map((r) => fromRunStreamId(r.stream_id)).filter((id): id is string => id !== null);
   }
   const ids = new Set<string>();
   await scanLog(rt.store, (e) => {
-    if (e.type === 'TaskCreated' && (e.data as TaskCreatedData).model === model)
+    if (e.type === 'TaskCreated' && (model === undefined || (e.data as TaskCreatedData).model === model))
       ids.add((e.data as TaskCreatedData).runId);
   });
   return [...ids];
@@ -241,8 +185,11 @@ export async function reprice(
   rt: LedgerRuntime,
   options: RepriceOptions,
   onChange: (c: RepriceChange) => void = () => undefined,
-): Promise<{ runs: number; tasks: number }> {
+): Promise<{ runs: number; tasks: number; catalogVersion: string }> {
   const now = options.now ?? new Date().toISOString();
+  // The same catalog the server loads (built-in data + LEDGER_PRICES_FILE), here with its version.
+  const pricing = options.pricing ?? catalog();
+  const catalogVersion = pricing.version;
   let runs = 0;
   let tasks = 0;
   for (const runId of await runsWithModel(rt, options.model)) {
@@ -256,7 +203,8 @@ export async function reprice(
         since: options.since,
         reason: options.reason,
         now,
-        price: (r) => rt.pricing.price(r),
+        catalogVersion,
+        price: (r) => pricing.price(r),
       });
       if (decided.length === 0 || state.userId === null) break;
       if (!options.dryRun) {
@@ -291,5 +239,5 @@ export async function reprice(
       break;
     }
   }
-  return { runs, tasks };
+  return { runs, tasks, catalogVersion };
 }

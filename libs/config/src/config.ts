@@ -21,6 +21,10 @@ const configSchema = z.object({
     .describe('commands per second per connection'),
   LEDGER_RATE_BURST: z.coerce.number().int().min(1).default(4000),
   LEDGER_PRICES_FILE: z.string().min(1).optional(),
+  /** OTLP/HTTP base URL (`http://localhost:4318`, Langfuse's `…/api/public/otel`): `ledger export --format otel` also POSTs there. */
+  LEDGER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Extra headers for the OTLP endpoint, `key=value` pairs separated by commas (OTEL_EXPORTER_OTLP_HEADERS format). */
+  LEDGER_OTLP_HEADERS: z.string().optional(),
   LEDGER_FLUSH_MS: z.coerce.number().min(0).max(1000).default(2),
   LEDGER_APPENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -12,7 +12,13 @@ const commandId = uuid.optional();
 export const chunkKinds = ['text', 'info', 'error', 'tool', 'data'] as const;
 export type ChunkKind = (typeof chunkKinds)[number];
 
-/** Token usage. Cached input and cache writes are parts of inputTokens, reasoning a part of outputTokens. */
+/**
+ * Token usage. Cached input and cache writes are parts of inputTokens, reasoning a part of outputTokens;
+ * cacheWrite1hTokens is a part of cacheWriteTokens; audio/image/video counts are parts of the uncached input and of
+ * the non-reasoning output. webSearches, groundingRequests and requests are units counted apart from tokens.
+ * serviceTier and region say how the call was billed. Nothing is counted twice.
+ */
+const label = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a short label (letters, digits, _ . : -)');
 export const usageInput = z
   .strictObject({
     inputTokens: tokenCount,
@@ -21,21 +27,58 @@ export const usageInput = z
     cacheWriteTokens: tokenCount.optional(),
     reasoningTokens: tokenCount.optional(),
     totalTokens: tokenCount.optional(),
+    cacheWrite1hTokens: tokenCount.optional(),
+    inputAudioTokens: tokenCount.optional(),
+    inputImageTokens: tokenCount.optional(),
+    inputVideoTokens: tokenCount.optional(),
+    outputAudioTokens: tokenCount.optional(),
+    outputImageTokens: tokenCount.optional(),
+    outputVideoTokens: tokenCount.optional(),
+    webSearches: tokenCount.optional(),
+    groundingRequests: tokenCount.optional(),
+    requests: tokenCount.optional(),
+    serviceTier: label.optional(),
+    region: label.optional(),
   })
   .superRefine((u, ctx) => {
-    if ((u.cachedInputTokens ?? 0) + (u.cacheWriteTokens ?? 0) > u.inputTokens)
+    const n = (v: number | undefined) => v ?? 0;
+    const inputParts =
+      n(u.cachedInputTokens) +
+      n(u.cacheWriteTokens) +
+      n(u.inputAudioTokens) +
+      n(u.inputImageTokens) +
+      n(u.inputVideoTokens);
+    if (inputParts > u.inputTokens)
       ctx.addIssue({
         code: 'custom',
-        message: 'cachedInputTokens + cacheWriteTokens are parts of inputTokens and cannot exceed it',
+        message:
+          'cachedInputTokens + cacheWriteTokens + input audio/image/video tokens are parts of inputTokens and cannot exceed it',
       });
-    if ((u.reasoningTokens ?? 0) > u.outputTokens)
+    if (n(u.cacheWrite1hTokens) > n(u.cacheWriteTokens))
       ctx.addIssue({
         code: 'custom',
-        message: 'reasoningTokens is a part of outputTokens and cannot exceed it',
+        message: 'cacheWrite1hTokens is a part of cacheWriteTokens and cannot exceed it',
+      });
+    const outputParts =
+      n(u.reasoningTokens) + n(u.outputAudioTokens) + n(u.outputImageTokens) + n(u.outputVideoTokens);
+    if (outputParts > u.outputTokens)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'reasoningTokens + output audio/image/video tokens are parts of outputTokens and cannot exceed it',
       });
     if (u.totalTokens !== undefined && u.totalTokens !== u.inputTokens + u.outputTokens)
       ctx.addIssue({ code: 'custom', message: 'totalTokens must equal inputTokens + outputTokens' });
   });
+/** What a provider or gateway said it charged (kept beside the ledger's own cost). */
+export const reportedCostInput = z.strictObject({
+  amount: z
+    .string()
+    .max(40)
+    .regex(/^(0|[1-9]\d*)(\.\d+)?$/, 'a non-negative decimal string such as "0.0123"'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
+  source: z.string().min(1).max(100),
+});
 export type UsageInput = z.infer<typeof usageInput>;
 
 const chunkFields = {
@@ -116,6 +159,7 @@ export const commandSchemas = {
     runId: uuid,
     taskId: uuid,
     usage: usageInput.optional(),
+    reportedCost: reportedCostInput.optional(),
     finishReason: z.string().min(1).max(100).optional(),
     responseData: jsonObject.optional(),
     totalTimeMs: millis.optional(),

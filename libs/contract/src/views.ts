@@ -70,6 +70,10 @@ export const taskView = z.object({
   usageSource: z.enum(usageSources).nullable(),
   cost: z.string().nullable(),
   priceId: z.string().nullable(),
+  /** What the provider or gateway reported it charged (TaskCompleted.reportedCost), beside `cost`. */
+  reportedCost: z.string().nullable().optional(),
+  reportedCostCurrency: z.string().nullable().optional(),
+  reportedCostSource: z.string().nullable().optional(),
   timeToFirstToken: z.number().nullable(),
   totalTime: z.number().nullable(),
   status: z.enum(taskStatuses),

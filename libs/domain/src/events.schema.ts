@@ -17,6 +17,23 @@ export const usageSchema = z.strictObject({
   cacheWriteTokens: count,
   reasoningTokens: count,
   totalTokens: count,
+  cacheWrite1hTokens: count.optional(),
+  inputAudioTokens: count.optional(),
+  inputImageTokens: count.optional(),
+  inputVideoTokens: count.optional(),
+  outputAudioTokens: count.optional(),
+  outputImageTokens: count.optional(),
+  outputVideoTokens: count.optional(),
+  webSearches: count.optional(),
+  groundingRequests: count.optional(),
+  requests: count.optional(),
+  serviceTier: z.string().optional(),
+  region: z.string().optional(),
+});
+export const reportedCostSchema = z.strictObject({
+  amount: decimal,
+  currency: z.string(),
+  source: z.string(),
 });
 const prices = z.record(z.string(), z.string()).nullable();
 export const costSchema = z.strictObject({
@@ -65,6 +82,7 @@ export const eventDataSchemas = {
     usage: usageSchema,
     usageSource: z.enum(['provider', 'estimated']),
     cost: costSchema,
+    reportedCost: reportedCostSchema.optional(),
     timeToFirstTokenMs: z.number().min(0).nullable(),
     totalTimeMs: z.number().min(0),
     finishReason: z.string().optional(),
@@ -91,6 +109,7 @@ export const eventDataSchemas = {
     cost: costSchema,
     previousCost: costSchema.nullable(),
     reason: z.string(),
+    catalogVersion: z.string().optional(),
   }),
   RunDeleted: z.strictObject({ runId: id }),
 } satisfies Record<RunEventType, z.ZodType>;

@@ -2,7 +2,12 @@ import type { ChunkKind } from '@ledger/contract';
 
 /** The events of PROTOCOL.md §1. Plain readonly data; one stream per run (`run-<runId>`). */
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: usage may carry the billing dimensions (cacheWrite1hTokens, audio/image/video parts, webSearches,
+ * groundingRequests, requests, serviceTier, region) and TaskCompleted a reportedCost. Version-1 events have none of
+ * them: every one is optional and an absent count is 0, so a version-1 event keeps its meaning.
+ */
+export const SCHEMA_VERSION = 2;
 
 export interface EventMetadata {
   readonly userId: string;
@@ -23,6 +28,34 @@ export interface Usage {
   readonly cacheWriteTokens: number;
   readonly reasoningTokens: number;
   readonly totalTokens: number;
+  /** The part of cacheWriteTokens written with the 1-hour TTL (the rest: 5 minutes). */
+  readonly cacheWrite1hTokens?: number;
+  /** Parts of inputTokens (not cached, not cache writes) that are audio, image or video. */
+  readonly inputAudioTokens?: number;
+  readonly inputImageTokens?: number;
+  readonly inputVideoTokens?: number;
+  /** Parts of outputTokens (not reasoning) that are audio, image or video. */
+  readonly outputAudioTokens?: number;
+  readonly outputImageTokens?: number;
+  readonly outputVideoTokens?: number;
+  /** Units counted apart from tokens: web searches, grounded requests, billed requests. */
+  readonly webSearches?: number;
+  readonly groundingRequests?: number;
+  readonly requests?: number;
+  /** The service tier the provider reports it used (`default`, `flex`, `priority`, `batch`…). */
+  readonly serviceTier?: string;
+  /** A region or data-residency option that changes the price (`us`, `eu`, `global`). */
+  readonly region?: string;
+}
+
+/** The cost a provider or gateway reported for a task (OpenRouter `usage.cost`, LiteLLM response cost…). */
+export interface ReportedCost {
+  /** Exact decimal string. */
+  readonly amount: string;
+  /** ISO 4217 code, e.g. `USD`. */
+  readonly currency: string;
+  /** Who reported it: `openrouter`, `litellm`, `provider`… */
+  readonly source: string;
 }
 export type UsageSource = 'provider' | 'estimated';
 
@@ -34,6 +67,8 @@ export interface PricesUsed {
   readonly cacheWrite?: string;
   readonly reasoning?: string;
   readonly tier?: string;
+  /** Every other price applied (cacheWrite1h, audio, fees, serviceTier, window, region…), by name. */
+  readonly [key: string]: string | undefined;
 }
 export interface Cost {
   /** Exact decimal string in USD, or null when the model has no price. */
@@ -85,6 +120,8 @@ export interface TaskCompletedData {
   readonly usage: Usage;
   readonly usageSource: UsageSource;
   readonly cost: Cost;
+  /** What the provider or gateway said it charged, kept beside `cost` (never replacing it). */
+  readonly reportedCost?: ReportedCost;
   readonly timeToFirstTokenMs: number | null;
   readonly totalTimeMs: number;
   readonly finishReason?: string;
@@ -107,6 +144,8 @@ export interface TaskRepricedData {
   readonly cost: Cost;
   readonly previousCost: Cost | null;
   readonly reason: string;
+  /** The catalog version that priced `cost` (`genai-prices@0.1.8+own.…`); absent in events written before. */
+  readonly catalogVersion?: string;
 }
 
 type E<T extends string, D> = { readonly type: T; readonly data: D; readonly metadata: EventMetadata };

@@ -186,7 +186,28 @@ function digestOfPending(events: NewEvent[], seq: number): string | undefined {
   return e && e.type === 'ChunkReceived' ? chunkDigest(e.data) : undefined;
 }
 
+/** The optional billing dimensions of a usage, copied only when given (an absent count is 0). */
+const USAGE_EXTRAS = [
+  'cacheWrite1hTokens',
+  'inputAudioTokens',
+  'inputImageTokens',
+  'inputVideoTokens',
+  'outputAudioTokens',
+  'outputImageTokens',
+  'outputVideoTokens',
+  'webSearches',
+  'groundingRequests',
+  'requests',
+  'serviceTier',
+  'region',
+] as const;
+
 export function normaliseUsage(u: UsageInput): Usage {
+  const extras: Record<string, number | string> = {};
+  for (const key of USAGE_EXTRAS) {
+    const value = u[key];
+    if (value !== undefined) extras[key] = value;
+  }
   return {
     inputTokens: u.inputTokens,
     outputTokens: u.outputTokens,
@@ -194,6 +215,7 @@ export function normaliseUsage(u: UsageInput): Usage {
     cacheWriteTokens: u.cacheWriteTokens ?? 0,
     reasoningTokens: u.reasoningTokens ?? 0,
     totalTokens: u.inputTokens + u.outputTokens,
+    ...extras,
   };
 }
 
@@ -242,6 +264,7 @@ function completeTask(data: CommandPayload<'task.complete'>, state: RunState, ct
           usage: m.usage,
           usageSource: m.usageSource,
           cost: m.cost,
+          ...(data.reportedCost !== undefined && { reportedCost: data.reportedCost }),
           timeToFirstTokenMs: task.firstChunkOffsetMs,
           totalTimeMs: data.totalTimeMs ?? elapsedMs(task.createdAt, ctx.now),
           ...(data.finishReason !== undefined && { finishReason: data.finishReason }),

@@ -92,13 +92,15 @@ export function foldReprice(
 }
 
 export interface RepriceRequest {
-  /** The task's `model` as recorded (exact match). */
-  readonly model: string;
+  /** The task's `model` as recorded (exact match); every model when absent. */
+  readonly model?: string;
   /** Only tasks that ended at or after this ISO time. */
   readonly since: string;
   readonly reason: string;
-  /** The time whose catalog entry prices the tasks (ISO; the caller's clock). */
+  /** The caller's clock (ISO); kept for the caller's metadata. Each task is priced at the moment it ended. */
   readonly now: string;
+  /** The catalog version that prices the tasks, named in each event. */
+  readonly catalogVersion?: string;
   price(request: PriceRequest): Cost;
 }
 
@@ -127,7 +129,7 @@ export function decideReprice(
   for (const task of state.tasks.values()) {
     if (
       task.status === 'open' ||
-      task.model !== request.model ||
+      (request.model !== undefined && task.model !== request.model) ||
       task.usage === null ||
       task.endedAt === null
     )
@@ -137,7 +139,8 @@ export function decideReprice(
       provider: task.provider,
       model: task.model,
       usage: task.usage,
-      at: request.now,
+      // The entry in effect when the task ended, from the new catalog: a correction, not today's price.
+      at: task.endedAt,
     });
     if (sameCost(cost, task.cost)) continue;
     events.push({
@@ -148,6 +151,7 @@ export function decideReprice(
         cost,
         previousCost: task.cost,
         reason: request.reason,
+        ...(request.catalogVersion !== undefined && { catalogVersion: request.catalogVersion }),
       },
     });
   }

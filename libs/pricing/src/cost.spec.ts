@@ -54,7 +54,13 @@ describe('price(): exact decimal cost per provider', () => {
     expect(cost).toEqual({
       amount: '0.1065',
       priceId: 'anthropic/claude-sonnet-4@2025-05-14',
-      prices: { input: '3', output: '15', cachedInput: '0.3', cacheWrite: '3.75', reasoning: '15' },
+      prices: {
+        input: '3',
+        output: '15',
+        cachedInput: '0.3',
+        cacheWrite: '3.75',
+        reasoning: '15',
+      },
     });
   });
 
@@ -102,20 +108,31 @@ describe('price(): exact decimal cost per provider', () => {
   });
 
   it('Mistral, xAI, DeepSeek, Groq and Together', () => {
-    // mistral-medium-latest: 2000 × 0.40 + 1000 × 2 = 800 + 2000 = 2800 → 0.0028
+    // mistral-medium-latest on 2026-01-01 (Medium 3.1): 2000 × 0.40 + 1000 × 2 = 800 + 2000 = 2800 → 0.0028
     expect(
-      price('mistral', 'mistral-medium-latest', usage({ inputTokens: 2000, outputTokens: 1000 })).amount,
+      price(
+        'mistral',
+        'mistral-medium-latest',
+        usage({ inputTokens: 2000, outputTokens: 1000 }),
+        '2026-01-01T00:00:00Z',
+      ).amount,
     ).toBe('0.0028');
-    // grok-4: (3000 − 1000) × 3 + 1000 × 0.75 + 500 × 15 = 6000 + 750 + 7500 = 14250 → 0.01425
+    // grok-4 in 2025 (before it was retired into grok-4.3): (3000 − 1000) × 3 + 1000 × 0.75 + 500 × 15 = 6000 + 750 + 7500 = 14250 → 0.01425
     expect(
-      price('xai', 'grok-4', usage({ inputTokens: 3000, cachedInputTokens: 1000, outputTokens: 500 })).amount,
+      price(
+        'xai',
+        'grok-4',
+        usage({ inputTokens: 3000, cachedInputTokens: 1000, outputTokens: 500 }),
+        '2025-08-01T00:00:00Z',
+      ).amount,
     ).toBe('0.01425');
-    // deepseek-reasoner (V3.2): 10000 × 0.28 + 4000 × 0.42 = 2800 + 1680 = 4480 → 0.00448
+    // deepseek-reasoner (V3.2, before the alias moved to V4): 10000 × 0.28 + 4000 × 0.42 = 2800 + 1680 = 4480 → 0.00448
     expect(
       price(
         'deepseek',
         'deepseek-reasoner',
         usage({ inputTokens: 10_000, outputTokens: 4000, reasoningTokens: 3000 }),
+        '2025-10-01T00:00:00Z',
       ).amount,
     ).toBe('0.00448');
     // groq llama-3.3-70b-versatile: 1000 × 0.59 + 1000 × 0.79 = 1380 → 0.00138
@@ -232,5 +249,56 @@ describe('price(): unknown models', () => {
     const u = usage({ inputTokens: 1000, outputTokens: 1000 });
     expect(price('openai', 'gpt-99-ultra', u)).toEqual({ amount: null, priceId: null, prices: null });
     expect(price('some-host', 'my-finetune', u)).toEqual({ amount: null, priceId: null, prices: null });
+  });
+});
+
+describe('price(): every part once', () => {
+  const u = (x: Partial<Usage> & Pick<Usage, 'inputTokens' | 'outputTokens'>) => usage(x);
+
+  it('refuses parts that add up to more than their total', () => {
+    expect(() =>
+      price(
+        'openai',
+        'gpt-audio',
+        u({ inputTokens: 100, outputTokens: 1, cachedInputTokens: 60, inputAudioTokens: 50 }),
+      ),
+    ).toThrow(/parts of inputTokens/);
+    expect(() =>
+      price(
+        'anthropic',
+        'claude-sonnet-4',
+        u({ inputTokens: 100, outputTokens: 1, cacheWriteTokens: 10, cacheWrite1hTokens: 11 }),
+      ),
+    ).toThrow(/part of cacheWriteTokens/);
+    expect(() =>
+      price(
+        'openai',
+        'gpt-audio',
+        u({ inputTokens: 1, outputTokens: 10, reasoningTokens: 6, outputAudioTokens: 5 }),
+      ),
+    ).toThrow(/parts of outputTokens/);
+  });
+
+  it('a fee carries over to a service tier with its own prices', () => {
+    // gpt-5 priority (2.5 / 20) plus one search at $0.01: (1000 × 2.5 + 1000 × 20) / 1M + 0.01 = 0.0325
+    const cost = price(
+      'openai',
+      'gpt-5',
+      u({ inputTokens: 1000, outputTokens: 1000, serviceTier: 'priority', webSearches: 1 }),
+    );
+    expect(cost).toMatchObject({ amount: '0.0325', priceId: 'openai/gpt-5@2025-08-07#priority' });
+    expect(cost.prices).toMatchObject({ webSearch: '0.01', serviceTier: 'priority' });
+  });
+
+  it('a region the entry does not list pays the list price; a tier it does not list has no price', () => {
+    const base = u({ inputTokens: 1000, outputTokens: 1000 });
+    expect(price('anthropic', 'claude-sonnet-4-6', { ...base, region: 'eu' }).amount).toBe(
+      price('anthropic', 'claude-sonnet-4-6', base).amount,
+    );
+    expect(price('anthropic', 'claude-sonnet-4-6', { ...base, serviceTier: 'priority' })).toEqual({
+      amount: null,
+      priceId: null,
+      prices: null,
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import builtIn from './catalog.json';
+import imported from './genai-prices.json';
 import { priceEntriesSchema, type PriceEntry } from './price-entry';
 
 /**
@@ -52,6 +53,19 @@ export function builtInEntries(): readonly PriceEntry[] {
   );
   return builtInCache;
 }
+
+let importedCache: readonly PriceEntry[] | null = null;
+
+/** The entries converted from the pinned @pydantic/genai-prices data: the lowest layer. */
+export function importedEntries(): readonly PriceEntry[] {
+  importedCache ??= Object.freeze(
+    parseEntries(imported.entries, `imported genai-prices data (@pydantic/genai-prices@${imported.version})`),
+  );
+  return importedCache;
+}
+
+/** The version of the imported data: `genai-prices@0.1.8`. */
+export const IMPORTED_VERSION = `genai-prices@${imported.version}`;
 
 /** Reads an override file: a JSON array of entries with the catalog's schema. */
 export function readOverridesFile(file: string): PriceEntry[] {

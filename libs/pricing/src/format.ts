@@ -35,25 +35,43 @@ export function formatPriceTable(entries: readonly PriceEntry[]): string {
   return `${lines.join('\n')}\nPrices in USD per million tokens. ${entries.length} entries.`;
 }
 
+const OPTIONAL_LINES: readonly [keyof Prices, string, string][] = [
+  ['cacheWrite1h', 'cache write 1h', ''],
+  ['inputAudio', 'input audio', ''],
+  ['inputImage', 'input image', ''],
+  ['inputVideo', 'input video', ''],
+  ['outputAudio', 'output audio', ''],
+  ['outputImage', 'output image', ''],
+  ['outputVideo', 'output video', ''],
+  ['webSearch', 'web search', ' per search'],
+  ['grounding', 'grounding', ' per grounded request'],
+  ['request', 'request fee', ' per request'],
+];
+
 function priceLines(prices: Prices, indent: string): string[] {
   const p = appliedPrices(prices, null);
   const note = (given: string | undefined, fallback: string) =>
     given === undefined ? ` (= ${fallback})` : '';
-  return [
+  const lines = [
     `${indent}input          $${p.input}`,
     `${indent}cached input   $${p.cachedInput}${note(prices.cachedInput, 'input')}`,
     `${indent}cache write    $${p.cacheWrite}${note(prices.cacheWrite, 'input')}`,
     `${indent}output         $${p.output}`,
     `${indent}reasoning      $${p.reasoning}${note(prices.reasoning, 'output')}`,
   ];
+  for (const [key, label, unit] of OPTIONAL_LINES)
+    if (prices[key] !== undefined) lines.push(`${indent}${label.padEnd(15)}$${prices[key]}${unit}`);
+  return lines;
 }
 
 /** A multi-line description of one entry: names, dates, source and every price, tiers included. */
 export function describeEntry(entry: PriceEntry): string {
   const lines = [`${entry.id}`, `  provider       ${entry.provider}`, `  model          ${entry.model}`];
   if (entry.match?.length) lines.push(`  also matches   ${entry.match.join(', ')}`);
+  if (entry.rule) lines.push(`  match rule     ${JSON.stringify(entry.rule)}`);
+  lines.push(`  effective from ${entry.effectiveFrom}`);
+  if (entry.effectiveTo) lines.push(`  retired at     ${entry.effectiveTo}`);
   lines.push(
-    `  effective from ${entry.effectiveFrom}`,
     `  checked at     ${entry.checkedAt}`,
     `  source         ${entry.source}`,
     '  prices per million tokens (USD):',
@@ -65,6 +83,19 @@ export function describeEntry(entry: PriceEntry): string {
     );
     lines.push(...priceLines(tier.prices, '    '));
   }
+  for (const w of entry.windows ?? []) {
+    lines.push(`  window ${w.name} (${w.from}-${w.to} UTC, priceId ${entry.id}#${w.name}):`);
+    lines.push(...priceLines(w.prices, '    '));
+  }
+  for (const [name, st] of Object.entries(entry.serviceTiers ?? {}))
+    if (st.multiplier !== undefined)
+      lines.push(`  service tier ${name}: ${st.multiplier} × the prices above`);
+    else if (st.prices) {
+      lines.push(`  service tier ${name}:`);
+      lines.push(...priceLines(st.prices, '    '));
+    }
+  for (const [region, m] of Object.entries(entry.regions ?? {}))
+    lines.push(`  region ${region}: ${m} × every price`);
   if (entry.notes) lines.push(`  notes          ${entry.notes}`);
   return lines.join('\n');
 }

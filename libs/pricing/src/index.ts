@@ -4,18 +4,24 @@ export {
   parseEntries,
   readOverridesFile,
   mergeEntries,
+  importedEntries,
+  IMPORTED_VERSION,
   PricingCatalogError,
 } from './entries';
 export { costOf, amountOf, appliedPrices, tierFor, UNPRICED } from './cost';
 export { estimateUsage, countRequestTokens, encodingFor } from './estimate';
-export { EntryMatcher } from './match';
-export { normaliseProvider, normaliseModel, stripSnapshot } from './names';
+export { EntryMatcher, type MatchResult } from './match';
+export { compileRule } from './match-rule';
+export { normaliseProvider, normaliseModel, resolveModel, type ModelRef } from './names';
 export { formatPriceTable, describeEntry } from './format';
 export {
   priceEntrySchema,
   priceEntriesSchema,
   pricesSchema,
   tierLabel,
+  matchRuleSchema,
+  type MatchRule,
+  type PriceWindow,
   type PriceEntry,
   type PriceTier,
   type Prices,

@@ -1,5 +1,5 @@
 import { defaultPricing } from './pricing';
-import { normaliseModel, normaliseProvider, stripSnapshot } from './names';
+import { normaliseProvider, resolveModel } from './names';
 
 const pricing = defaultPricing();
 const AT = '2026-11-24T12:00:00Z';
@@ -13,55 +13,92 @@ describe('names', () => {
     expect(normaliseProvider('together_ai')).toBe('together');
     expect(normaliseProvider('x.ai')).toBe('xai');
     expect(normaliseProvider('mistralai')).toBe('mistral');
+    expect(normaliseProvider('aws_bedrock')).toBe('bedrock');
     expect(normaliseProvider('acme-cloud')).toBeNull();
   });
 
-  it('drops redundant provider prefixes but keeps host namespaces', () => {
-    expect(normaliseModel('openai/GPT-4o')).toBe('gpt-4o');
-    expect(normaliseModel('models/gemini-2.5-pro')).toBe('gemini-2.5-pro');
-    expect(normaliseModel('meta-llama/Llama-3.3-70B-Instruct-Turbo')).toBe(
-      'meta-llama/llama-3.3-70b-instruct-turbo',
+  it('removes host wrappers, never a part of the vendor id', () => {
+    expect(resolveModel('openrouter', 'openai/GPT-4o')).toEqual({
+      model: 'gpt-4o',
+      vendor: 'openai',
+      region: null,
+    });
+    expect(resolveModel('google', 'models/gemini-2.5-pro').model).toBe('gemini-2.5-pro');
+    expect(resolveModel('bedrock', 'us.anthropic.claude-sonnet-4-20250514-v1:0')).toEqual({
+      model: 'claude-sonnet-4-20250514',
+      vendor: 'anthropic',
+      region: 'bedrock-us',
+    });
+    expect(resolveModel('bedrock', 'anthropic.claude-3-5-sonnet-20240620-v1:0').model).toBe(
+      'claude-3-5-sonnet-20240620',
     );
-  });
-
-  it('strips one snapshot suffix', () => {
-    expect(stripSnapshot('gpt-4o-2024-08-06')).toBe('gpt-4o');
-    expect(stripSnapshot('claude-sonnet-4-20250514')).toBe('claude-sonnet-4');
-    expect(stripSnapshot('claude-sonnet-4@20250514')).toBe('claude-sonnet-4');
-    expect(stripSnapshot('gemini-2.0-flash-001')).toBe('gemini-2.0-flash');
-    expect(stripSnapshot('claude-3-5-haiku-latest')).toBe('claude-3-5-haiku');
-    expect(stripSnapshot('claude-sonnet-4-5')).toBeNull();
-    expect(stripSnapshot('o4-mini')).toBeNull();
+    expect(resolveModel('vertex', 'claude-sonnet-4@20250514')).toEqual({
+      model: 'claude-sonnet-4-20250514',
+      vendor: 'anthropic',
+      region: null,
+    });
+    expect(resolveModel('vertex', 'claude-3-5-sonnet-v2@20241022').model).toBe('claude-3-5-sonnet-20241022');
+    expect(
+      resolveModel(
+        'vertex',
+        'projects/p/locations/us-east5/publishers/anthropic/models/claude-opus-4-1@20250805',
+      ),
+    ).toEqual({ model: 'claude-opus-4-1-20250805', vendor: 'anthropic', region: null });
+    expect(resolveModel('groq', 'meta-llama/Llama-3.3-70B').model).toBe('meta-llama/llama-3.3-70b');
+    expect(resolveModel('openai', 'gpt-4o-2024-08-06').model).toBe('gpt-4o-2024-08-06');
   });
 });
 
-describe('find(): matching a model to its entry', () => {
-  it('matches exact ids first', () => {
+describe('find(): strict matching', () => {
+  it('matches exact ids', () => {
     expect(idOf('openai', 'gpt-4.1-mini')).toBe('openai/gpt-4.1-mini@2025-04-14');
     expect(idOf('anthropic', 'claude-opus-4-1')).toBe('anthropic/claude-opus-4-1@2025-08-05');
   });
 
-  it('prices a dated snapshot as its model', () => {
-    expect(idOf('openai', 'gpt-4o-2024-08-06')).toBe('openai/gpt-4o@2024-10-02');
-    expect(idOf('openai', 'gpt-4o-mini-2024-07-18')).toBe('openai/gpt-4o-mini@2024-07-18');
-    expect(idOf('anthropic', 'claude-sonnet-4-20250514')).toBe('anthropic/claude-sonnet-4@2025-05-14');
-    expect(idOf('anthropic', 'claude-3-7-sonnet-20250219')).toBe('anthropic/claude-3-7-sonnet@2025-02-19');
-    expect(idOf('vertex', 'claude-sonnet-4@20250514')).toBeNull(); // Vertex is Google: Claude on Vertex is not in the catalog
-    expect(idOf('xai', 'grok-4-0709')).toBe('xai/grok-4@2025-07-09');
-  });
-
-  it('uses the snapshot’s own entry when the catalog has one', () => {
+  it('prices a dated snapshot by the entry that names it, from its own launch', () => {
+    // gpt-4o-2024-08-06 launched at $2.50/$10 while the gpt-4o alias still cost $5/$15.
+    expect(idOf('openai', 'gpt-4o-2024-08-06', '2024-09-01T00:00:00Z')).toBe(
+      'openai/gpt-4o-2024-08-06@2024-08-06',
+    );
+    expect(idOf('openai', 'gpt-4o', '2024-09-01T00:00:00Z')).toBe('openai/gpt-4o@2024-05-13');
+    expect(idOf('openai', 'gpt-4o-2024-08-06', '2024-10-02T00:00:00Z')).toBe('openai/gpt-4o@2024-10-02');
+    expect(idOf('openai', 'gpt-4o-2024-08-06', '2024-08-01T00:00:00Z')).toBeNull(); // before it existed
     expect(idOf('openai', 'gpt-4o-2024-05-13')).toBe('openai/gpt-4o-2024-05-13@2024-05-13');
-    expect(idOf('mistral', 'mistral-large-2411')).toBe('mistral/mistral-large-2411@2024-11-18');
+    expect(idOf('openai', 'gpt-3.5-turbo-0613')).toBe('openai/gpt-3.5-turbo-0613@2023-06-13');
+    expect(idOf('openai', 'gpt-3.5-turbo-1106')).toBe('openai/gpt-3.5-turbo-1106@2023-11-06');
+    expect(idOf('openai', 'gpt-3.5-turbo-0125')).toBe('openai/gpt-3.5-turbo@2024-01-25');
+    expect(idOf('anthropic', 'claude-sonnet-4-20250514')).toBe('anthropic/claude-sonnet-4@2025-05-14');
+    expect(idOf('xai', 'grok-4-0709', '2025-08-01T00:00:00Z')).toBe('xai/grok-4@2025-07-09');
   });
 
-  it('matches aliases listed in the entry', () => {
-    expect(idOf('mistral', 'mistral-large-latest')).toBe('mistral/mistral-large@2025-12-02');
+  it('follows -latest aliases through their history', () => {
     expect(idOf('mistral', 'mistral-large-latest', '2025-06-01T00:00:00Z')).toBe(
       'mistral/mistral-large@2024-11-18',
     );
-    expect(idOf('xai', 'grok-4-1-fast-reasoning')).toBe('xai/grok-4-1-fast@2025-11-19');
-    expect(idOf('openai', 'gpt-5-chat-latest')).toBe('openai/gpt-5@2025-08-07');
+    expect(idOf('mistral', 'mistral-large-latest')).toBe('mistral/mistral-large@2025-12-02');
+    expect(idOf('mistral', 'mistral-large-2411')).toBe('mistral/mistral-large-2411@2024-11-18');
+    expect(idOf('mistral', 'mistral-large-2512')).toBe('mistral/mistral-large-2512@2025-12-02');
+    expect(idOf('mistral', 'mistral-medium-latest', '2026-01-01T00:00:00Z')).toBe(
+      'mistral/mistral-medium@2025-05-07',
+    );
+    expect(idOf('mistral', 'mistral-medium-latest')).toBe('mistral/mistral-medium-latest@2026-06-16');
+    expect(idOf('mistral', 'mistral-small-2603')).toBe('mistral/mistral-small-2603@2026-03-01');
+  });
+
+  it('matches the ids of the issue that used to get no price', () => {
+    expect(idOf('anthropic', 'claude-opus-4-0')).toBe('anthropic/claude-opus-4@2025-05-14');
+    expect(idOf('anthropic', 'claude-sonnet-4-0')).toBe('anthropic/claude-sonnet-4@2025-05-14');
+    expect(idOf('google', 'gemini-2.5-flash-preview-09-2025')).toBe('google/gemini-2.5-flash@2025-06-17');
+    expect(idOf('bedrock', 'us.anthropic.claude-sonnet-4-20250514-v1:0')).toBe(
+      'anthropic/claude-sonnet-4@2025-05-14',
+    );
+    expect(idOf('bedrock', 'anthropic.claude-3-7-sonnet-20250219-v1:0')).toBe(
+      'anthropic/claude-3-7-sonnet@2025-02-19',
+    );
+    expect(idOf('vertex', 'claude-sonnet-4@20250514')).toBe('anthropic/claude-sonnet-4@2025-05-14');
+    expect(idOf('google', 'claude-opus-4-1@20250805')).toBe('anthropic/claude-opus-4-1@2025-08-05');
+    expect(idOf('openrouter', 'openai/gpt-4o')).toBe('openai/gpt-4o@2024-10-02');
+    expect(idOf('openrouter', 'anthropic/claude-haiku-4-5')).toBe('anthropic/claude-haiku-4-5@2025-10-01');
   });
 
   it('is provider-aware: the same Llama is priced by its host', () => {
@@ -73,22 +110,26 @@ describe('find(): matching a model to its entry', () => {
     expect(idOf('openai', 'claude-sonnet-4')).toBeNull();
   });
 
-  it('falls back to the model alone when the provider is unknown or has no entries', () => {
+  it('matches on the model alone when the host is unknown or has no entries', () => {
     expect(idOf('acme-gateway', 'gpt-4.1-mini')).toBe('openai/gpt-4.1-mini@2025-04-14');
-    expect(idOf('openrouter', 'anthropic/claude-haiku-4-5')).toBe('anthropic/claude-haiku-4-5@2025-10-01');
     expect(idOf('meta', 'meta-llama/Llama-4-Scout-17B-16E-Instruct')).toBe(
       'together/meta-llama/Llama-4-Scout-17B-16E-Instruct@2025-04-05',
     );
   });
 
-  it('normalises provider spellings', () => {
-    expect(idOf('Vertex_AI', 'gemini-2.5-flash')).toBe('google/gemini-2.5-flash@2025-06-17');
-    expect(idOf('gemini', 'models/gemini-2.0-flash-001')).toBe('google/gemini-2.0-flash@2025-02-05');
-    expect(idOf('OpenAI', 'openai/GPT-4o')).toBe('openai/gpt-4o@2024-10-02');
+  it('falls to the imported genai-prices data only for ids the own catalog does not name', () => {
+    expect(idOf('openai', 'gpt-5.6-sol')).toBe('genai-prices/openai/gpt-5.6-sol@2026-08-21');
+    expect(idOf('anthropic', 'claude-opus-5')).toBe('genai-prices/anthropic/claude-opus-5@2023-01-01');
+    // o3 is in the own catalog from 2025-04-16: before that no layer prices it.
+    expect(idOf('openai', 'o3', '2025-01-01T00:00:00Z')).toBeNull();
   });
 
-  it('returns null for unknown models', () => {
+  it('gives no neighbour price to an unknown id', () => {
     expect(idOf('openai', 'gpt-2')).toBeNull();
+    expect(idOf('openai', 'gpt-4o-2024-13-01')).toBeNull();
     expect(idOf('anthropic', 'claude-sonnet-4-5-turbo')).toBeNull();
+    expect(idOf('openai', 'gpt-4o-mini-2099-01-01')).toBeNull();
+    expect(idOf('mistral', 'mistral-large-2699')).toBeNull();
+    expect(idOf('azure', 'gpt-4o')).toBeNull();
   });
 });

@@ -1,32 +1,38 @@
 import type { PriceEntry } from './price-entry';
-import { normaliseModel, normaliseProvider, stripSnapshot } from './names';
+import { compileRule, exactIds } from './match-rule';
+import { normaliseProvider, resolveModel, type ModelRef } from './names';
 
 /**
- * Finding the catalog entry that prices a (provider, model) at a moment.
+ * Finding the catalog entry that prices a (provider, model) at a moment. Strict: an id is priced only by an entry
+ * that names it — its model, an exact id in `match`, an anchored glob in `match`, or its `rule` — never by a
+ * neighbour reached by cutting the id down.
  *
- * 1. Only entries in effect at `at` count (effectiveFrom <= at).
- * 2. When the provider is one we know and the catalog has entries for it, only its entries count;
- *    otherwise (unknown provider, or a host with no entries of its own) every entry counts.
- * 3. The model id (lower-cased, redundant provider prefix dropped) is matched, best first:
- *    exact id or exact alias → the id without its snapshot suffix (`gpt-4o-2024-08-06` → `gpt-4o`)
- *    → a glob alias (`*`). Within a rank the longer literal wins (most specific).
- * 4. Among entries that match equally, the one with the latest effectiveFrom wins (versioned prices),
- *    then the one loaded last (an override file beats the built-in catalog).
+ * 1. The id is read with resolveModel (host wrappers removed: gateway `vendor/`, Bedrock, Vertex `@date`).
+ * 2. Only entries of the vendor count (Claude on Vertex or Bedrock: anthropic). An unknown host with no vendor in
+ *    the id is matched against every entry.
+ * 3. Only entries in effect count: effectiveFrom <= at; the latest one is the price then, and if its
+ *    effectiveTo has passed the id is retired (no price; an older entry does not come back). A dated snapshot is
+ *    named by the entries that price it, each from its own launch, so a snapshot is never priced before it
+ *    existed or at the moving alias's price.
+ * 4. Layers, best first: operator overrides, the ledger's own catalog, the imported genai-prices data. The highest
+ *    layer with an entry naming the id decides, at every date (before its first entry: no price).
+ * 5. Within a layer: an exact name beats a pattern; a longer pattern beats a shorter one; then the latest
+ *    effectiveFrom (price history); then the entry loaded last.
  */
 
 interface CompiledEntry {
   readonly entry: PriceEntry;
+  readonly layer: number;
   readonly order: number;
   readonly from: number;
+  readonly to: number;
   readonly provider: string;
-  /** The model id and its exact aliases, normalised. */
   readonly names: ReadonlySet<string>;
-  readonly globs: readonly { readonly re: RegExp; readonly literal: number }[];
+  /** Each pattern gives 0 (no match) or a weight: the length of the literal that matched. */
+  readonly patterns: readonly ((m: string) => number)[];
 }
 
-const RANK_EXACT = 3_000_000;
-const RANK_SNAPSHOT = 2_000_000;
-const RANK_GLOB = 1_000_000;
+const RANK_EXACT = 1_000_000;
 
 function globToRegExp(pattern: string): RegExp {
   const body = pattern
@@ -36,65 +42,91 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-function compile(entry: PriceEntry, order: number): CompiledEntry {
-  const names = new Set([normaliseModel(entry.model)]);
-  const globs: { re: RegExp; literal: number }[] = [];
+function compile(entry: PriceEntry, layer: number, order: number): CompiledEntry {
+  const names = new Set([entry.model.toLowerCase()]);
+  const patterns: ((m: string) => number)[] = [];
   for (const alias of entry.match ?? []) {
-    const a = normaliseModel(alias);
-    if (a.includes('*')) globs.push({ re: globToRegExp(a), literal: a.replace(/\*/g, '').length });
-    else names.add(a);
+    const a = alias.toLowerCase();
+    if (a.includes('*')) {
+      const re = globToRegExp(a);
+      const weight = a.replace(/\*/g, '').length;
+      patterns.push((m) => (re.test(m) ? weight : 0));
+    } else names.add(a);
+  }
+  if (entry.rule) {
+    for (const id of exactIds(entry.rule)) names.add(id);
+    patterns.push(compileRule(entry.rule));
   }
   return {
     entry,
+    layer,
     order,
     from: Date.parse(entry.effectiveFrom),
+    to: entry.effectiveTo ? Date.parse(entry.effectiveTo) : Number.POSITIVE_INFINITY,
     provider: normaliseProvider(entry.provider) ?? entry.provider.toLowerCase(),
     names,
-    globs,
+    patterns,
   };
 }
 
-function score(c: CompiledEntry, model: string, base: string | null): number {
+function score(c: CompiledEntry, model: string): number {
   if (c.names.has(model)) return RANK_EXACT + model.length;
-  if (base !== null && c.names.has(base)) return RANK_SNAPSHOT + base.length;
   let best = 0;
-  for (const g of c.globs) if (g.re.test(model)) best = Math.max(best, RANK_GLOB + g.literal);
+  for (const p of c.patterns) best = Math.max(best, p(model));
   return best;
+}
+
+export interface MatchResult {
+  readonly entry: PriceEntry;
+  readonly ref: ModelRef;
 }
 
 export class EntryMatcher {
   private readonly compiled: readonly CompiledEntry[];
   private readonly providers: ReadonlySet<string>;
 
-  constructor(entries: readonly PriceEntry[]) {
-    this.compiled = entries.map(compile);
+  /** `layers[0]` is the lowest (imported data), the last one the highest (overrides). */
+  constructor(layers: readonly (readonly PriceEntry[])[]) {
+    let order = 0;
+    this.compiled = layers.flatMap((entries, layer) => entries.map((e) => compile(e, layer, order++)));
     this.providers = new Set(this.compiled.map((c) => c.provider));
   }
 
   /** The entry pricing `model` of `provider` at the ISO time `at`, or null when none is known. */
   find(provider: string, model: string, at: string): PriceEntry | null {
+    return this.resolve(provider, model, at)?.entry ?? null;
+  }
+
+  resolve(provider: string, model: string, at: string): MatchResult | null {
     const atMs = Date.parse(at);
     if (Number.isNaN(atMs)) throw new RangeError(`pricing: "${at}" is not an ISO date-time`);
-    const known = normaliseProvider(provider);
-    const scoped = known !== null && this.providers.has(known) ? known : null;
-    const name = normaliseModel(model);
-    const base = stripSnapshot(name);
+    const ref = resolveModel(provider, model);
+    const host = normaliseProvider(provider);
+    // Azure deployments carry their own names and prices: only entries given for azure price them. A vendor
+    // with no entries at all (a host such as `meta`) is matched on the model alone.
+    let vendor = ref.vendor ?? (host === 'azure' ? 'azure' : null);
+    if (vendor !== null && vendor !== 'azure' && !this.providers.has(vendor)) vendor = null;
 
-    let best: CompiledEntry | null = null;
-    let bestScore = 0;
-    for (const c of this.compiled) {
-      if (c.from > atMs || (scoped !== null && c.provider !== scoped)) continue;
-      const s = score(c, name, base);
-      if (s === 0) continue;
+    const named = this.compiled
+      .filter((c) => vendor === null || c.provider === vendor)
+      .map((c) => ({ c, s: score(c, ref.model) }))
+      .filter((x) => x.s > 0);
+    if (named.length === 0) return null;
+    // The highest layer that names the id owns it at every date: before its first entry the id has no price,
+    // rather than a lower layer's undated one.
+    const layer = Math.max(...named.map((x) => x.c.layer));
+    let best: { c: CompiledEntry; s: number } | null = null;
+    for (const x of named) {
+      const { c, s } = x;
+      if (c.layer !== layer || c.from > atMs) continue;
       const better =
         best === null ||
-        s > bestScore ||
-        (s === bestScore && (c.from > best.from || (c.from === best.from && c.order > best.order)));
-      if (better) {
-        best = c;
-        bestScore = s;
-      }
+        s > best.s ||
+        (s === best.s && (c.from > best.c.from || (c.from === best.c.from && c.order > best.c.order)));
+      if (better) best = x;
     }
-    return best?.entry ?? null;
+    // effectiveTo retires the model: an older entry does not come back.
+    if (best === null || best.c.to <= atMs) return null;
+    return { entry: best.c.entry, ref };
   }
 }

@@ -1,8 +1,10 @@
-/** How provider and model names are normalised before they are matched against the catalog. */
+/** How provider and model names are read before they are matched against the catalog. */
 
 const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
   openai: 'openai',
   'open-ai': 'openai',
+  azure: 'azure',
+  'azure-openai': 'azure',
   anthropic: 'anthropic',
   claude: 'anthropic',
   google: 'google',
@@ -14,6 +16,10 @@ const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
   googleai: 'google',
   'google-genai': 'google',
   'google-vertex': 'google',
+  bedrock: 'bedrock',
+  'aws-bedrock': 'bedrock',
+  'amazon-bedrock': 'bedrock',
+  aws: 'bedrock',
   mistral: 'mistral',
   mistralai: 'mistral',
   'mistral-ai': 'mistral',
@@ -21,6 +27,7 @@ const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
   'x-ai': 'xai',
   grok: 'xai',
   deepseek: 'deepseek',
+  'deepseek-ai': 'deepseek',
   groq: 'groq',
   together: 'together',
   'together-ai': 'together',
@@ -39,43 +46,95 @@ export function normaliseProvider(provider: string): string | null {
   return PROVIDER_ALIASES[key] ?? null;
 }
 
-/** Leading path segments that only repeat the provider (`openai/gpt-4o`, `models/gemini-2.5-pro`) and are dropped. */
-const REDUNDANT_PREFIXES = new Set([
-  'models',
-  'openai',
-  'anthropic',
-  'google',
-  'gemini',
-  'vertex_ai',
-  'mistral',
-  'mistralai',
-  'xai',
-  'x-ai',
-  'deepseek',
-  'groq',
-  'together',
-  'together_ai',
-]);
+/** First path segments naming the model's vendor in a gateway id (`openai/gpt-4o`, OpenRouter, LiteLLM). */
+const VENDOR_PREFIXES: Readonly<Record<string, string>> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'google',
+  gemini: 'google',
+  vertex_ai: 'google',
+  'x-ai': 'xai',
+  xai: 'xai',
+  mistral: 'mistral',
+  mistralai: 'mistral',
+  deepseek: 'deepseek',
+  'deepseek-ai': 'deepseek',
+  groq: 'groq',
+  together: 'together',
+  together_ai: 'together',
+};
 
-/** Lower-cased model id without a redundant provider prefix. `meta-llama/…` (a real part of host ids) is kept. */
-export function normaliseModel(model: string): string {
-  let name = model.trim().toLowerCase();
-  for (;;) {
-    const slash = name.indexOf('/');
-    if (slash <= 0 || !REDUNDANT_PREFIXES.has(name.slice(0, slash))) return name;
-    name = name.slice(slash + 1);
-  }
+/** Bedrock model ids: `[geo.]vendor.model[-vN][:M]` (`us.anthropic.claude-sonnet-4-20250514-v1:0`). */
+const BEDROCK_ID =
+  /^(?:(us|eu|apac|global|us-gov|jp|au|ca|apne\d)\.)?(anthropic|meta|mistral|amazon|cohere|ai21|deepseek|openai|qwen|writer)\.(.+?)(?:-v\d+)?(?::\d+)?$/;
+const BEDROCK_VENDORS: Readonly<Record<string, string>> = {
+  anthropic: 'anthropic',
+  mistral: 'mistral',
+  deepseek: 'deepseek',
+  openai: 'openai',
+  meta: 'meta',
+};
+
+/** A model id as the matcher sees it. */
+export interface ModelRef {
+  /** The lower-cased id without host wrappers: `claude-sonnet-4-20250514`, `gpt-4o`. */
+  readonly model: string;
+  /** The vendor whose list price applies (from the id or the provider), or null when unknown. */
+  readonly vendor: string | null;
+  /**
+   * A region named by the id itself: Bedrock's geographic inference-profile prefix as `bedrock-us`, `bedrock-eu`…
+   * (`global.` is none). Host-qualified so that it never takes a vendor's own region price (Anthropic's `us`).
+   */
+  readonly region: string | null;
 }
 
 /**
- * Suffixes that name a dated snapshot or a moving alias of a model:
- * `-2024-08-06` (OpenAI), `-20250514` / `@20250514` (Anthropic, Vertex), `-0709` / `-2411` / `-001`
- * (xAI, Mistral, Gemini), `-latest`.
+ * Reads a (provider, model) pair into the vendor whose list prices apply and the bare model id. Only wrappers that a
+ * host adds around a vendor's id are removed — never a part of the vendor's own id (no snapshot stripping):
+ * `models/…` and Vertex `publishers/<vendor>/models/…` paths, a gateway's `vendor/` prefix, Bedrock's
+ * `[geo.]vendor.…-v1:0`, Vertex's `@YYYYMMDD` (Anthropic's `-YYYYMMDD`).
  */
-const SNAPSHOT_SUFFIX = /(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4}|-latest)$/;
+export function resolveModel(provider: string, model: string): ModelRef {
+  const host = normaliseProvider(provider);
+  let name = model.trim().toLowerCase();
+  let vendor: string | null = null;
+  let region: string | null = null;
 
-/** The model id without its snapshot suffix, or null when it has none. */
-export function stripSnapshot(model: string): string | null {
-  const stripped = model.replace(SNAPSHOT_SUFFIX, '');
-  return stripped !== model && stripped.length > 0 ? stripped : null;
+  const publisher = /(?:^|\/)publishers\/([^/]+)\/models\/([^/]+)$/.exec(name);
+  if (publisher) {
+    vendor = publisher[1] === 'google' ? 'google' : (normaliseProvider(publisher[1]) ?? null);
+    name = publisher[2];
+  }
+  for (;;) {
+    const slash = name.indexOf('/');
+    if (slash <= 0) break;
+    const head = name.slice(0, slash);
+    if (head === 'models') name = name.slice(slash + 1);
+    else if (VENDOR_PREFIXES[head]) {
+      vendor = VENDOR_PREFIXES[head];
+      name = name.slice(slash + 1);
+    } else break;
+  }
+
+  const bedrock = BEDROCK_ID.exec(name);
+  if (bedrock && (host === 'bedrock' || host === null || bedrock[1] !== undefined)) {
+    region = bedrock[1] === undefined || bedrock[1] === 'global' ? null : `bedrock-${bedrock[1]}`;
+    vendor = BEDROCK_VENDORS[bedrock[2]] ?? 'bedrock';
+    name = bedrock[3];
+  }
+
+  // Vertex AI names Anthropic snapshots `claude-sonnet-4@20250514` (and `claude-3-5-sonnet-v2@20241022`).
+  const vertex = /^(claude-.+?)(-v\d+)?@(\d{8})$/.exec(name);
+  if (vertex) name = `${vertex[1]}-${vertex[3]}`;
+
+  if (vendor === null) {
+    if (name.startsWith('claude-') && (host === 'google' || host === 'bedrock')) vendor = 'anthropic';
+    else if (host !== null && host !== 'bedrock' && host !== 'azure') vendor = host;
+  }
+  return { model: name, vendor, region };
+}
+
+/** The bare lower-cased model id (host wrappers removed), whatever the provider. */
+export function normaliseModel(model: string): string {
+  return resolveModel('', model).model;
 }

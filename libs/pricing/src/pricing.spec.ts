@@ -110,7 +110,7 @@ describe('CLI helpers', () => {
   it('describeEntry shows names, source, defaults and tiers', () => {
     const text = describeEntry(pricing.find('anthropic', 'claude-sonnet-4-20250514', AT)!);
     expect(text).toContain('anthropic/claude-sonnet-4@2025-05-14');
-    expect(text).toContain('source         https://docs.anthropic.com/en/docs/about-claude/pricing');
+    expect(text).toContain('source         https://platform.claude.com/docs/en/about-claude/pricing');
     expect(text).toContain('reasoning      $15 (= output)');
     expect(text).toContain(
       'tier >200k (above 200000 input tokens, priceId anthropic/claude-sonnet-4@2025-05-14#>200k)',
