@@ -33,6 +33,12 @@ export const usageInput = z
         code: 'custom',
         message: 'reasoningTokens is a part of outputTokens and cannot exceed it',
       });
+    // A task's total must be an exact JSON number: the read models sum it, and a rounded total could not be proved.
+    if (u.inputTokens + u.outputTokens > Number.MAX_SAFE_INTEGER)
+      ctx.addIssue({
+        code: 'custom',
+        message: `inputTokens + outputTokens cannot exceed ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`,
+      });
     if (u.totalTokens !== undefined && u.totalTokens !== u.inputTokens + u.outputTokens)
       ctx.addIssue({ code: 'custom', message: 'totalTokens must equal inputTokens + outputTokens' });
   });

@@ -27,7 +27,7 @@ export const SHADOW_TABLES: ReadModelTables = {
 
 const ROWS_PER_STATEMENT = 2000;
 
-function recordset(columns: readonly (readonly [string, string, string])[]): {
+function recordset(columns: readonly (readonly [string, string, ...unknown[]])[]): {
   list: string;
   def: string;
   updates: string;
@@ -113,7 +113,7 @@ export async function deleteRuns(
 }
 
 const USAGE_DEF =
-  'user_id uuid, day date, model text, provider text, tasks integer, input_tokens bigint, output_tokens bigint, cached_tokens bigint, reasoning_tokens bigint, cost numeric, unpriced_tasks integer';
+  'user_id uuid, day date, model text, provider text, tasks bigint, input_tokens numeric, output_tokens numeric, cached_tokens numeric, reasoning_tokens numeric, cost numeric, unpriced_tasks bigint';
 const USAGE_LIST =
   'user_id, day, model, provider, tasks, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost, unpriced_tasks';
 

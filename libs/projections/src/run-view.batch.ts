@@ -60,10 +60,11 @@ export interface UsageDelta {
   readonly model: string;
   readonly provider: string;
   tasks: number;
-  input_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
+  /** Token sums are exact decimal strings: a usage day may pass 2^53 (and bigint). */
+  input_tokens: string;
+  output_tokens: string;
+  cached_tokens: string;
+  reasoning_tokens: string;
   cost: string;
   unpriced_tasks: number;
 }
@@ -84,22 +85,23 @@ export class UsageAccumulator {
         model: task.model,
         provider: task.provider,
         tasks: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cached_tokens: 0,
-        reasoning_tokens: 0,
+        input_tokens: '0',
+        output_tokens: '0',
+        cached_tokens: '0',
+        reasoning_tokens: '0',
         cost: '0',
         unpriced_tasks: 0,
       };
       this.rows.set(key, row);
     }
+    const add = (sum: string, value: number | string) =>
+      sign > 0 ? addMoney(sum, String(value)) : subMoney(sum, String(value));
     row.tasks += sign;
-    row.input_tokens += sign * task.tokensInput;
-    row.output_tokens += sign * task.tokensOutput;
-    row.cached_tokens += sign * task.tokensCached;
-    row.reasoning_tokens += sign * task.tokensReasoning;
-    if (task.cost !== null)
-      row.cost = sign > 0 ? addMoney(row.cost, task.cost) : subMoney(row.cost, task.cost);
+    row.input_tokens = add(row.input_tokens, task.tokensInput);
+    row.output_tokens = add(row.output_tokens, task.tokensOutput);
+    row.cached_tokens = add(row.cached_tokens, task.tokensCached);
+    row.reasoning_tokens = add(row.reasoning_tokens, task.tokensReasoning);
+    if (task.cost !== null) row.cost = add(row.cost, task.cost);
     else row.unpriced_tasks += sign;
   }
 
@@ -108,10 +110,10 @@ export class UsageAccumulator {
     return [...this.rows.values()].filter(
       (r) =>
         r.tasks !== 0 ||
-        r.input_tokens !== 0 ||
-        r.output_tokens !== 0 ||
-        r.cached_tokens !== 0 ||
-        r.reasoning_tokens !== 0 ||
+        r.input_tokens !== '0' ||
+        r.output_tokens !== '0' ||
+        r.cached_tokens !== '0' ||
+        r.reasoning_tokens !== '0' ||
         r.cost !== '0' ||
         r.unpriced_tasks !== 0,
     );
