@@ -203,6 +203,8 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'usage.summary': { groupBy: 'day', from: '2024-01-01' },
       'projections.status': {},
       'projections.rebuild': {},
+      'projections.retry': { runId: quiet.runId },
+      'projections.skip': { runId: quiet.runId },
     });
     const base = bases();
 

@@ -150,6 +150,8 @@ export const commandSchemas = {
   }),
   'projections.status': z.strictObject({}),
   'projections.rebuild': z.strictObject({ name: z.string().min(1).max(100).optional() }),
+  'projections.retry': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
+  'projections.skip': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -170,4 +172,9 @@ export const WRITE_COMMANDS = [
   'run.delete',
 ] as const satisfies readonly CommandName[];
 export type WriteCommandName = (typeof WRITE_COMMANDS)[number];
-export const ADMIN_COMMANDS: readonly CommandName[] = ['projections.status', 'projections.rebuild'];
+export const ADMIN_COMMANDS: readonly CommandName[] = [
+  'projections.status',
+  'projections.rebuild',
+  'projections.retry',
+  'projections.skip',
+];

@@ -1,45 +1,74 @@
 import type { RunView, TaskView } from '@ledger/contract';
-import { fromRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
+import { fromRunStreamId, type RecordedEvent } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { addMoney, subMoney } from './money';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
+
+/** An event the projection could not apply to its run, and why (the fold refused it, or PostgreSQL a value). */
+export interface RunFailure {
+  readonly event: RecordedEvent;
+  readonly error: unknown;
+}
 
 export interface FoldedBatch {
   /** The view of every touched run after the batch (null: the run is gone). */
   readonly after: Map<string, RunViewModel | null>;
   /** Task ids changed per run. */
   readonly changedTasks: Map<string, Set<string>>;
-  /** Position of the last event applied (null: none). */
-  readonly lastApplied: GlobalPosition | null;
-  readonly applied: number;
-  /** The event the fold refused, with the error: the batch stops right before it. */
-  readonly failure?: { readonly event: RecordedEvent; readonly error: unknown };
+  /** The events applied, per run, in order (a prefix of them is what a data error lets through). */
+  readonly applied: Map<string, RecordedEvent[]>;
+  /** Runs whose fold stopped at an event it refused: their view in `after` is the one right before it. */
+  readonly failures: Map<string, RunFailure>;
+  /** Quarantined runs this batch erased (`RunDeleted` always applies): they leave the quarantine. */
+  readonly released: Set<string>;
+}
+
+export interface FoldOptions {
+  /** Runs set aside: their events are not applied (but `RunDeleted` is). */
+  readonly quarantined?: ReadonlySet<string>;
+  /** Event ids an operator skipped: never applied. */
+  readonly skipped?: ReadonlySet<string>;
+  /** Objects this fold may update in place (a rebuild shares one across its pages). */
+  readonly scratch?: FoldScratch;
 }
 
 export function runIdOf(event: RecordedEvent): string | null {
   return fromRunStreamId(event.streamId);
 }
 
-/** `base` must hold the view (or null) of every run the events touch. */
+/**
+ * `base` must hold the view (or null) of every run the events touch. An event the fold refuses stops its run
+ * only: the other runs of the batch go on.
+ */
 export function foldBatch(
   base: ReadonlyMap<string, RunViewModel | null>,
   events: readonly RecordedEvent[],
+  options: FoldOptions = {},
 ): FoldedBatch {
   const after = new Map<string, RunViewModel | null>();
-  const scratch: FoldScratch = new WeakSet();
+  const scratch: FoldScratch = options.scratch ?? new WeakSet();
   const changedTasks = new Map<string, Set<string>>();
-  let lastApplied: GlobalPosition | null = null;
-  let applied = 0;
+  const applied = new Map<string, RecordedEvent[]>();
+  const failures = new Map<string, RunFailure>();
+  const released = new Set<string>();
   for (const event of events) {
     const runId = runIdOf(event);
-    if (!runId) continue;
+    if (!runId || options.skipped?.has(event.id)) continue;
+    const blocked = (options.quarantined?.has(runId) && !released.has(runId)) || failures.has(runId);
+    if (blocked) {
+      if (event.type !== 'RunDeleted') continue;
+      // An erasure is never held back: the run's rows go, and so does its quarantine.
+      failures.delete(runId);
+      if (options.quarantined?.has(runId)) released.add(runId);
+    }
     const current = after.has(runId) ? after.get(runId)! : (base.get(runId) ?? null);
     let next: RunViewModel | null;
     try {
       next = evolveRunView(current, event, scratch);
     } catch (error) {
-      return { after, changedTasks, lastApplied, applied, failure: { event, error } };
+      failures.set(runId, { event, error });
+      continue;
     }
     after.set(runId, next);
     const taskId = (event.data as { taskId?: string }).taskId;
@@ -48,10 +77,24 @@ export function foldBatch(
       set.add(taskId);
       changedTasks.set(runId, set);
     }
-    lastApplied = event.position;
-    applied += 1;
+    const list = applied.get(runId) ?? [];
+    list.push(event);
+    applied.set(runId, list);
   }
-  return { after, changedTasks, lastApplied, applied };
+  return { after, changedTasks, applied, failures, released };
+}
+
+/** The part of a folded batch that concerns some runs. */
+export function restrictBatch(folded: FoldedBatch, runIds: readonly string[]): FoldedBatch {
+  const pick = <T>(m: Map<string, T>) =>
+    new Map(runIds.filter((id) => m.has(id)).map((id) => [id, m.get(id)!] as const));
+  return {
+    after: pick(folded.after),
+    changedTasks: pick(folded.changedTasks),
+    applied: pick(folded.applied),
+    failures: pick(folded.failures),
+    released: new Set(runIds.filter((id) => folded.released.has(id))),
+  };
 }
 
 export interface UsageDelta {

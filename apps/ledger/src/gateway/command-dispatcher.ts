@@ -111,6 +111,12 @@ export class CommandDispatcher {
         return this.reads.projectionStatus();
       case 'projections.rebuild':
         return this.reads.rebuild(payload as CommandPayload<'projections.rebuild'>);
+      case 'projections.retry':
+      case 'projections.skip':
+        return this.reads.resolveQuarantined(
+          name === 'projections.retry' ? 'retry' : 'skip',
+          payload as never,
+        );
       default:
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }

@@ -3,7 +3,16 @@ import type { Pool } from 'pg';
 import { LedgerError, type AckData, type CommandPayload, type ReplayFrame } from '@ledger/contract';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { getRun, listRuns, rebuild, runAt, usageSummary } from '@ledger/projections';
+import {
+  getRun,
+  listRuns,
+  NotQuarantined,
+  rebuild,
+  retryQuarantined,
+  runAt,
+  skipQuarantined,
+  usageSummary,
+} from '@ledger/projections';
 import { EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { RunWriter } from '../write/run-writer';
 import { Ownership } from './ownership';
@@ -81,10 +90,28 @@ export class ReadService {
   }
 
   async rebuild(p: CommandPayload<'projections.rebuild'>): Promise<AckData['projections.rebuild']> {
-    const name = p.name ?? this.projection.projector.name;
-    if (name !== this.projection.projector.name)
+    return rebuild({ store: this.store, pool: this.pool, name: this.projectionName(p.name) });
+  }
+
+  /** `projections.retry` / `projections.skip`: an operator's answer to a quarantined run, after a fix. */
+  async resolveQuarantined(
+    action: 'retry' | 'skip',
+    p: CommandPayload<'projections.retry'>,
+  ): Promise<AckData['projections.retry']> {
+    const options = { store: this.store, pool: this.pool, name: this.projectionName(p.name), runId: p.runId };
+    try {
+      return await (action === 'retry' ? retryQuarantined(options) : skipQuarantined(options));
+    } catch (error) {
+      if (error instanceof NotQuarantined) throw new LedgerError('NOT_FOUND', error.message);
+      throw error;
+    }
+  }
+
+  private projectionName(name: string | undefined): string {
+    const known = this.projection.projector.name;
+    if (name !== undefined && name !== known)
       throw new LedgerError('NOT_FOUND', `no projection named ${name}`);
-    return rebuild({ store: this.store, pool: this.pool, name });
+    return known;
   }
 
   /** `done` resolves true when the projector commits the run at `version` or later (or erases it), false at the deadline. */
