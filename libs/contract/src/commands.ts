@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Zod schemas of every command payload of PROTOCOL.md §3. Objects are strict: an unknown key is a VALIDATION error. */
+/** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
 export const uuid = z.uuid();
 export const jsonObject = z.record(z.string(), z.unknown());

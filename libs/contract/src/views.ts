@@ -88,7 +88,7 @@ export interface CompletionAck {
   usageSource: (typeof usageSources)[number];
 }
 
-/** The ack data of each command (PROTOCOL.md §3). */
+/** The ack data of each command (docs/protocol.md §4). */
 export interface AckData {
   'run.start': { runId: string };
   'task.create': { taskId: string };
