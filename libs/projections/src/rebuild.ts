@@ -113,6 +113,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
           quarantined: fold.blocked,
           skipped: fold.skipped,
           scratch: fold.scratch,
+          viewsOnly: true,
         }),
       );
       position = page[page.length - 1].position;

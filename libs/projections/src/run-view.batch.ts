@@ -31,6 +31,8 @@ export interface FoldOptions {
   readonly skipped?: ReadonlySet<string>;
   /** Objects this fold may update in place (a rebuild shares one across its pages). */
   readonly scratch?: FoldScratch;
+  /** Only the views: no changed tasks nor applied events (a rebuild's first pass writes whole views). */
+  readonly viewsOnly?: boolean;
 }
 
 export function runIdOf(event: RecordedEvent): string | null {
@@ -71,6 +73,7 @@ export function foldBatch(
       continue;
     }
     after.set(runId, next);
+    if (options.viewsOnly) continue;
     const taskId = (event.data as { taskId?: string }).taskId;
     if (taskId && next) {
       const set = changedTasks.get(runId) ?? new Set<string>();
