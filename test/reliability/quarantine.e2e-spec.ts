@@ -96,6 +96,9 @@ describe('a poison event quarantines one run, never the projection', () => {
       ok: false,
       error: { code: 'FORBIDDEN' },
     });
+    // Its owner reads the rows as they were right before the refused event.
+    const stale = await ok<AckData['run.get']>(victim, 'run.get', { runId: v.runId });
+    expect(stale.tasks[0]).toMatchObject({ status: 'pending', chunkCount: 0, responseText: '' });
     const cliStatus = await runCli('projections', 'status');
     expect(cliStatus.code).toBe(0);
     expect(cliStatus.stdout).toMatch(/runs .* degraded/);

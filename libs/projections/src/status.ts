@@ -31,7 +31,9 @@ export async function projectionStatus(
     const [next] = await store.readAll(position, 1);
     if (next) lagMs = Math.max(0, Date.now() - new Date(next.metadata.recordedAt).getTime());
   }
-  const stall = live ? live.stall : checkpoint?.state === 'stalled' ? checkpoint.error : null;
+  // A failure at the head of the log (nothing left to apply: the database was away while idle) is no stall.
+  const failing = live ? live.stall : checkpoint?.state === 'stalled' ? checkpoint.error : null;
+  const stall = lag > 0 ? failing : null;
   const state: ProjectionStatus['state'] =
     checkpoint?.state === 'failed'
       ? 'failed'
