@@ -205,6 +205,8 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'projections.rebuild': {},
       'prices.list': {},
       'prices.missing': {},
+      'projections.retry': { runId: quiet.runId },
+      'projections.skip': { runId: quiet.runId },
     });
     const base = bases();
 

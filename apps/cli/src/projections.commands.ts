@@ -1,16 +1,25 @@
 import type { Command } from 'commander';
 import { canonicalJson } from '@ledger/domain';
-import { positionToString } from '@ledger/event-store';
-import { readCheckpoints, rebuild, verify } from '@ledger/projections';
+import {
+  NotQuarantined,
+  projectionStatus,
+  readCheckpoints,
+  rebuild,
+  retryQuarantined,
+  skipQuarantined,
+  verify,
+} from '@ledger/projections';
 import { failure, table } from './io';
 import type { CliContext } from './main';
 import { rateBar } from './progress';
 
-/** `ledger projections rebuild|status|verify`. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `ledger projections rebuild|status|retry|skip|verify`. */
 export function registerProjections(program: Command, ctx: CliContext): void {
   const projections = program
     .command('projections')
-    .description('the read models (ai_runs, ai_tasks, usage_daily): rebuild, status, verify');
+    .description('the read models (ai_runs, ai_tasks, usage_daily): rebuild, status, retry, skip, verify');
 
   projections
     .command('rebuild')
@@ -34,6 +43,8 @@ export function registerProjections(program: Command, ctx: CliContext): void {
             bar.stop();
             const rate = Math.round(result.events / Math.max(0.001, result.ms / 1000));
             ctx.out(`rebuilt ${result.name}: ${result.events} events in ${result.ms} ms (${rate} events/s)`);
+            if (result.quarantined)
+              ctx.out(`${result.quarantined} run(s) quarantined: see ledger projections status`);
           } finally {
             bar.stop();
           }
@@ -43,33 +54,16 @@ export function registerProjections(program: Command, ctx: CliContext): void {
 
   projections
     .command('status')
-    .description('each projection: checkpoint position, lag in events and in ms, state')
+    .description('each projection: checkpoint position, lag in events and in ms, state, quarantined runs')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  $ ledger projections status')
     .action(
       ctx.action(async (opts: { json?: boolean }) => {
         await ctx.withRuntime(async (rt) => {
           const checkpoints = await readCheckpoints(rt.pool);
-          const list = checkpoints.length
-            ? checkpoints
-            : [{ name: 'runs', position: null, state: 'stopped' as const, error: null }];
+          const names = checkpoints.length ? checkpoints.map((c) => c.name) : ['runs'];
           const rows = [];
-          for (const c of list) {
-            const lag = await rt.store.countAfter(c.position, 1_000_000);
-            let lagMs = 0;
-            if (lag > 0) {
-              const [next] = await rt.store.readAll(c.position, 1);
-              if (next) lagMs = Math.max(0, Date.now() - Date.parse(next.metadata.recordedAt));
-            }
-            rows.push({
-              name: c.name,
-              position: positionToString(c.position),
-              lag,
-              lagMs,
-              state: c.state,
-              ...(c.error ? { error: c.error } : {}),
-            });
-          }
+          for (const name of names) rows.push(await projectionStatus(rt.store, rt.pool, name));
           if (opts.json) return ctx.out(JSON.stringify({ projections: rows }, null, 2));
           ctx.out(
             table(
@@ -78,9 +72,53 @@ export function registerProjections(program: Command, ctx: CliContext): void {
               new Set([2, 3]),
             ),
           );
+          const quarantined = rows.flatMap((r) => r.quarantined.map((q) => ({ name: r.name, ...q })));
+          if (quarantined.length)
+            ctx.out(
+              '\n' +
+                table(
+                  ['PROJECTION', 'QUARANTINED RUN', 'POSITION', 'ERROR'],
+                  quarantined.map((q) => [q.name, q.runId, q.position, q.error]),
+                ),
+            );
         });
       }),
     );
+
+  for (const [action, description, run] of [
+    ['retry', 'fold a quarantined run again from its stream (after a fix)', retryQuarantined],
+    [
+      'skip',
+      'leave out the event a quarantined run stopped at (in every fold, rebuilds included), then retry it',
+      skipQuarantined,
+    ],
+  ] as const)
+    projections
+      .command(`${action} <runId>`)
+      .description(description)
+      .option('--name <name>', 'the projection', 'runs')
+      .addHelpText(
+        'after',
+        `\nExample:\n  $ ledger projections ${action} 0b7f3c4e-2d7a-4d55-9d3e-6f1a2b3c4d5e`,
+      )
+      .action(
+        ctx.action(async (runId: string, opts: { name: string }) => {
+          if (!UUID.test(runId)) failure(`not a run id: ${runId}`);
+          await ctx.withRuntime(async (rt) => {
+            try {
+              const result = await run({ store: rt.store, pool: rt.pool, name: opts.name, runId });
+              if (result.skippedEventId) ctx.out(`skipped event ${result.skippedEventId}`);
+              if (result.state === 'running') return ctx.out(`run ${runId} projects again`);
+              failure(
+                `run ${runId} is still quarantined at ${result.quarantined!.position}: ${result.quarantined!.error}`,
+              );
+            } catch (error) {
+              if (error instanceof NotQuarantined) failure(error.message);
+              throw error;
+            }
+          });
+        }),
+      );
 
   projections
     .command('verify')
@@ -99,7 +137,10 @@ export function registerProjections(program: Command, ctx: CliContext): void {
             ctx.out(
               `mismatch run ${m.runId} ${m.field}: expected ${short(m.expected)}, actual ${short(m.actual)}`,
             );
-          ctx.out(`verified ${result.runs} runs: ${result.mismatches.length} mismatches`);
+          const note = result.quarantined
+            ? ` (${result.quarantined} quarantined, compared up to their event)`
+            : '';
+          ctx.out(`verified ${result.runs} runs${note}: ${result.mismatches.length} mismatches`);
           if (result.mismatches.length > 0)
             failure(`${result.mismatches.length} mismatch(es) between the log and the read models`);
         });

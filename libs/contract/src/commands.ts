@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Zod schemas of every command payload of PROTOCOL.md §3. Objects are strict: an unknown key is a VALIDATION error. */
+/** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
 export const uuid = z.uuid();
 export const jsonObject = z.record(z.string(), z.unknown());
@@ -66,6 +66,12 @@ export const usageInput = z
         code: 'custom',
         message:
           'reasoningTokens + output audio/image/video tokens are parts of outputTokens and cannot exceed it',
+      });
+    // A task's total must be an exact JSON number: the read models sum it, and a rounded total could not be proved.
+    if (u.inputTokens + u.outputTokens > Number.MAX_SAFE_INTEGER)
+      ctx.addIssue({
+        code: 'custom',
+        message: `inputTokens + outputTokens cannot exceed ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`,
       });
     if (u.totalTokens !== undefined && u.totalTokens !== u.inputTokens + u.outputTokens)
       ctx.addIssue({ code: 'custom', message: 'totalTokens must equal inputTokens + outputTokens' });
@@ -216,6 +222,8 @@ export const commandSchemas = {
   'projections.rebuild': z.strictObject({ name: z.string().min(1).max(100).optional() }),
   'prices.list': z.strictObject({}),
   'prices.missing': z.strictObject({}),
+  'projections.retry': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
+  'projections.skip': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -241,4 +249,6 @@ export const ADMIN_COMMANDS: readonly CommandName[] = [
   'projections.rebuild',
   'prices.list',
   'prices.missing',
+  'projections.retry',
+  'projections.skip',
 ];

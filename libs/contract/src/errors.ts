@@ -1,4 +1,4 @@
-/** The stable error codes of PROTOCOL.md §3, in the order checks run where several apply. */
+/** The stable error codes of docs/protocol.md §5, in the order checks run where several apply. */
 export const ERROR_CODES = [
   'VALIDATION',
   'UNAUTHORIZED',

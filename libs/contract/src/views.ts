@@ -96,7 +96,7 @@ export interface CompletionAck {
   usageSource: (typeof usageSources)[number];
 }
 
-/** The ack data of each command (PROTOCOL.md §3). */
+/** The ack data of each command (docs/protocol.md §4). */
 export interface AckData {
   'run.start': { runId: string };
   'task.create': { taskId: string };
@@ -116,7 +116,9 @@ export interface AckData {
   'run.at': { run: RunView | null; tasks: TaskView[]; version: number };
   'usage.summary': { rows: UsageSummaryRow[] };
   'projections.status': { projections: ProjectionStatus[] };
-  'projections.rebuild': { name: string; events: number; ms: number };
+  'projections.rebuild': { name: string; events: number; ms: number; quarantined: number };
+  'projections.retry': QuarantineActionAck;
+  'projections.skip': QuarantineActionAck;
   'prices.list': { entries: unknown[] };
   'prices.missing': { models: MissingPrice[] };
 }
@@ -153,13 +155,35 @@ export interface UsageSummaryRow {
   unpricedTasks?: number;
 }
 
+/** A run the projection set aside: the position of the event it could not apply, and why. */
+export interface QuarantinedRunStatus {
+  runId: string;
+  position: string;
+  error: string;
+}
+
 export interface ProjectionStatus {
   name: string;
   position: string;
   lag: number;
   lagMs: number;
-  state: 'running' | 'catching-up' | 'failed' | 'stopped' | 'rebuilding';
+  /**
+   * `running` only when nothing is wrong; `degraded`: some runs are quarantined (the others project); `stalled`:
+   * a batch keeps failing and is retried (see `error`).
+   */
+  state: 'running' | 'catching-up' | 'degraded' | 'stalled' | 'failed' | 'stopped' | 'rebuilding';
+  quarantined: QuarantinedRunStatus[];
   error?: string;
+}
+
+/** The ack of `projections.retry` / `projections.skip`: the run projects again, or is quarantined again. */
+export interface QuarantineActionAck {
+  runId: string;
+  state: 'running' | 'quarantined';
+  /** Set when still quarantined (maybe at a later event). */
+  quarantined?: QuarantinedRunStatus;
+  /** Set by `projections.skip`: the id of the event now left out of every fold of the projection. */
+  skippedEventId?: string;
 }
 
 export interface ReplayFrame {

@@ -63,8 +63,24 @@ export function autoRunName(startedAt: string): string {
   return `Run ${startedAt.slice(0, 10)} ${startedAt.slice(11, 16)}`;
 }
 
+const NAME_GRAPHEMES = 60;
+/** The longest name `run.rename` accepts: 60 clusters of combining marks must not make a longer one. */
+const NAME_MAX_UNITS = 500;
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
+
+/**
+ * A run's name from its first user message: the first 60 characters as a reader counts them (grapheme clusters,
+ * so an emoji, a flag or a letter with its accents is never cut in half into text PostgreSQL cannot store).
+ */
 export function nameFromMessage(content: string): string {
-  return content.trim().slice(0, 60).trim();
+  let name = '';
+  let count = 0;
+  for (const { segment } of graphemes.segment(content.trim())) {
+    if (count === NAME_GRAPHEMES || name.length + segment.length > NAME_MAX_UNITS) break;
+    name += segment;
+    count += 1;
+  }
+  return name.trim();
 }
 
 function remember(state: RunState, event: RunEvent): void {

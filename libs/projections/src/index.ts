@@ -2,6 +2,14 @@ export { evolveRunView, foldRunView, isUnpriced, RunViewFoldError, type RunViewM
 export { rowToRun, rowToTask, runToRow, taskToRow, serialiseView, viewFromRows } from './run-view.rows';
 export { Projector, type ProjectorChange, type ProjectorLogger, type ProjectorOptions } from './projector';
 export { readCheckpoints, type Checkpoint, type CheckpointState } from './projector.sql';
+export { projectionStatus, type LiveProjection } from './status';
+export { readQuarantine, type QuarantinedRun } from './quarantine.sql';
+export {
+  NotQuarantined,
+  retryQuarantined,
+  skipQuarantined,
+  type QuarantineActionOptions,
+} from './quarantine';
 export {
   getRun,
   listRuns,

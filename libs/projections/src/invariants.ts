@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 
-/** PROTOCOL.md §2's invariants as SQL: the ids of runs (or orphan tasks) that break one. */
+/** The invariants of docs/protocol.md §3 (read models) as SQL: the ids of runs (or orphan tasks) that break one. */
 export async function invariantViolations(q: Pool | PoolClient): Promise<string[]> {
   const { rows } = await q.query<{ id: string; why: string }>(`
     WITH t AS (

@@ -27,7 +27,7 @@ export const SHADOW_TABLES: ReadModelTables = {
 
 const ROWS_PER_STATEMENT = 2000;
 
-function recordset(columns: readonly (readonly [string, string, string])[]): {
+function recordset(columns: readonly (readonly [string, string, ...unknown[]])[]): {
   list: string;
   def: string;
   updates: string;
@@ -113,7 +113,7 @@ export async function deleteRuns(
 }
 
 const USAGE_DEF =
-  'user_id uuid, day date, model text, provider text, tasks integer, input_tokens bigint, output_tokens bigint, cached_tokens bigint, reasoning_tokens bigint, cost numeric, unpriced_tasks integer';
+  'user_id uuid, day date, model text, provider text, tasks bigint, input_tokens numeric, output_tokens numeric, cached_tokens numeric, reasoning_tokens numeric, cost numeric, unpriced_tasks bigint';
 const USAGE_LIST =
   'user_id, day, model, provider, tasks, input_tokens, output_tokens, cached_tokens, reasoning_tokens, cost, unpriced_tasks';
 
@@ -183,13 +183,16 @@ export async function loadViews(
 
 // ---- checkpoints ----------------------------------------------------------------------------------------
 
-export type CheckpointState = 'running' | 'failed' | 'rebuilding' | 'stopped';
+/** `stalled`: a batch keeps failing with an error that is not the data of one run (the database is away…). */
+export type CheckpointState = 'running' | 'failed' | 'rebuilding' | 'stopped' | 'stalled';
 
 export interface Checkpoint {
   readonly name: string;
   readonly position: GlobalPosition | null;
   readonly state: CheckpointState;
   readonly error: string | null;
+  /** Moves with every change to the quarantine or the skips, by any process. */
+  readonly quarantineEpoch: string;
 }
 
 interface CheckpointRow extends Row {
@@ -198,14 +201,18 @@ interface CheckpointRow extends Row {
   prepare_position: string | null;
   state: CheckpointState;
   error: string | null;
+  quarantine_epoch: string;
 }
+
+const CHECKPOINT_COLUMNS =
+  'name, commit_position::text, prepare_position::text, state, error, quarantine_epoch::text';
 
 function toCheckpoint(r: CheckpointRow): Checkpoint {
   const position =
     r.commit_position === null || r.prepare_position === null
       ? null
       : { commit: BigInt(r.commit_position), prepare: BigInt(r.prepare_position) };
-  return { name: r.name, position, state: r.state, error: r.error };
+  return { name: r.name, position, state: r.state, error: r.error, quarantineEpoch: r.quarantine_epoch };
 }
 
 export async function ensureCheckpoint(q: Queryable, name: string): Promise<void> {
@@ -221,7 +228,7 @@ export async function readCheckpoint(
   forUpdate = false,
 ): Promise<Checkpoint | null> {
   const { rows } = await q.query<CheckpointRow>(
-    `SELECT name, commit_position::text, prepare_position::text, state, error FROM projection_checkpoints WHERE name = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT ${CHECKPOINT_COLUMNS} FROM projection_checkpoints WHERE name = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [name],
   );
   return rows.length ? toCheckpoint(rows[0]) : null;
@@ -229,7 +236,7 @@ export async function readCheckpoint(
 
 export async function readCheckpoints(q: Queryable): Promise<Checkpoint[]> {
   const { rows } = await q.query<CheckpointRow>(
-    'SELECT name, commit_position::text, prepare_position::text, state, error FROM projection_checkpoints ORDER BY name',
+    `SELECT ${CHECKPOINT_COLUMNS} FROM projection_checkpoints ORDER BY name`,
   );
   return rows.map(toCheckpoint);
 }

@@ -8,19 +8,29 @@ import {
   type EventStore,
   type Subscription,
 } from '@ledger/event-store';
-import { diffBatch, foldBatch, runIdOf, type RowChanges } from './run-view.batch';
+import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { Lru } from './lru';
+import { writeFolded } from './batch-writer';
 import {
   ensureCheckpoint,
   LIVE_TABLES,
   loadViews,
   readCheckpoint,
   setCheckpointState,
-  writeChanges,
   writeCheckpoint,
   type Queryable,
 } from './projector.sql';
+import {
+  bumpEpoch,
+  quarantineRuns,
+  readQuarantine,
+  readSkipped,
+  releaseRuns,
+  toQuarantined,
+  type QuarantinedRun,
+} from './quarantine.sql';
+import { projectionStatus } from './status';
 
 export interface ProjectorChange {
   /** Every run the batch touched, deleted ones included (those are absent from `runs`). */
@@ -49,16 +59,29 @@ export interface ProjectorOptions {
 interface Waiter {
   position: GlobalPosition;
   resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 const silent: ProjectorLogger = { log: () => undefined, error: () => undefined };
+
+interface Applied {
+  checkpoint: GlobalPosition | null;
+  change: ProjectorChange;
+  after: Map<string, RunViewModel | null>;
+  quarantined: QuarantinedRun[];
+  released: string[];
+  epoch: string | null;
+}
 
 /**
  * The live projector: a catch-up subscription to the whole log; each batch is folded with `evolveRunView` over
  * the views of the runs it touches and written in ONE transaction with the checkpoint. The checkpoint row is
  * locked first, so a rebuild that swapped the tables meanwhile is noticed (the cache is dropped and the events
  * the rebuild already applied are skipped).
+ *
+ * An event that cannot be applied (the fold refuses it, or PostgreSQL refuses a value of its view) stops its run
+ * only: the run is quarantined in the same transaction (its rows marked, the event, position and error
+ * recorded), its later events are passed over, and every other run goes on. `retryQuarantined` (an operator,
+ * after a fix) folds it again from its stream.
  */
 export class Projector {
   readonly name: string;
@@ -71,7 +94,11 @@ export class Projector {
   private waiters: Waiter[] = [];
   private subscription: Subscription | null = null;
   private committed: GlobalPosition | null = null;
-  private failure: Error | null = null;
+  private quarantined = new Set<string>();
+  private skipped = new Set<string>();
+  private epoch: string | null = null;
+  /** The error of the batch that keeps failing (not a run's data: the database is away…), until one commits. */
+  private stall: string | null = null;
 
   constructor(private readonly options: ProjectorOptions) {
     this.store = options.store;
@@ -86,15 +113,16 @@ export class Projector {
     if (this.subscription) return;
     await ensureCheckpoint(this.pool as Queryable, this.name);
     const checkpoint = await readCheckpoint(this.pool as Queryable, this.name);
-    if (checkpoint?.state === 'failed')
-      this.logger.log(`projection ${this.name}: retrying after failure: ${checkpoint.error}`);
+    if (checkpoint?.state === 'failed' || checkpoint?.state === 'stalled')
+      this.logger.log(`projection ${this.name}: retrying after: ${checkpoint.error}`);
     await setCheckpointState(this.pool as Queryable, this.name, 'running');
     this.committed = checkpoint?.position ?? null;
-    this.failure = null;
+    this.epoch = null; // read the quarantine with the first batch
+    this.stall = null;
     this.cache.clear();
     this.subscription = this.store.subscribeToAll(this.committed, (batch) => this.handle(batch), {
       batchSize: this.batchSize,
-      onError: (error) => this.logger.error(`projection ${this.name}: batch failed, retrying`, error),
+      onError: (error) => this.stalled(error),
     });
   }
 
@@ -114,53 +142,34 @@ export class Projector {
     return this.committed;
   }
 
-  /** Resolves once the committed checkpoint is at or past `position`; rejects if the projection fails first. */
+  /** Resolves once the committed checkpoint is at or past `position` (a quarantined run's events count as passed). */
   waitFor(position: GlobalPosition): Promise<void> {
     if (this.committed && comparePositions(this.committed, position) >= 0) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiters.push({ position, resolve, reject }));
+    return new Promise((resolve) => this.waiters.push({ position, resolve }));
   }
 
   async status(): Promise<ProjectionStatus[]> {
-    const checkpoint = await readCheckpoint(this.pool as Queryable, this.name);
-    const position = checkpoint?.position ?? null;
-    const lag = await this.store.countAfter(position, 1_000_000);
-    let lagMs = 0;
-    if (lag > 0) {
-      const [next] = await this.store.readAll(position, 1);
-      if (next) lagMs = Math.max(0, Date.now() - new Date(next.metadata.recordedAt).getTime());
-    }
-    const state: ProjectionStatus['state'] =
-      checkpoint?.state === 'failed' || this.failure
-        ? 'failed'
-        : checkpoint?.state === 'rebuilding'
-          ? 'rebuilding'
-          : !this.subscription
-            ? 'stopped'
-            : lag > this.batchSize
-              ? 'catching-up'
-              : 'running';
     return [
-      {
-        name: this.name,
-        position: positionToString(position),
-        lag,
-        lagMs,
-        state,
-        ...(checkpoint?.error ? { error: checkpoint.error } : {}),
-      },
+      await projectionStatus(this.store, this.pool, this.name, {
+        subscribed: this.subscription !== null,
+        stall: this.stall,
+        batchSize: this.batchSize,
+      }),
     ];
   }
 
+  private stalled(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const first = this.stall === null;
+    this.stall = message;
+    if (first) this.logger.error(`projection ${this.name}: batch failed, retrying`, error);
+    // Told to other processes too (`ledger projections status`); the next commit sets `running` again.
+    void setCheckpointState(this.pool as Queryable, this.name, 'stalled', message).catch(() => undefined);
+  }
+
   private async handle(batch: AllBatch): Promise<void> {
-    if (this.failure) return;
     const client = await this.pool.connect();
-    let result: {
-      checkpoint: GlobalPosition | null;
-      change: ProjectorChange;
-      after: Map<string, RunViewModel | null>;
-      failure?: Error;
-    };
+    let result: Applied;
     try {
       await client.query('BEGIN');
       const stored = await readCheckpoint(client as Queryable, this.name, true);
@@ -173,13 +182,23 @@ export class Projector {
         this.cache.clear();
         this.committed = storedPosition;
       }
+      const epoch = stored?.quarantineEpoch ?? null;
+      const reload = epoch !== this.epoch;
+      const quarantined = reload
+        ? new Set((await readQuarantine(client as Queryable, this.name)).map((r) => r.runId))
+        : this.quarantined;
+      const skipped = reload ? await readSkipped(client as Queryable, this.name) : this.skipped;
+      if (reload) this.cache.clear(); // an operator's retry or skip, or a rebuild, rewrote some runs
       const from = this.committed;
       const events = batch.events.filter(
         (e) => runIdOf(e) !== null && (!from || comparePositions(e.position, from) > 0),
       );
-      result = await this.apply(client, events, batch.checkpoint, from);
+      result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped);
       await this.options.beforeCommit?.(client);
       await client.query('COMMIT');
+      this.quarantined = quarantined;
+      this.skipped = skipped;
+      this.epoch = result.epoch ?? epoch;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -190,8 +209,16 @@ export class Projector {
       if (view) this.cache.set(runId, view);
       else this.cache.delete(runId);
     }
+    for (const q of result.quarantined) {
+      this.quarantined.add(q.runId);
+      this.cache.delete(q.runId);
+      this.logger.error(
+        `projection ${this.name}: run ${q.runId} quarantined at ${positionToString(q.position)} (${q.eventType}@${q.revision}): ${q.error}`,
+      );
+    }
+    for (const runId of result.released) this.quarantined.delete(runId);
     this.committed = result.checkpoint;
-    if (result.failure) this.fail(result.failure);
+    this.stall = null;
     this.settleWaiters();
     if (result.change.runIds.length)
       for (const listener of this.listeners) this.safely(() => listener(result.change));
@@ -202,13 +229,15 @@ export class Projector {
     events: readonly RecordedEvent[],
     batchEnd: GlobalPosition,
     from: GlobalPosition | null,
-  ): Promise<{
-    checkpoint: GlobalPosition | null;
-    change: ProjectorChange;
-    after: Map<string, RunViewModel | null>;
-    failure?: Error;
-  }> {
-    const runIds = [...new Set(events.map((e) => runIdOf(e)!))];
+    quarantined: ReadonlySet<string>,
+    skipped: ReadonlySet<string>,
+  ): Promise<Applied> {
+    const runIds = new Set<string>();
+    for (const e of events) {
+      const runId = runIdOf(e)!;
+      // A quarantined run's rows are only needed when the batch erases it.
+      if (!quarantined.has(runId) || e.type === 'RunDeleted') runIds.add(runId);
+    }
     const base = new Map<string, RunViewModel | null>();
     const missing: string[] = [];
     for (const id of runIds) {
@@ -218,43 +247,36 @@ export class Projector {
     }
     for (const [id, view] of await loadViews(client as Queryable, LIVE_TABLES, missing)) base.set(id, view);
 
-    const folded = foldBatch(base, events);
-    const changes = diffBatch(base, folded);
-    await writeChanges(client as Queryable, LIVE_TABLES, changes);
-
-    if (folded.failure) {
-      // Never skip silently: commit what came before the poison event, record where it is, and stop.
-      const { event, error } = folded.failure;
-      const reason = error instanceof Error ? error.message : String(error);
-      const failure = new Error(
-        `poison event ${event.id} at ${positionToString(event.position)} (${event.type}, ${event.streamId}@${event.revision}): ${reason}`,
-      );
-      const checkpoint = folded.lastApplied ?? from;
-      await writeCheckpoint(client as Queryable, this.name, checkpoint, 'failed', failure.message);
-      return { checkpoint, change: this.change(folded.after, changes), after: folded.after, failure };
+    const folded = foldBatch(base, events, { quarantined, skipped });
+    const written = await writeFolded(client as Queryable, LIVE_TABLES, base, folded);
+    const failed = [...written.folded.failures].map(([runId, f]) => toQuarantined(runId, f));
+    const released = [...written.folded.released];
+    let epoch: string | null = null;
+    if (failed.length || released.length) {
+      await quarantineRuns(client as Queryable, this.name, LIVE_TABLES, failed);
+      await releaseRuns(client as Queryable, this.name, released);
+      epoch = await bumpEpoch(client as Queryable, this.name);
     }
     const checkpoint = from && comparePositions(from, batchEnd) > 0 ? from : batchEnd;
     await writeCheckpoint(client as Queryable, this.name, checkpoint, 'running');
-    return { checkpoint, change: this.change(folded.after, changes), after: folded.after };
+    return {
+      checkpoint,
+      change: this.change(written.folded.after, written.changes),
+      after: written.folded.after,
+      quarantined: failed,
+      released,
+      epoch,
+    };
   }
 
   private change(after: Map<string, RunViewModel | null>, changes: RowChanges): ProjectorChange {
     return { runIds: [...after.keys()], runs: changes.runs, tasks: changes.tasks };
-  }
-  private fail(error: Error): void {
-    this.failure = error;
-    this.logger.error(`projection ${this.name} stopped: ${error.message}`, error);
-    // Stop the subscription; the loop ends as soon as this batch returns.
-    const s = this.subscription;
-    this.subscription = null;
-    void s?.stop();
   }
 
   private settleWaiters(): void {
     const pending: Waiter[] = [];
     for (const w of this.waiters) {
       if (this.committed && comparePositions(this.committed, w.position) >= 0) w.resolve();
-      else if (this.failure) w.reject(this.failure);
       else pending.push(w);
     }
     this.waiters = pending;

@@ -1,57 +1,103 @@
 import type { RunView, TaskView } from '@ledger/contract';
-import { fromRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
+import { fromRunStreamId, type RecordedEvent } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { addMoney, subMoney } from './money';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
+
+/** An event the projection could not apply to its run, and why (the fold refused it, or PostgreSQL a value). */
+export interface RunFailure {
+  readonly event: RecordedEvent;
+  readonly error: unknown;
+}
 
 export interface FoldedBatch {
   /** The view of every touched run after the batch (null: the run is gone). */
   readonly after: Map<string, RunViewModel | null>;
   /** Task ids changed per run. */
   readonly changedTasks: Map<string, Set<string>>;
-  /** Position of the last event applied (null: none). */
-  readonly lastApplied: GlobalPosition | null;
-  readonly applied: number;
-  /** The event the fold refused, with the error: the batch stops right before it. */
-  readonly failure?: { readonly event: RecordedEvent; readonly error: unknown };
+  /** The events applied, per run, in order (a prefix of them is what a data error lets through). */
+  readonly applied: Map<string, RecordedEvent[]>;
+  /** Runs whose fold stopped at an event it refused: their view in `after` is the one right before it. */
+  readonly failures: Map<string, RunFailure>;
+  /** Quarantined runs this batch erased (`RunDeleted` always applies): they leave the quarantine. */
+  readonly released: Set<string>;
+}
+
+export interface FoldOptions {
+  /** Runs set aside: their events are not applied (but `RunDeleted` is). */
+  readonly quarantined?: ReadonlySet<string>;
+  /** Event ids an operator skipped: never applied. */
+  readonly skipped?: ReadonlySet<string>;
+  /** Objects this fold may update in place (a rebuild shares one across its pages). */
+  readonly scratch?: FoldScratch;
+  /** Only the views: no changed tasks nor applied events (a rebuild's first pass writes whole views). */
+  readonly viewsOnly?: boolean;
 }
 
 export function runIdOf(event: RecordedEvent): string | null {
   return fromRunStreamId(event.streamId);
 }
 
-/** `base` must hold the view (or null) of every run the events touch. */
+/**
+ * `base` must hold the view (or null) of every run the events touch. An event the fold refuses stops its run
+ * only: the other runs of the batch go on.
+ */
 export function foldBatch(
   base: ReadonlyMap<string, RunViewModel | null>,
   events: readonly RecordedEvent[],
+  options: FoldOptions = {},
 ): FoldedBatch {
   const after = new Map<string, RunViewModel | null>();
-  const scratch: FoldScratch = new WeakSet();
+  const scratch: FoldScratch = options.scratch ?? new WeakSet();
   const changedTasks = new Map<string, Set<string>>();
-  let lastApplied: GlobalPosition | null = null;
-  let applied = 0;
+  const applied = new Map<string, RecordedEvent[]>();
+  const failures = new Map<string, RunFailure>();
+  const released = new Set<string>();
   for (const event of events) {
     const runId = runIdOf(event);
-    if (!runId) continue;
+    if (!runId || options.skipped?.has(event.id)) continue;
+    const blocked = (options.quarantined?.has(runId) && !released.has(runId)) || failures.has(runId);
+    if (blocked) {
+      if (event.type !== 'RunDeleted') continue;
+      // An erasure is never held back: the run's rows go, and so does its quarantine.
+      failures.delete(runId);
+      if (options.quarantined?.has(runId)) released.add(runId);
+    }
     const current = after.has(runId) ? after.get(runId)! : (base.get(runId) ?? null);
     let next: RunViewModel | null;
     try {
       next = evolveRunView(current, event, scratch);
     } catch (error) {
-      return { after, changedTasks, lastApplied, applied, failure: { event, error } };
+      failures.set(runId, { event, error });
+      continue;
     }
     after.set(runId, next);
+    if (options.viewsOnly) continue;
     const taskId = (event.data as { taskId?: string }).taskId;
     if (taskId && next) {
       const set = changedTasks.get(runId) ?? new Set<string>();
       set.add(taskId);
       changedTasks.set(runId, set);
     }
-    lastApplied = event.position;
-    applied += 1;
+    const list = applied.get(runId) ?? [];
+    list.push(event);
+    applied.set(runId, list);
   }
-  return { after, changedTasks, lastApplied, applied };
+  return { after, changedTasks, applied, failures, released };
+}
+
+/** The part of a folded batch that concerns some runs. */
+export function restrictBatch(folded: FoldedBatch, runIds: readonly string[]): FoldedBatch {
+  const pick = <T>(m: Map<string, T>) =>
+    new Map(runIds.filter((id) => m.has(id)).map((id) => [id, m.get(id)!] as const));
+  return {
+    after: pick(folded.after),
+    changedTasks: pick(folded.changedTasks),
+    applied: pick(folded.applied),
+    failures: pick(folded.failures),
+    released: new Set(runIds.filter((id) => folded.released.has(id))),
+  };
 }
 
 export interface UsageDelta {
@@ -60,10 +106,11 @@ export interface UsageDelta {
   readonly model: string;
   readonly provider: string;
   tasks: number;
-  input_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
+  /** Token sums are exact decimal strings: a usage day may pass 2^53 (and bigint). */
+  input_tokens: string;
+  output_tokens: string;
+  cached_tokens: string;
+  reasoning_tokens: string;
   cost: string;
   unpriced_tasks: number;
 }
@@ -84,22 +131,23 @@ export class UsageAccumulator {
         model: task.model,
         provider: task.provider,
         tasks: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        cached_tokens: 0,
-        reasoning_tokens: 0,
+        input_tokens: '0',
+        output_tokens: '0',
+        cached_tokens: '0',
+        reasoning_tokens: '0',
         cost: '0',
         unpriced_tasks: 0,
       };
       this.rows.set(key, row);
     }
+    const add = (sum: string, value: number | string) =>
+      sign > 0 ? addMoney(sum, String(value)) : subMoney(sum, String(value));
     row.tasks += sign;
-    row.input_tokens += sign * task.tokensInput;
-    row.output_tokens += sign * task.tokensOutput;
-    row.cached_tokens += sign * task.tokensCached;
-    row.reasoning_tokens += sign * task.tokensReasoning;
-    if (task.cost !== null)
-      row.cost = sign > 0 ? addMoney(row.cost, task.cost) : subMoney(row.cost, task.cost);
+    row.input_tokens = add(row.input_tokens, task.tokensInput);
+    row.output_tokens = add(row.output_tokens, task.tokensOutput);
+    row.cached_tokens = add(row.cached_tokens, task.tokensCached);
+    row.reasoning_tokens = add(row.reasoning_tokens, task.tokensReasoning);
+    if (task.cost !== null) row.cost = add(row.cost, task.cost);
     else row.unpriced_tasks += sign;
   }
 
@@ -108,10 +156,10 @@ export class UsageAccumulator {
     return [...this.rows.values()].filter(
       (r) =>
         r.tasks !== 0 ||
-        r.input_tokens !== 0 ||
-        r.output_tokens !== 0 ||
-        r.cached_tokens !== 0 ||
-        r.reasoning_tokens !== 0 ||
+        r.input_tokens !== '0' ||
+        r.output_tokens !== '0' ||
+        r.cached_tokens !== '0' ||
+        r.reasoning_tokens !== '0' ||
         r.cost !== '0' ||
         r.unpriced_tasks !== 0,
     );

@@ -3,7 +3,7 @@ import { taskRowIdFor, type Cost, type RecordedEvent, type RunEvent, type Usage 
 import { addMoney, money, subMoney } from './money';
 
 /**
- * The run view fold: the ONE implementation of PROTOCOL.md §2. The projector, rebuild, `runAt` and `verify`
+ * The run view fold: the ONE implementation of docs/protocol.md §3 (read models). The projector, rebuild, `runAt` and `verify`
  * all fold events with `evolveRunView`, so they cannot drift apart. Pure: it never mutates its input view.
  */
 export interface RunViewModel {

@@ -9,7 +9,8 @@ import { money } from './money';
  * spelled once.
  */
 
-type Column = readonly [column: string, sqlType: string, field: string];
+/** `parser` names how a value is read back when the SQL type alone does not say (a numeric that is a count). */
+type Column = readonly [column: string, sqlType: string, field: string, parser?: string];
 
 export const RUN_COLUMNS: readonly Column[] = [
   ['id', 'uuid', 'id'],
@@ -21,11 +22,11 @@ export const RUN_COLUMNS: readonly Column[] = [
   ['settings', 'jsonb', 'settings'],
   ['variable_values', 'jsonb', 'variableValues'],
   ['broker_values', 'jsonb', 'brokerValues'],
-  ['total_tokens', 'bigint', 'totalTokens'],
+  ['total_tokens', 'numeric', 'totalTokens', 'count'],
   ['total_cost', 'numeric', 'totalCost'],
-  ['unpriced_task_count', 'integer', 'unpricedTaskCount'],
-  ['message_count', 'integer', 'messageCount'],
-  ['task_count', 'integer', 'taskCount'],
+  ['unpriced_task_count', 'bigint', 'unpricedTaskCount'],
+  ['message_count', 'bigint', 'messageCount'],
+  ['task_count', 'bigint', 'taskCount'],
   ['starred', 'boolean', 'starred'],
   ['archived', 'boolean', 'archived'],
   ['created_at', 'timestamptz', 'createdAt'],
@@ -64,8 +65,8 @@ export const TASK_COLUMNS: readonly Column[] = [
   ['reported_cost', 'numeric', 'reportedCost'],
   ['reported_cost_currency', 'text', 'reportedCostCurrency'],
   ['reported_cost_source', 'text', 'reportedCostSource'],
-  ['time_to_first_token', 'integer', 'timeToFirstToken'],
-  ['total_time', 'integer', 'totalTime'],
+  ['time_to_first_token', 'double precision', 'timeToFirstToken'],
+  ['total_time', 'double precision', 'totalTime'],
   ['status', 'text', 'status'],
   ['finish_reason', 'text', 'finishReason'],
   ['error', 'jsonb', 'error'],
@@ -101,6 +102,8 @@ const fieldParsers: Record<string, z.ZodType> = {
   jsonb: z.unknown(),
   bigint: count,
   integer: count,
+  count,
+  'double precision': z.number(),
   numeric: decimal,
   boolean: z.boolean(),
   timestamptz: time,
@@ -108,9 +111,9 @@ const fieldParsers: Record<string, z.ZodType> = {
 
 function fromRow<T>(columns: readonly Column[], schema: z.ZodType<T>, row: Row): T {
   const view: Record<string, unknown> = {};
-  for (const [column, sqlType, field] of columns) {
+  for (const [column, sqlType, field, parser] of columns) {
     const value = row[column];
-    view[field] = value === null || value === undefined ? null : fieldParsers[sqlType].parse(value);
+    view[field] = value === null || value === undefined ? null : fieldParsers[parser ?? sqlType].parse(value);
   }
   return schema.parse(view);
 }

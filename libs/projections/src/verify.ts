@@ -6,6 +6,7 @@ import { evolveRunView, type FoldScratch, type RunViewModel } from './run-view.f
 import { runIdOf } from './run-view.batch';
 import { rowToRun, rowToTask, serialiseView, type Row } from './run-view.rows';
 import { readCheckpoint, type Queryable } from './projector.sql';
+import { readQuarantine, readSkipped, type QuarantinedRun } from './quarantine.sql';
 
 export interface Mismatch {
   readonly runId: string;
@@ -25,20 +26,28 @@ export interface VerifyOptions {
 }
 
 /**
- * Folds every run stream on its own (the log up to the projection's checkpoint, grouped by stream) and compares
- * the result with the rows, read in one snapshot with that checkpoint. Run it on a quiet log: a stream erased
+ * Folds every run stream on its own (the log up to the projection's checkpoint, grouped by stream, without the
+ * skipped events, a quarantined run up to the event it stopped at) and compares the result with the rows, read
+ * in one snapshot with that checkpoint and the quarantine. Run it on a quiet log: a stream erased
  * after the checkpoint has lost the events its rows still reflect.
  */
-export async function verify(options: VerifyOptions): Promise<{ runs: number; mismatches: Mismatch[] }> {
+export async function verify(
+  options: VerifyOptions,
+): Promise<{ runs: number; quarantined: number; mismatches: Mismatch[] }> {
   const { store, pool } = options;
   const max = options.maxMismatches ?? 1000;
   const client = await pool.connect();
+  const name = options.name ?? 'runs';
   let runRows: Row[];
   let taskRows: Row[];
   let checkpoint;
+  let quarantine: QuarantinedRun[];
+  let skipped: Set<string>;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    checkpoint = await readCheckpoint(client as Queryable, options.name ?? 'runs');
+    checkpoint = await readCheckpoint(client as Queryable, name);
+    quarantine = await readQuarantine(client as Queryable, name);
+    skipped = await readSkipped(client as Queryable, name);
     runRows = (await client.query<Row>('SELECT * FROM ai_runs')).rows;
     taskRows = (await client.query<Row>('SELECT * FROM ai_tasks')).rows;
     await client.query('COMMIT');
@@ -47,6 +56,11 @@ export async function verify(options: VerifyOptions): Promise<{ runs: number; mi
   }
   const limit = checkpoint?.position ?? null;
 
+  // A quarantined run's rows are its fold up to (not including) the event it stopped at.
+  const stopAt = new Map(quarantine.map((r) => [r.runId, r.eventId]));
+  const stopped = new Set<string>();
+  /** Runs whose fold refused an event the quarantine does not name: the projection would have set them aside. */
+  const refused = new Map<string, string>();
   const views = new Map<string, RunViewModel | null>();
   const scratch: FoldScratch = new WeakSet(); // every view here is made by this fold
   let position = null;
@@ -57,18 +71,29 @@ export async function verify(options: VerifyOptions): Promise<{ runs: number; mi
       for (const event of page) {
         if (comparePositions(event.position, limit) > 0) break outer;
         const runId = runIdOf(event);
-        if (runId) views.set(runId, evolveRunView(views.get(runId) ?? null, event, scratch));
+        if (!runId || skipped.has(event.id)) continue;
+        if (stopAt.get(runId) === event.id) stopped.add(runId);
+        if (stopped.has(runId) && event.type !== 'RunDeleted') continue;
+        if (event.type === 'RunDeleted') refused.delete(runId); // an erasure always applies
+        try {
+          views.set(runId, evolveRunView(views.get(runId) ?? null, event, scratch));
+        } catch {
+          stopped.add(runId);
+          refused.set(runId, event.id);
+        }
       }
       position = page[page.length - 1].position;
     }
   }
 
+  const mismatches: Mismatch[] = [];
+  const add = (m: Mismatch) => mismatches.length < max && mismatches.push(m);
+  for (const [runId, eventId] of refused)
+    add({ runId, field: 'quarantine', expected: eventId, actual: stopAt.get(runId) ?? null });
   const actualRuns = new Map(runRows.map((r) => [r.id as string, rowToRun(r)]));
   const actualTasks = new Map<string, TaskView[]>();
   for (const t of taskRows.map(rowToTask)) actualTasks.set(t.runId, [...(actualTasks.get(t.runId) ?? []), t]);
 
-  const mismatches: Mismatch[] = [];
-  const add = (m: Mismatch) => mismatches.length < max && mismatches.push(m);
   const ids = new Set([...views.keys(), ...actualRuns.keys(), ...actualTasks.keys()]);
   let runs = 0;
   for (const runId of ids) {
@@ -99,7 +124,7 @@ export async function verify(options: VerifyOptions): Promise<{ runs: number; mi
     for (const extra of tasks.keys())
       add({ runId, field: `tasks[${extra}]`, expected: 'absent', actual: 'present' });
   }
-  return { runs, mismatches };
+  return { runs, quarantined: quarantine.length, mismatches };
 }
 
 function compareFields(

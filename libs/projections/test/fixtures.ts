@@ -3,7 +3,7 @@ import type { GlobalPosition, RecordedEvent, RunEvent } from '@ledger/domain';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 
-/** Event bodies built literally (the shapes of PROTOCOL.md §1), a clock, and helpers to record or append them. */
+/** Event bodies built literally (the shapes of docs/protocol.md §2, events), a clock, and helpers to record or append them. */
 
 export type Body = Pick<RunEvent, 'type' | 'data'>;
 

@@ -117,6 +117,12 @@ export class CommandDispatcher {
         return Promise.resolve(this.admin.pricesList());
       case 'prices.missing':
         return this.admin.pricesMissing();
+      case 'projections.retry':
+      case 'projections.skip':
+        return this.reads.resolveQuarantined(
+          name === 'projections.retry' ? 'retry' : 'skip',
+          payload as never,
+        );
       default:
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }

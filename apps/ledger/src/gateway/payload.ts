@@ -4,9 +4,20 @@ import type { z } from 'zod';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export const MAX_DEPTH = 32;
 
+/** In `u` mode a paired surrogate is one code point, so this matches only a lone (unpaired) one. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Why PostgreSQL would refuse this text (in a key or a value), or null: NUL and lone surrogates are not UTF-8. */
+function unstorableText(text: string): string | null {
+  if (text.includes('\u0000')) return 'the NUL character';
+  if (LONE_SURROGATE.test(text)) return 'a lone surrogate (half of a UTF-16 pair)';
+  return null;
+}
+
 /**
  * Checks that a payload is plain JSON data before the schema sees it: no prototype-pollution keys at any
- * depth, no NUL characters (PostgreSQL JSON cannot store them), no binary or class instances, bounded depth.
+ * depth, no text PostgreSQL cannot store (NUL, lone surrogates: in keys and in strings), no binary or class
+ * instances, bounded depth. Such text would pass here and fail the whole group commit in the store.
  */
 export function inspectPayload(value: unknown, path: string[] = [], depth = 0): void {
   if (depth > MAX_DEPTH)
@@ -14,10 +25,8 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
       path: path.join('.'),
     });
   if (typeof value === 'string') {
-    if (value.includes('\u0000'))
-      throw new LedgerError('VALIDATION', 'strings may not contain the NUL character', {
-        path: path.join('.'),
-      });
+    const why = unstorableText(value);
+    if (why) throw new LedgerError('VALIDATION', `strings may not contain ${why}`, { path: path.join('.') });
     return;
   }
   if (typeof value === 'number') {
@@ -38,6 +47,11 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
       if (FORBIDDEN_KEYS.has(key))
         throw new LedgerError('VALIDATION', `key "${key}" is not allowed`, {
           path: [...path, key].join('.'),
+        });
+      const why = unstorableText(key);
+      if (why)
+        throw new LedgerError('VALIDATION', `keys may not contain ${why}`, {
+          path: [...path, JSON.stringify(key)].join('.'),
         });
       inspectPayload((value as Record<string, unknown>)[key], [...path, key], depth + 1);
     }

@@ -4,7 +4,15 @@ import { LedgerError, type AckData, type CommandPayload } from '@ledger/contract
 import type { LedgerConfig } from '@ledger/config';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { getRun, listRuns, runAt, usageSummary } from '@ledger/projections';
+import {
+  getRun,
+  listRuns,
+  NotQuarantined,
+  retryQuarantined,
+  runAt,
+  skipQuarantined,
+  usageSummary,
+} from '@ledger/projections';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { RunWriter } from '../write/run-writer';
@@ -93,6 +101,27 @@ export class ReadService {
 
   async projectionStatus(): Promise<AckData['projections.status']> {
     return { projections: await this.projection.projector.status() };
+  }
+
+  /** `projections.retry` / `projections.skip`: an operator's answer to a quarantined run, after a fix. */
+  async resolveQuarantined(
+    action: 'retry' | 'skip',
+    p: CommandPayload<'projections.retry'>,
+  ): Promise<AckData['projections.retry']> {
+    const options = { store: this.store, pool: this.pool, name: this.projectionName(p.name), runId: p.runId };
+    try {
+      return await (action === 'retry' ? retryQuarantined(options) : skipQuarantined(options));
+    } catch (error) {
+      if (error instanceof NotQuarantined) throw new LedgerError('NOT_FOUND', error.message);
+      throw error;
+    }
+  }
+
+  private projectionName(name: string | undefined): string {
+    const known = this.projection.projector.name;
+    if (name !== undefined && name !== known)
+      throw new LedgerError('NOT_FOUND', `no projection named ${name}`);
+    return known;
   }
 
   /** `done` resolves true when the projector commits the run at `version` or later (or erases it), false at the deadline. */

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { RecordedEvent } from '@ledger/domain';
+import { foldBatch, restrictBatch } from './run-view.batch';
+import { Clock, recorded, runEvents } from '../test/fixtures';
+
+/** Interleaves the events of several runs into one batch of the global log, positions in order. */
+function interleave(...streams: RecordedEvent[][]): RecordedEvent[] {
+  const out: RecordedEvent[] = [];
+  for (let i = 0; streams.some((s) => i < s.length); i++)
+    for (const s of streams)
+      if (i < s.length) out.push({ ...s[i], position: { commit: 1n, prepare: BigInt(out.length + 1) } });
+  return out;
+}
+
+describe('foldBatch: an event the fold refuses stops its run only', () => {
+  const clock = new Clock();
+  const [userA, userB] = [randomUUID(), randomUUID()];
+  const [runA, runB] = [randomUUID(), randomUUID()];
+  const a = runEvents(runA, userA);
+  const b = runEvents(runB, userB);
+  const taskB = randomUUID();
+  const streamA = recorded(runA, userA, [
+    a.started(clock.next()),
+    a.chunk(randomUUID(), 0, 'orphan'),
+    a.renamed('after'),
+  ]);
+  const streamB = recorded(runB, userB, [
+    b.started(clock.next()),
+    b.created(taskB, clock.next()),
+    b.chunk(taskB, 0, 'ok'),
+  ]);
+  const batch = interleave(streamA, streamB);
+  const empty = new Map([
+    [runA, null],
+    [runB, null],
+  ]);
+
+  it('folds the other runs on, and keeps the refused run as it was right before the event', () => {
+    const folded = foldBatch(empty, batch);
+    expect(folded.after.get(runB)!.tasks.get(taskB)!.responseText).toBe('ok');
+    expect(folded.after.get(runA)!.run).toMatchObject({ name: 'A chat', version: 0 });
+    expect(folded.failures.get(runA)!.event.id).toBe(streamA[1].id);
+    expect(String(folded.failures.get(runA)!.error)).toMatch(/unknown task/);
+    expect(folded.failures.has(runB)).toBe(false);
+    expect(folded.applied.get(runA)!.map((e) => e.id)).toEqual([streamA[0].id]);
+    expect(folded.applied.get(runB)).toHaveLength(3);
+  });
+
+  it('passes over quarantined runs and skipped events; an erasure always applies and releases', () => {
+    const skipped = new Set([streamA[1].id]);
+    const clean = foldBatch(empty, batch, { skipped });
+    expect(clean.failures.size).toBe(0);
+    expect(clean.after.get(runA)!.run.name).toBe('after');
+
+    const held = foldBatch(empty, batch, { quarantined: new Set([runA]) });
+    expect(held.after.has(runA)).toBe(false);
+    const erased = recorded(runA, userA, [a.deleted()]);
+    const released = foldBatch(empty, erased, { quarantined: new Set([runA]) });
+    expect(released.after.get(runA)).toBeNull();
+    expect([...released.released]).toEqual([runA]);
+  });
+
+  it('restricts a batch to some runs', () => {
+    const one = restrictBatch(foldBatch(empty, batch), [runB]);
+    expect([...one.after.keys()]).toEqual([runB]);
+    expect(one.failures.size).toBe(0);
+  });
+});
