@@ -39,6 +39,7 @@ export async function startChildLedger(
         DATABASE_URL: databaseUrl,
         PORT: String(listenPort),
         HOST: '127.0.0.1',
+        LEDGER_METRICS_PORT: '0',
         LEDGER_JWT_SECRET: TEST_JWT_SECRET,
         LEDGER_LOG_LEVEL: 'info',
         ...env,
