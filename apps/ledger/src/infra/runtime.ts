@@ -27,7 +27,11 @@ export async function createRuntime(config: LedgerConfig, logger: Logger): Promi
     embedded = await startEmbeddedPostgres(dir, { log: (m) => logger.debug({ pg: m.trim() }) });
     databaseUrl = embedded.url;
   }
-  const applied = await migrate(databaseUrl, { log: (m) => logger.debug(m) });
+  const applied = await migrate(databaseUrl, {
+    log: (m) => logger.debug(m),
+    notice: (m) => logger.info(m),
+    lockTimeoutMs: config.LEDGER_MIGRATION_LOCK_TIMEOUT * 1000,
+  });
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
   const pool = createPool(databaseUrl, 20, (error) =>
     logger.warn({ err: error }, 'a database connection was lost'),
