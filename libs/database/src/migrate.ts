@@ -47,6 +47,13 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
         log,
         verbose: false,
       });
+      // Objects a later migration created as this login go to ledger_owner too (1700000000004_owner-role).
+      if (applied.length > 0) {
+        const { rows } = await client.query<{ fn: string | null }>(
+          "SELECT to_regprocedure('ledger_adopt_objects()')::text AS fn",
+        );
+        if (rows[0].fn) await client.query('SELECT ledger_adopt_objects()');
+      }
       return applied.map((m) => m.name);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_ID]).catch(() => undefined);
