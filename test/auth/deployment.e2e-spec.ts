@@ -1,6 +1,7 @@
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { postgresSystemUser } from '@ledger/database';
 import { startChildLedger, type ChildLedger } from '../support/child-ledger';
 import { startTestLedger, type TestLedger } from '../support/ledger-server';
@@ -52,4 +53,18 @@ describe('deployment: the embedded PostgreSQL data folder', () => {
     expect(folder.uid).toBe(process.getuid?.() === 0 ? postgresSystemUser().uid : process.getuid?.());
     expect(statSync(path.join(dataDir, 'pg')).mode & 0o077).toBe(0);
   }, 120_000);
+
+  it('has a random superuser password, kept in a 0600 file; the one printed in the source is refused', async () => {
+    const file = path.join(dataDir, 'superuser-password');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const port = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
+    const login = (password: string) =>
+      new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+    const legacy = login('ledger');
+    await expect(legacy.connect()).rejects.toThrow(/password authentication failed/);
+    await legacy.end().catch(() => undefined);
+    const real = login(readFileSync(file, 'utf8').trim());
+    await real.connect();
+    await real.end();
+  });
 });

@@ -1,7 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, existsSync, chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -39,7 +49,8 @@ export async function startEmbeddedPostgres(
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   makePrivateDataDir(root, isRoot);
   const fresh = !existsSync(path.join(pgDir, 'PG_VERSION'));
-  const password = 'ledger';
+  const passwordFile = path.join(root, 'superuser-password');
+  let password = existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : LEGACY_PASSWORD;
   const running = runningServerPort(path.join(pgDir, 'postmaster.pid'));
   if (running !== null) {
     // The server of this data folder is already up (the ledger is running): share it, and leave it running.
@@ -49,6 +60,7 @@ export async function startEmbeddedPostgres(
     };
   }
   const port = await freePort();
+  if (fresh) password = writePassword(passwordFile);
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -69,10 +81,57 @@ export async function startEmbeddedPostgres(
     });
     writeFileSync(marker, JSON.stringify([...known, database]));
   }
+  if (password === LEGACY_PASSWORD) password = await rotatePassword(port, passwordFile);
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/** The superuser password of folders made by older versions, replaced at their first start by this one. */
+const LEGACY_PASSWORD = 'ledger';
+
+/**
+ * A random superuser password, kept beside the data (mode 0600): the server listens on loopback, where every
+ * local user could otherwise log in as its superuser with a password printed in the source.
+ */
+function writePassword(file: string): string {
+  const password = randomBytes(24).toString('hex');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * Replaces the legacy password. The new one is written to `<file>.next` before the ALTER and renamed after it,
+ * so a crash in between is resolved at the next start by trying `.next` first.
+ */
+async function rotatePassword(port: number, file: string): Promise<string> {
+  const next = `${file}.next`;
+  const login = (password: string) =>
+    new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  if (existsSync(next)) {
+    const pending = readFileSync(next, 'utf8').trim();
+    const probe = login(pending);
+    const works = await probe.connect().then(
+      () => true,
+      () => false,
+    );
+    await probe.end().catch(() => undefined);
+    if (works) {
+      renameSync(next, file);
+      return pending;
+    }
+  }
+  const client = login(LEGACY_PASSWORD);
+  await client.connect();
+  try {
+    const password = writePassword(next);
+    await client.query(`ALTER ROLE postgres PASSWORD '${password}'`); // hex: nothing to escape
+    renameSync(next, file);
+    return password;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
