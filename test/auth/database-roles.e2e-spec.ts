@@ -4,6 +4,7 @@ import { PostgresEventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
 import { startLedger, type RunningLedger } from '../../apps/ledger/src/bootstrap';
 import { signToken } from '../../apps/ledger/src/infra/auth';
+import { ProjectionHost } from '../../apps/ledger/src/read/projection-host';
 import { urlWithDatabase } from '../support/database';
 import {
   connectClient,
@@ -15,13 +16,22 @@ import {
 
 const READ_MODELS = ['ai_runs', 'ai_tasks', 'usage_daily'];
 
-/** Starts a run for a new user over a real socket and waits until run.get shows it; resolves with the user id. */
-async function runOfNewUser(url: string, admin = false): Promise<{ userId: string; runId: string }> {
+/** Resolves once the ledger's projector has committed everything now in the log (a signal, not a timer). */
+async function projected(ledger: RunningLedger): Promise<void> {
+  const head = await ledger.runtime.store.headPosition();
+  if (head) await ledger.app.get(ProjectionHost).projector.waitFor(head);
+}
+
+/** Starts a run for a new user over a real socket and waits until it is projected. */
+async function runOfNewUser(
+  ledger: RunningLedger,
+  admin = false,
+): Promise<{ userId: string; runId: string }> {
   const userId = randomUUID();
-  const socket = await connectClient(url, signToken(userId, TEST_JWT_SECRET, { admin }));
+  const socket = await connectClient(ledger.url, signToken(userId, TEST_JWT_SECRET, { admin }));
   try {
     const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
-    await ok(socket, 'run.get', { runId });
+    await projected(ledger);
     return { userId, runId };
   } finally {
     socket.close();
@@ -68,8 +78,8 @@ describe('database roles: the server runs as ledger_owner, not a superuser, unde
   });
 
   it('a query with no WHERE, as the owner role with a user context, sees only that user’s rows', async () => {
-    const alice = await runOfNewUser(t.url);
-    const bob = await runOfNewUser(t.url);
+    const alice = await runOfNewUser(t.ledger);
+    const bob = await runOfNewUser(t.ledger);
     const seen = await inTransaction(t.ledger.runtime.pool, alice.userId, (c) =>
       c.query('SELECT id FROM ai_runs UNION ALL SELECT run_id FROM ai_tasks'),
     );
@@ -82,8 +92,8 @@ describe('database roles: the server runs as ledger_owner, not a superuser, unde
   });
 
   it('refuses, in a user context, writing a row of another user', async () => {
-    const alice = await runOfNewUser(t.url);
-    const bob = await runOfNewUser(t.url);
+    const alice = await runOfNewUser(t.ledger);
+    const bob = await runOfNewUser(t.ledger);
     await expect(
       inTransaction(t.ledger.runtime.pool, alice.userId, (c) =>
         c.query('UPDATE ai_runs SET user_id = $1 WHERE id = $2', [bob.userId, alice.runId]),
@@ -98,7 +108,7 @@ describe('database roles: the server runs as ledger_owner, not a superuser, unde
   it('a rebuild run by a superuser (as the CLI may) leaves the tables to ledger_owner, forced', async () => {
     await rebuild({ store: new PostgresEventStore(t.pool, t.db.url), pool: t.pool });
     expect(await tableSecurity(t.pool)).toEqual(secured);
-    const after = await runOfNewUser(t.url); // the server still projects into the swapped tables
+    const after = await runOfNewUser(t.ledger); // the server still projects into the swapped tables
     expect(after.runId).toBeDefined();
   });
 });
@@ -141,7 +151,7 @@ describe('database roles: a login that is not a superuser', () => {
     });
     const { rows } = await ledger.runtime.pool.query('SELECT current_user AS role, session_user AS login');
     expect(rows).toEqual([{ role: 'ledger_owner', login }]);
-    const { userId, runId } = await runOfNewUser(ledger.url, true);
+    const { userId, runId } = await runOfNewUser(ledger, true);
     const socket = await connectClient(ledger.url, signToken(userId, TEST_JWT_SECRET, { admin: true }));
     try {
       await ok(socket, 'projections.rebuild', {});
