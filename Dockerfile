@@ -22,8 +22,11 @@ RUN npm prune --omit=dev --no-audit --no-fund
 # ---- runtime ----
 FROM node:20-slim AS runtime
 WORKDIR /app
+# HOST: the ledger binds to loopback by default; in a container it must listen on every interface.
+# LEDGER_JWT_SECRET has no default here: with NODE_ENV=production the server refuses to start without one.
 ENV NODE_ENV=production \
     PORT=3000 \
+    HOST=0.0.0.0 \
     LEDGER_DATA_DIR=/app/.data
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
@@ -33,7 +36,7 @@ COPY --from=build --chown=node:node /app/bin ./bin
 # The SQL migrations, where libs/database looks for them from sources and from dist/.
 COPY --from=build --chown=node:node /app/migrations ./migrations
 COPY --from=build --chown=node:node /app/migrations ./dist/migrations
-RUN mkdir -p /app/.data && chown node:node /app/.data
+RUN install -d -m 0700 -o node -g node /app/.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 \

@@ -5,7 +5,10 @@
 -- the tables' owner (RLS does not apply to owners unless forced), so it is unaffected.
 DO $$
 BEGIN
-  CREATE ROLE ledger_reader NOLOGIN;
+  -- Checked first: a login that may not create roles finds it made by a DBA (docs/security.md, Deployment).
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_reader') THEN
+    CREATE ROLE ledger_reader NOLOGIN;
+  END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 

@@ -107,8 +107,8 @@ export interface DriveResult {
 }
 
 /** Sums of the counters/histograms we read from /metrics. */
-async function scrape(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function scrape(metricsUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const m =
@@ -228,7 +228,7 @@ export async function drive(opts: {
     }
   })();
 
-  const m0 = await scrape(opts.server.url);
+  const m0 = await scrape(opts.server.metricsUrl);
   const cpu0 = procCpuMs(opts.server.pid);
   const pg0 = postgresCpuMs();
   const cl0 = children.reduce((n, c) => n + procCpuMs(c.pid as number), 0);
@@ -239,7 +239,7 @@ export async function drive(opts: {
   const cpu1 = procCpuMs(opts.server.pid);
   const pg1 = postgresCpuMs();
   const cl1 = clientCpu.reduce((n, c) => n + c, 0);
-  const m1 = await scrape(opts.server.url);
+  const m1 = await scrape(opts.server.metricsUrl);
   const d = (k: string) => (m1[k] ?? 0) - (m0[k] ?? 0);
   const serverPeakRssMb = procStatusKb(opts.server.pid, 'VmHWM') / 1024;
   const deadline = Date.now() + 60_000;

@@ -107,6 +107,8 @@ export function procStatusKb(pid: number | 'self', key: 'VmHWM' | 'VmRSS'): numb
 // The ledger as a child process
 export interface ServerChild {
   url: string;
+  /** Prometheus, on the server's own metrics listener (never the public port). */
+  metricsUrl: string;
   pid: number;
   process: ChildProcess;
   output: string[];
@@ -118,6 +120,7 @@ export async function startServer(
   opts: { cpuProfDir?: string; env?: Record<string, string> } = {},
 ): Promise<ServerChild> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const args = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
     path.join(ROOT, 'dist/apps/ledger/src/main.js'),
@@ -130,6 +133,7 @@ export async function startServer(
       DATABASE_URL: databaseUrl,
       PORT: String(port),
       HOST: '127.0.0.1',
+      LEDGER_METRICS_PORT: String(metricsPort),
       LEDGER_JWT_SECRET: BENCH_JWT_SECRET,
       LEDGER_LOG_LEVEL: 'warn',
       LEDGER_RATE_LIMIT: '1000000',
@@ -157,6 +161,7 @@ export async function startServer(
   }
   return {
     url,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     pid: child.pid as number,
     process: child,
     output,

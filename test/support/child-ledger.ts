@@ -22,7 +22,8 @@ export interface ChildLedger {
  * test can SIGKILL or SIGTERM it. Resolves when it logs `ledger listening`; `port` defaults to a free one.
  */
 export async function startChildLedger(
-  databaseUrl: string,
+  /** null: no DATABASE_URL, so the ledger starts its embedded PostgreSQL (under LEDGER_DATA_DIR). */
+  databaseUrl: string | null,
   env: Record<string, string> = {},
   port?: number,
 ): Promise<ChildLedger> {
@@ -36,9 +37,10 @@ export async function startChildLedger(
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         TS_NODE_PROJECT: 'tsconfig.json',
-        DATABASE_URL: databaseUrl,
+        ...(databaseUrl !== null && { DATABASE_URL: databaseUrl }),
         PORT: String(listenPort),
         HOST: '127.0.0.1',
+        LEDGER_METRICS_PORT: '0',
         LEDGER_JWT_SECRET: TEST_JWT_SECRET,
         LEDGER_LOG_LEVEL: 'info',
         ...env,

@@ -27,6 +27,7 @@ export async function startTestLedger(env: Record<string, string> = {}): Promise
     LEDGER_JWT_SECRET: TEST_JWT_SECRET,
     PORT: '0',
     HOST: '127.0.0.1',
+    LEDGER_METRICS_PORT: '0',
     LEDGER_LOG_LEVEL: 'silent',
     // `EVENT_STORE=eventstoredb npm run test:e2e` runs the e2e suite on EventStoreDB.
     ...(process.env.EVENT_STORE && { EVENT_STORE: process.env.EVENT_STORE }),

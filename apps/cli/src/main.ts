@@ -1,12 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '@ledger/config';
 import { migrate } from '@ledger/database';
-import { signToken } from '../../ledger/src/infra/auth';
 import { createLogger } from '../../ledger/src/infra/logger';
 import { createRuntime, type LedgerRuntime } from '../../ledger/src/infra/runtime';
-import { CliError, CliExit, processIo, style, UUID_RE, type CliIo, type Style } from './io';
+import { CliError, CliExit, processIo, style, type CliIo, type Style } from './io';
 import { registerReadCommands } from './read.commands';
 import { registerOpen } from './open.command';
+import { registerToken } from './token.command';
 
 export { CliError, CliExit, type CliIo } from './io';
 
@@ -69,22 +69,7 @@ export function buildCli(io: CliIo = processIo()): Command {
       }),
     );
 
-  program
-    .command('token')
-    .description('print a JWT for local use (signed with LEDGER_JWT_SECRET)')
-    .requiredOption('--user <uuid>', 'the user id (the token subject)')
-    .option('--admin', 'grant the admin role')
-    .option('--expires <span>', 'lifetime, e.g. 1h, 30d', '30d')
-    .action(
-      ctx.action((opts: { user: string; admin?: boolean; expires: string }) => {
-        if (!UUID_RE.test(opts.user)) throw new CliError('--user must be a UUID');
-        const config = loadConfig();
-        if (config.jwtSecretIsDefault)
-          ctx.err('warning: LEDGER_JWT_SECRET is not set; signing with the development secret');
-        ctx.out(signToken(opts.user, config.jwtSecret, { admin: opts.admin, expiresIn: opts.expires }));
-      }),
-    );
-
+  registerToken(program, ctx);
   registerReadCommands(program, ctx);
   registerOpen(program, ctx);
   return program;

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { AppModule } from './app.module';
 import { LedgerGateway } from './gateway/ledger.gateway';
+import { startMetricsServer } from './http/metrics-server';
+import { LedgerMetrics } from './infra/metrics';
 import { createLogger, PinoNestLogger } from './infra/logger';
 import { createRuntime, type LedgerRuntime } from './infra/runtime';
 import { ProjectionHost } from './read/projection-host';
@@ -32,6 +35,8 @@ export interface RunningLedger {
   readonly runtime: LedgerRuntime;
   readonly url: string;
   readonly gateway: LedgerGateway;
+  /** Prometheus, on its own loopback listener (LEDGER_METRICS_PORT); null when it could not bind. */
+  readonly metricsUrl: string | null;
   /** Graceful: stop taking commands, make everything accepted durable, commit the projection, close. */
   close(): Promise<void>;
 }
@@ -42,28 +47,37 @@ export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise
   if (config.jwtSecretIsDefault)
     logger.warn('LEDGER_JWT_SECRET is not set: using the development secret (never do this in production)');
   const runtime = await createRuntime(config, logger);
-  const app = await NestFactory.create(AppModule.forRuntime(runtime), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  app.disable('x-powered-by');
   app.useWebSocketAdapter(new LedgerIoAdapter(app, config.LEDGER_MAX_PAYLOAD_BYTES));
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   logger.info({ url, port: address.port, eventStore: runtime.store.kind }, `ledger listening on ${url}`);
   const gateway = app.get(LedgerGateway);
+  const metrics = await startMetricsServer(
+    app.get(LedgerMetrics).registry,
+    config.LEDGER_METRICS_PORT,
+    config.LEDGER_METRICS_HOST,
+    logger,
+  );
   let closing: Promise<void> | null = null;
   return {
     app,
     runtime,
     url,
     gateway,
+    metricsUrl: metrics.url,
     close: () =>
       (closing ??= (async () => {
         gateway.stopAccepting();
         await app.get(RunWriter).close();
         await drainProjection(app.get(ProjectionHost), runtime);
         await app.close();
+        await metrics.close();
         await runtime.close();
       })()),
   };

@@ -1,16 +1,29 @@
 import { z } from 'zod';
+import { parseDurationSeconds } from './duration';
 
 /** Configuration of PROTOCOL.md §4 (and a few operational knobs), parsed once at boot; a bad value fails fast. */
 export const DEV_JWT_SECRET = 'run-ledger-development-secret-do-not-use-in-production';
 
+/** HS256 keys shorter than the hash output are brute-forceable offline from one captured token. */
+export const MIN_JWT_SECRET_BYTES = 32;
+
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const seconds = parseDurationSeconds(value);
+    if (seconds === null || seconds < 1) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a duration such as 3600, 12h or 30d` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
 const configSchema = z.object({
+  NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
   EVENTSTORE_URL: z.string().optional(),
   EVENTSTORE_MAX_APPEND_BYTES: z.coerce.number().int().min(65_536).default(1_048_576),
-  LEDGER_JWT_SECRET: z.string().min(16, 'LEDGER_JWT_SECRET must be at least 16 characters').optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
   LEDGER_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LEDGER_DATA_DIR: z.string().default('./.data'),
   LEDGER_RATE_LIMIT: z.coerce
@@ -57,6 +70,25 @@ const configSchema = z.object({
     .min(1024)
     .default(524_288)
     .describe("a replay pauses while the socket's unsent output is above this, until it drains"),
+
+  // --- Tokens and deployment (docs/security.md: tokens, deployment) ---
+  LEDGER_JWT_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s, 'utf8') >= MIN_JWT_SECRET_BYTES, {
+      message: `LEDGER_JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`,
+    })
+    .optional(),
+  LEDGER_JWT_AUDIENCE: z.string().min(1).optional(),
+  LEDGER_JWT_ISSUER: z.string().min(1).optional(),
+  /** Longest accepted token lifetime (`exp - iat`), in seconds; `ledger token --expires` refuses more. */
+  LEDGER_TOKEN_MAX_TTL: duration('LEDGER_TOKEN_MAX_TTL').default(30 * 86_400),
+  /** Loopback unless told otherwise: a container sets HOST=0.0.0.0 (the Dockerfile does). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Prometheus /metrics on its own listener, never on the public port; 0 picks a free port. */
+  LEDGER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  LEDGER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** How long a starting instance waits for another one's migrations before giving up. */
+  LEDGER_MIGRATION_LOCK_TIMEOUT: duration('LEDGER_MIGRATION_LOCK_TIMEOUT').default(120),
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & { jwtSecret: string; jwtSecretIsDefault: boolean };
@@ -71,6 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL)
     throw new Error('invalid configuration:\n  EVENTSTORE_URL: required when EVENT_STORE=eventstoredb');
   if (c.EVENT_STORE === 'eventstoredb') c.LEDGER_MAX_PAYLOAD_BYTES = payloadLimitForEventStoreDb(c, env);
+  if (isProduction(c) && (!c.LEDGER_JWT_SECRET || c.LEDGER_JWT_SECRET === DEV_JWT_SECRET))
+    throw new Error(
+      'invalid configuration:\n  LEDGER_JWT_SECRET: required with NODE_ENV=production (at least ' +
+        `${MIN_JWT_SECRET_BYTES} bytes, not the development secret; e.g. openssl rand -base64 48)`,
+    );
   return { ...c, jwtSecret: c.LEDGER_JWT_SECRET ?? DEV_JWT_SECRET, jwtSecretIsDefault: !c.LEDGER_JWT_SECRET };
 }
 
@@ -95,4 +132,8 @@ function payloadLimitForEventStoreDb(
         `event envelope): lower it, or raise the server's MaxAppendSize and EVENTSTORE_MAX_APPEND_BYTES together`,
     );
   return c.LEDGER_MAX_PAYLOAD_BYTES;
+}
+
+export function isProduction(config: { NODE_ENV?: string }): boolean {
+  return config.NODE_ENV === 'production';
 }

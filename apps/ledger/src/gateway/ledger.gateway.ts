@@ -16,6 +16,7 @@ import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
 import { TokenBucket } from './rate-limiter';
 import { socketReplaySink } from './replay-sink';
+import { disconnectAtExpiry } from './token-expiry';
 
 export const runRoom = (runId: string) => `run:${runId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
@@ -45,7 +46,7 @@ export class LedgerGateway
   afterInit(server: Server): void {
     server.use((socket, next) => {
       try {
-        (socket.data as SocketData).caller = verifyToken(socket.handshake.auth?.token, this.config.jwtSecret);
+        (socket.data as SocketData).caller = verifyToken(socket.handshake.auth?.token, this.config);
         next();
       } catch {
         next(new Error('UNAUTHORIZED'));
@@ -56,6 +57,7 @@ export class LedgerGateway
   handleConnection(socket: Socket): void {
     const caller = (socket.data as SocketData).caller;
     if (!caller) return void socket.disconnect(true);
+    disconnectAtExpiry(socket, caller.expiresAt);
     this.metrics.sockets.inc();
     void socket.join(userRoom(caller.userId));
     const limiter = new TokenBucket(this.config.LEDGER_RATE_LIMIT, this.config.LEDGER_RATE_BURST);

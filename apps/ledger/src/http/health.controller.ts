@@ -1,7 +1,6 @@
-import { Controller, Get, HttpException, HttpStatus, Inject, Header } from '@nestjs/common';
+import { Controller, Get, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { EventStore } from '@ledger/event-store';
-import { LedgerMetrics } from '../infra/metrics';
 import { EVENT_STORE, PG_POOL } from '../infra/tokens';
 
 @Controller()
@@ -9,7 +8,6 @@ export class HealthController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly metrics: LedgerMetrics,
   ) {}
 
   /** Readiness: the read-model database and the event store both answer. */
@@ -33,11 +31,5 @@ export class HealthController {
     };
     if (body.status !== 'ok') throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
     return body;
-  }
-
-  @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4')
-  async prometheus(): Promise<string> {
-    return this.metrics.registry.metrics();
   }
 }

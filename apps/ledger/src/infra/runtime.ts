@@ -2,7 +2,14 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
-import { createPool, migrate, startEmbeddedPostgres, type EmbeddedDatabase } from '@ledger/database';
+import {
+  checkRuntimeRole,
+  createPool,
+  migrate,
+  ownerConnectionString,
+  startEmbeddedPostgres,
+  type EmbeddedDatabase,
+} from '@ledger/database';
 import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '@ledger/event-store';
 import { createPricing } from './pricing';
 import type { PricingFunctions } from '../write/run-writer';
@@ -27,11 +34,27 @@ export async function createRuntime(config: LedgerConfig, logger: Logger): Promi
     embedded = await startEmbeddedPostgres(dir, { log: (m) => logger.debug({ pg: m.trim() }) });
     databaseUrl = embedded.url;
   }
-  const applied = await migrate(databaseUrl, { log: (m) => logger.debug(m) });
+  const applied = await migrate(databaseUrl, {
+    log: (m) => logger.debug(m),
+    notice: (m) => logger.info(m),
+    lockTimeoutMs: config.LEDGER_MIGRATION_LOCK_TIMEOUT * 1000,
+  });
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  // Migrations run as the login (it may create the roles); everything after runs as ledger_owner.
+  databaseUrl = ownerConnectionString(databaseUrl);
   const pool = createPool(databaseUrl, 20, (error) =>
     logger.warn({ err: error }, 'a database connection was lost'),
   );
+  const role = await checkRuntimeRole(pool).catch(async (error: Error) => {
+    await pool.end();
+    await embedded?.stop();
+    throw error;
+  });
+  if (role.loginIsSuperuser && !embedded)
+    logger.warn(
+      { login: role.sessionUser, role: role.currentUser },
+      'DATABASE_URL logs in as a superuser: queries run as ledger_owner, but use a login that is not a superuser in production',
+    );
   const store = await createEventStore(config, pool, databaseUrl);
   const pricing = createPricing(config);
   logger.info(
