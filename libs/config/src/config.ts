@@ -3,6 +3,12 @@ import { z } from 'zod';
 /** Configuration of PROTOCOL.md §4 (and a few operational knobs), parsed once at boot; a bad value fails fast. */
 export const DEV_JWT_SECRET = 'run-ledger-development-secret-do-not-use-in-production';
 
+/**
+ * What a socket.io frame carries besides the payload: packet type, namespace, ack id, event name, brackets.
+ * Generous on purpose: a frame longer than payload limit + envelope certainly holds too large a payload.
+ */
+export const FRAME_ENVELOPE_BYTES = 1024;
+
 const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
@@ -12,13 +18,23 @@ const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LEDGER_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LEDGER_DATA_DIR: z.string().default('./.data'),
+  // Transport limits (docs/security.md "Transport"): what one client may cost the others.
+  LEDGER_MAX_FRAME_BYTES: z.coerce
+    .number()
+    .int()
+    .min(2048)
+    .optional()
+    .describe('largest socket.io frame; default twice LEDGER_MAX_PAYLOAD_BYTES'),
+  LEDGER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   LEDGER_RATE_LIMIT: z.coerce
     .number()
     .int()
     .min(1)
     .default(2000)
-    .describe('commands per second per connection'),
+    .describe('command points per second per user, shared by all of its sockets'),
   LEDGER_RATE_BURST: z.coerce.number().int().min(1).default(4000),
+  LEDGER_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(32),
+  LEDGER_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(256),
   LEDGER_PRICES_FILE: z.string().min(1).optional(),
   LEDGER_FLUSH_MS: z.coerce.number().min(0).max(1000).default(2),
   LEDGER_APPENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
@@ -26,7 +42,12 @@ const configSchema = z.object({
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
 });
 
-export type LedgerConfig = z.infer<typeof configSchema> & { jwtSecret: string; jwtSecretIsDefault: boolean };
+export type LedgerConfig = z.infer<typeof configSchema> & {
+  jwtSecret: string;
+  jwtSecretIsDefault: boolean;
+  /** The transport's own frame limit, well above the payload limit so an oversized payload still gets an ack. */
+  maxFrameBytes: number;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const parsed = configSchema.safeParse(env);
@@ -37,5 +58,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const c = parsed.data;
   if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL)
     throw new Error('invalid configuration:\n  EVENTSTORE_URL: required when EVENT_STORE=eventstoredb');
-  return { ...c, jwtSecret: c.LEDGER_JWT_SECRET ?? DEV_JWT_SECRET, jwtSecretIsDefault: !c.LEDGER_JWT_SECRET };
+  const maxFrameBytes = c.LEDGER_MAX_FRAME_BYTES ?? 2 * c.LEDGER_MAX_PAYLOAD_BYTES;
+  if (maxFrameBytes < c.LEDGER_MAX_PAYLOAD_BYTES + FRAME_ENVELOPE_BYTES)
+    throw new Error(
+      `invalid configuration:\n  LEDGER_MAX_FRAME_BYTES: must be at least LEDGER_MAX_PAYLOAD_BYTES + ${FRAME_ENVELOPE_BYTES}`,
+    );
+  return {
+    ...c,
+    jwtSecret: c.LEDGER_JWT_SECRET ?? DEV_JWT_SECRET,
+    jwtSecretIsDefault: !c.LEDGER_JWT_SECRET,
+    maxFrameBytes,
+  };
 }
