@@ -116,6 +116,9 @@ describe('frames: size before parsing, handshakes', () => {
   it('closes the connection after a refused handshake, once the connect_error is written', async () => {
     const raw = await RawClient.open(t.url);
     raw.send(`0${JSON.stringify({ token: 'not-a-jwt' })}`);
+    // Retries on the same connection once refused: an open connection would answer it a second time.
+    await until(() => raw.messages.length > 0, 'the connect_error');
+    raw.send(`0${JSON.stringify({ token: 'still-not-a-jwt' })}`);
     await raw.closed;
     expect(raw.messages.map((m) => JSON.parse(m.slice(1)) as unknown)).toEqual([{ message: 'UNAUTHORIZED' }]);
   });
