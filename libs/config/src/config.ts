@@ -24,7 +24,7 @@ const configSchema = z.object({
     .int()
     .min(2048)
     .optional()
-    .describe('largest socket.io frame; default twice LEDGER_MAX_PAYLOAD_BYTES'),
+    .describe('largest socket.io frame; default 4 × LEDGER_MAX_PAYLOAD_BYTES + 64 KiB'),
   LEDGER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   LEDGER_RATE_LIMIT: z.coerce
     .number()
@@ -58,7 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const c = parsed.data;
   if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL)
     throw new Error('invalid configuration:\n  EVENTSTORE_URL: required when EVENT_STORE=eventstoredb');
-  const maxFrameBytes = c.LEDGER_MAX_FRAME_BYTES ?? 2 * c.LEDGER_MAX_PAYLOAD_BYTES;
+  const maxFrameBytes = c.LEDGER_MAX_FRAME_BYTES ?? 4 * c.LEDGER_MAX_PAYLOAD_BYTES + 65536;
   if (maxFrameBytes < c.LEDGER_MAX_PAYLOAD_BYTES + FRAME_ENVELOPE_BYTES)
     throw new Error(
       `invalid configuration:\n  LEDGER_MAX_FRAME_BYTES: must be at least LEDGER_MAX_PAYLOAD_BYTES + ${FRAME_ENVELOPE_BYTES}`,

@@ -8,20 +8,13 @@ import {
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
-import {
-  COMMAND_NAMES,
-  type AckError,
-  type CommandName,
-  type PushEvents,
-  type ReplayFrame,
-} from '@ledger/contract';
+import { COMMAND_NAMES, type CommandName, type PushEvents, type ReplayFrame } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
 import { verifyToken, type Caller } from '../infra/auth';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
 import { ConnectionLimits } from './connection-limits';
-import { UserRateLimiter, commandCost } from './rate-limiter';
 
 export const runRoom = (runId: string) => `run:${runId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
@@ -40,7 +33,6 @@ export class LedgerGateway
 {
   @WebSocketServer() server!: Server;
   private accepting = true;
-  private readonly rateLimiter: UserRateLimiter;
   private readonly connections: ConnectionLimits;
 
   constructor(
@@ -49,7 +41,6 @@ export class LedgerGateway
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.rateLimiter = new UserRateLimiter(config.LEDGER_RATE_LIMIT, config.LEDGER_RATE_BURST);
     this.connections = new ConnectionLimits(
       config.LEDGER_MAX_SOCKETS_PER_USER,
       config.LEDGER_MAX_SOCKETS_PER_ADDRESS,
@@ -90,28 +81,11 @@ export class LedgerGateway
           typeof args[args.length - 1] === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
         if (!this.accepting)
           return ack?.({ ok: false, error: { code: 'UNAVAILABLE', message: 'the ledger is shutting down' } });
-        void this.rateLimit(caller.userId, name, args[0]).then((refused) =>
-          refused
-            ? ack?.({ ok: false, error: refused })
-            : this.dispatcher.dispatch(session, name as CommandName, args[0]).then((result) => ack?.(result)),
-        );
+        void this.dispatcher.dispatch(session, name as CommandName, args[0]).then((result) => ack?.(result));
       });
     }
     // A malformed packet makes socket.io emit `error` before it closes the connection; unheard, it would throw.
     socket.on('error', (error) => this.logger.debug({ err: error, userId: caller.userId }, 'socket error'));
-  }
-
-  /** The user's budget, shared by all of its sockets; a command's cost is its weight (rate-limiter.ts). */
-  private async rateLimit(userId: string, name: string, raw: unknown): Promise<AckError | null> {
-    const cost = commandCost(name, raw);
-    const decision = await this.rateLimiter.take(userId, cost);
-    if (decision.allowed) return null;
-    this.metrics.commands.inc({ command: name, result: 'RATE_LIMITED' });
-    return {
-      code: 'RATE_LIMITED',
-      message: 'too many commands for this user; slow down',
-      details: { cost, retryAfterMs: decision.retryAfterMs },
-    };
   }
 
   handleDisconnect(): void {

@@ -1,0 +1,192 @@
+/* Frame barrage: what big frames cost another user (issue 12, finding 5).
+ *
+ *   npx ts-node --transpile-only -r tsconfig-paths/register test/bench/frame-barrage.ts [--root DIR] [--seconds N]
+ *
+ * Starts the ledger of the tree at --root (default: this one) as a child process, on DATABASE_URL or an embedded
+ * PostgreSQL, and measures the ack latency of a quiet user (one `runs.list` every 20 ms) while a forked attacker
+ * sends ~4.5 big frames a second: none (baseline), before any handshake (unauthenticated), and as an
+ * authenticated user (4 MB frames, far over the payload limit; and 1 MiB ones, just under it). Prints p50, p99
+ * and max per phase, and the server's CPU. Run it with --root on a checkout of another commit for a before figure.
+ */
+import 'reflect-metadata';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import type { Socket } from 'socket.io-client';
+import { freePort } from '@ledger/database';
+import { signToken } from '../../apps/ledger/src/infra/auth';
+import {
+  BENCH_JWT_SECRET,
+  connectSocket,
+  createDatabase,
+  percentile,
+  procCpuMs,
+  sleep,
+  sortedCopy,
+  startPostgres,
+} from './support';
+
+const argv = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const THIS_ROOT = path.resolve(__dirname, '../..');
+const FRAMES_PER_SECOND = 4.5;
+const PAYLOAD_LIMIT = 1_048_576; // the default LEDGER_MAX_PAYLOAD_BYTES
+/** Just under main's transport limit (4 × 1 MiB + 64 KiB), so main parses every one of these frames. */
+const BIG_FRAME_BYTES = 4_000_000;
+
+type Phase = 'none' | 'unauthenticated' | 'authenticated-4MB' | 'authenticated-1MiB';
+
+/** A `run.start` payload of about `bytes` bytes whose settings are many small values: costly to parse and walk. */
+function heavyPayload(bytes: number): Record<string, unknown> {
+  const values = Array.from({ length: Math.ceil(bytes / 2) }, () => 0); // `0,` per element
+  return { sourceType: 'chat', settings: { values } };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The attacker (a forked child, so that building and sending frames costs the measuring process nothing)
+async function attack(url: string, phase: Phase): Promise<void> {
+  const interval = 1000 / FRAMES_PER_SECOND;
+  let socket: Socket | undefined;
+  let frame = '';
+  let payload: Record<string, unknown> = {};
+  if (phase === 'unauthenticated') {
+    // A handshake packet whose auth object is 4 MB of small values, on a fresh connection each time.
+    frame = `40${JSON.stringify({ token: 'x', ...heavyPayload(BIG_FRAME_BYTES) })}`;
+  } else {
+    socket = await connectSocket(url, signToken(randomUUID(), BENCH_JWT_SECRET));
+    // 4 MB: far over the payload limit. 1 MiB: just under it, so it is parsed, validated and stored.
+    payload = heavyPayload(phase === 'authenticated-4MB' ? BIG_FRAME_BYTES : PAYLOAD_LIMIT - 1024);
+  }
+  process.send?.('ready');
+  for (let next = performance.now(); ; next += interval) {
+    await sleep(Math.max(0, next - performance.now()));
+    if (socket) socket.emit('run.start', payload, () => undefined);
+    else sendRaw(url, frame);
+  }
+}
+
+function sendRaw(url: string, frame: string): void {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  ws.once('message', () => ws.send(frame));
+  ws.on('error', () => undefined);
+  setTimeout(() => ws.terminate(), 5000).unref();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The driver
+interface Figures {
+  phase: Phase;
+  acks: number;
+  p50: number;
+  p99: number;
+  max: number;
+  serverCpuPct: number;
+}
+
+async function measure(url: string, serverPid: number, phase: Phase, seconds: number): Promise<Figures> {
+  let attacker: ChildProcess | undefined;
+  if (phase !== 'none') {
+    attacker = fork(__filename, ['--attack', phase, '--url', url], {
+      cwd: THIS_ROOT,
+      execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+    });
+    await new Promise<void>((resolve) => attacker!.once('message', () => resolve()));
+    await sleep(1000); // let the barrage reach its pace
+  }
+  const victim = await connectSocket(url, signToken(randomUUID(), BENCH_JWT_SECRET));
+  const latencies: number[] = [];
+  const cpu0 = procCpuMs(serverPid);
+  const wall0 = performance.now();
+  for (let next = wall0; performance.now() - wall0 < seconds * 1000; next += 20) {
+    await sleep(Math.max(0, next - performance.now()));
+    const t0 = performance.now();
+    const ack = (await victim.timeout(30_000).emitWithAck('runs.list', { limit: 1 })) as { ok: boolean };
+    if (!ack.ok) throw new Error(`the quiet user's command failed: ${JSON.stringify(ack)}`);
+    latencies.push(performance.now() - t0);
+  }
+  const serverCpuPct = ((procCpuMs(serverPid) - cpu0) / (performance.now() - wall0)) * 100;
+  victim.close();
+  attacker?.kill('SIGKILL');
+  const sorted = sortedCopy(latencies);
+  return {
+    phase,
+    acks: latencies.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+    serverCpuPct,
+  };
+}
+
+async function startLedger(root: string, databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/ledger/src/main.ts'],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TS_NODE_PROJECT: 'tsconfig.json',
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LEDGER_JWT_SECRET: BENCH_JWT_SECRET,
+        LEDGER_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 90_000; ; await sleep(200)) {
+    if (child.exitCode !== null) throw new Error('the ledger exited at boot');
+    if (Date.now() > deadline) throw new Error('the ledger did not become healthy');
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
+  }
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(option('root') ?? THIS_ROOT);
+  const seconds = Number(option('seconds') ?? 10);
+  const log = (m: string) => console.log(m);
+  const pg = await startPostgres(log);
+  const db = await createDatabase(pg.adminUrl, 'barrage');
+  const { url, child } = await startLedger(root, db.url);
+  log(`ledger of ${root} at ${url}; ${FRAMES_PER_SECOND} frames/s per barrage, ${seconds} s a phase`);
+  const results: Figures[] = [];
+  try {
+    for (const phase of ['none', 'unauthenticated', 'authenticated-4MB', 'authenticated-1MiB'] as Phase[]) {
+      const f = await measure(url, child.pid!, phase, seconds);
+      results.push(f);
+      log(
+        `${phase.padEnd(20)} quiet user's acks: ${String(f.acks).padStart(4)}  p50 ${f.p50.toFixed(1).padStart(6)} ms` +
+          `  p99 ${f.p99.toFixed(1).padStart(7)} ms  max ${f.max.toFixed(1).padStart(7)} ms` +
+          `  server CPU ${f.serverCpuPct.toFixed(0)}%`,
+      );
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await db.drop();
+    await pg.stop();
+  }
+  console.log(JSON.stringify({ root, framesPerSecond: FRAMES_PER_SECOND, results }));
+}
+
+if (argv[0] === '--attack') void attack(option('url')!, argv[1] as Phase);
+else
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
