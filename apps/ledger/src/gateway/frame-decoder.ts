@@ -15,6 +15,15 @@ export class OversizedPayload {
   ) {}
 }
 
+const RESERVED_EVENTS = new Set([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+]);
+
 /** `2` (EVENT), an optional `/namespace,`, an optional ack id, then `["event.name",` — all that is read of a big frame. */
 const EVENT_HEAD = /^2(\/[^,]{0,64},)?(\d{1,16})?\["([A-Za-z][\w.:-]{0,63})",?/;
 
@@ -54,6 +63,8 @@ function oversizedEvent(frame: string): Packet {
   const head = EVENT_HEAD.exec(frame.slice(0, 160));
   if (!head) throw new Error('an oversized frame that is not a well-formed event');
   const [text, nsp, id, name] = head;
+  // socket.io's own event names may not come from a client (the stock decoder refuses them too).
+  if (RESERVED_EVENTS.has(name)) throw new Error(`a client may not send the reserved event ${name}`);
   // The payload's bytes: the frame's, less the envelope (ASCII) and the closing bracket.
   const bytes = Buffer.byteLength(frame, 'utf8') - text.length - 1;
   return {
