@@ -1,8 +1,10 @@
 /* Frame barrage: what big frames cost another user (issue 12, finding 5).
  *
  *   npx ts-node --transpile-only -r tsconfig-paths/register test/bench/frame-barrage.ts [--root DIR] [--seconds N]
+ *     [--decode-only]
  *
- * Starts the ledger of the tree at --root (default: this one) as a child process, on DATABASE_URL or an embedded
+ * First times one 4 MB frame through socket.io's stock decoder + the payload checks and through the size-checking
+ * decoder, in this process (--decode-only stops there). Then starts the ledger of the tree at --root (default: this one) as a child process, on DATABASE_URL or an embedded
  * PostgreSQL, and measures the ack latency of a quiet user (one `runs.list` every 20 ms) while a forked attacker
  * sends ~4.5 big frames a second: none (baseline), before any handshake (unauthenticated), and as an
  * authenticated user (4 MB frames, far over the payload limit; and 1 MiB ones, just under it). Prints p50, p99
@@ -188,7 +190,7 @@ async function startLedger(root: string, databaseUrl: string): Promise<{ url: st
  * followed by the payload checks (what `main` did), against the size-checking decoder (frame-decoder.ts).
  */
 function decodeCost(log: (m: string) => void): void {
-  const frame = `42["run.start",${JSON.stringify(heavyPayload(BIG_FRAME_BYTES))}]`;
+  const frame = `2["run.start",${JSON.stringify(heavyPayload(BIG_FRAME_BYTES))}]`;
   const time = (decode: () => void) => {
     const ms: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -222,6 +224,7 @@ async function main(): Promise<void> {
   const seconds = Number(option('seconds') ?? 10);
   const log = (m: string) => console.log(m);
   decodeCost(log);
+  if (argv.includes('--decode-only')) return;
   const pg = await startPostgres(log);
   const db = await createDatabase(pg.adminUrl, 'barrage');
   const { url, child } = await startLedger(root, db.url);
