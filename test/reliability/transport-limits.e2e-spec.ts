@@ -77,7 +77,7 @@ describe('frames: size before parsing, handshakes', () => {
   });
 
   it('answers a payload far over the limit PAYLOAD_TOO_LARGE without parsing it, and keeps the socket open', async () => {
-    const payload = { sourceType: 'chat', settings: { blob: 'x'.repeat(LIMIT * 1.5) } };
+    const payload = { sourceType: 'chat', settings: { blob: 'x'.repeat(LIMIT * 2.5) } };
     const bytes = Buffer.byteLength(JSON.stringify(payload));
     let ack: Ack<unknown> | undefined;
     const parsed = await bigParses(LIMIT, async () => (ack = await send(socket, 'run.start', payload)));

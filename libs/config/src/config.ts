@@ -9,6 +9,14 @@ export const DEV_JWT_SECRET = 'run-ledger-development-secret-do-not-use-in-produ
  */
 export const FRAME_ENVELOPE_BYTES = 1024;
 
+/**
+ * The longest command frame that is parsed, and so checked in the protocol's order (VALIDATION before
+ * PAYLOAD_TOO_LARGE): twice the payload limit, so a payload somewhat over the limit still gets its VALIDATION
+ * first; a longer frame is answered PAYLOAD_TOO_LARGE without being parsed (docs/security.md "Transport").
+ */
+export const parsedFrameChars = (maxPayloadBytes: number): number =>
+  2 * maxPayloadBytes + FRAME_ENVELOPE_BYTES;
+
 const configSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),

@@ -1,5 +1,5 @@
 import { PacketType, type Packet } from 'socket.io-parser';
-import { FRAME_ENVELOPE_BYTES } from '@ledger/config';
+import { parsedFrameChars } from '@ledger/config';
 import { MAX_HANDSHAKE_CHARS, OversizedPayload, sizeCheckingParser } from './frame-decoder';
 
 const LIMIT = 64 * 1024;
@@ -17,7 +17,7 @@ describe('the size-checking socket.io decoder', () => {
     const { d, decoded } = decoder();
     d.add('0{"token":"t"}');
     const payload = JSON.stringify({
-      settings: { s: 'x'.repeat(LIMIT + FRAME_ENVELOPE_BYTES) + 'é'.repeat(9) },
+      settings: { s: 'x'.repeat(parsedFrameChars(LIMIT)) + 'é'.repeat(9) },
     });
     const parse = jest.spyOn(JSON, 'parse');
     d.add(`217["run.start",${payload}]`);
@@ -31,10 +31,10 @@ describe('the size-checking socket.io decoder', () => {
     });
   });
 
-  it('parses a command frame up to the limit + envelope, so its checks keep the protocol order', () => {
+  it('parses a command frame up to twice the limit + envelope, so its checks keep the protocol order', () => {
     const { d, decoded } = decoder();
     d.add('0{}');
-    const payload = { s: 'x'.repeat(LIMIT + FRAME_ENVELOPE_BYTES - 40) };
+    const payload = { s: 'x'.repeat(parsedFrameChars(LIMIT) - 40) };
     d.add(`23["run.start",${JSON.stringify(payload)}]`);
     expect(decoded[1]).toEqual({ type: PacketType.EVENT, nsp: '/', id: 3, data: ['run.start', payload] });
   });
@@ -46,6 +46,6 @@ describe('the size-checking socket.io decoder', () => {
     const { d } = decoder();
     d.add('0{}');
     expect(() => d.add(`3[{"s":"${big}"}]`)).toThrow(/outside an event/);
-    expect(() => d.add(`2["disconnect",{"s":"${'x'.repeat(2 * LIMIT)}"}]`)).toThrow(/reserved/);
+    expect(() => d.add(`2["disconnect",{"s":"${'x'.repeat(3 * LIMIT)}"}]`)).toThrow(/reserved/);
   });
 });

@@ -1,5 +1,5 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
-import { FRAME_ENVELOPE_BYTES } from '@ledger/config';
+import { parsedFrameChars } from '@ledger/config';
 
 /** The handshake (CONNECT) carries only the auth object: a token of at most 8 KiB and its JSON. */
 export const MAX_HANDSHAKE_CHARS = 16 * 1024;
@@ -32,14 +32,14 @@ const EVENT_HEAD = /^2(\/[^,]{0,64},)?(\d{1,16})?\["([A-Za-z][\w.:-]{0,63})",?/;
  * hundreds of ms for a few MB), on a connection that may not even be authenticated yet:
  * - before a handshake packet was seen, and for every packet type other than an event, a frame longer than
  *   {@link MAX_HANDSHAKE_CHARS} is a protocol violation: the decoder throws and socket.io closes the connection;
- * - an event frame longer than the payload limit + envelope is not parsed: it is read up to its event name and
+ * - an event frame longer than twice the payload limit + envelope is not parsed: it is read up to its event name and
  *   ack id, and handed on with an {@link OversizedPayload} in place of its payload, so its ack is
  *   `PAYLOAD_TOO_LARGE` and the connection stays open (PROTOCOL §3).
  * A frame's length in UTF-16 units never exceeds its UTF-8 bytes, so only frames certainly too large are skipped;
  * the others are parsed and checked in the contract's order (VALIDATION first, then PAYLOAD_TOO_LARGE).
  */
 export function sizeCheckingParser(maxPayloadBytes: number) {
-  const maxEventChars = maxPayloadBytes + FRAME_ENVELOPE_BYTES;
+  const maxEventChars = parsedFrameChars(maxPayloadBytes);
 
   class SizeCheckingDecoder extends Decoder {
     private handshakeSeen = false;
