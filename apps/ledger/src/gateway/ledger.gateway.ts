@@ -84,7 +84,7 @@ export class LedgerGateway
         void this.dispatcher.dispatch(session, name as CommandName, args[0]).then((result) => ack?.(result));
       });
     }
-    // A malformed packet makes socket.io emit `error` before it closes the connection; unheard, it would throw.
+    // A malformed packet makes socket.io emit `error` on the socket before it closes the connection: keep a trace.
     socket.on('error', (error) => this.logger.debug({ err: error, userId: caller.userId }, 'socket error'));
   }
 
