@@ -34,7 +34,7 @@ const EVENT_HEAD = /^2(\/[^,]{0,64},)?(\d{1,16})?\["([A-Za-z][\w.:-]{0,63})",?/;
  *   {@link MAX_HANDSHAKE_CHARS} is a protocol violation: the decoder throws and socket.io closes the connection;
  * - an event frame longer than twice the payload limit + envelope is not parsed: it is read up to its event name and
  *   ack id, and handed on with an {@link OversizedPayload} in place of its payload, so its ack is
- *   `PAYLOAD_TOO_LARGE` and the connection stays open (PROTOCOL §3).
+ *   `PAYLOAD_TOO_LARGE` and the connection stays open (docs/protocol.md, "Errors").
  * A frame's length in UTF-16 units never exceeds its UTF-8 bytes, so only frames certainly too large are skipped;
  * the others are parsed and checked in the contract's order (VALIDATION first, then PAYLOAD_TOO_LARGE).
  */

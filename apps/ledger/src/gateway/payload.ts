@@ -47,7 +47,7 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
   throw new LedgerError('VALIDATION', `unsupported value of type ${typeof value}`, { path: path.join('.') });
 }
 
-/** Validates a command payload: VALIDATION first, then PAYLOAD_TOO_LARGE (PROTOCOL.md §3 order). */
+/** Validates a command payload: VALIDATION first, then PAYLOAD_TOO_LARGE (docs/protocol.md, "Errors"). */
 export function parsePayload<N extends CommandName>(
   name: N,
   raw: unknown,
