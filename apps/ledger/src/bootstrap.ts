@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { IoAdapter } from '@nestjs/platform-socket.io';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { AppModule } from './app.module';
+import { LedgerIoAdapter } from './gateway/io-adapter';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { startMetricsServer } from './http/metrics-server';
 import { LedgerMetrics } from './infra/metrics';
@@ -15,20 +15,6 @@ import { RunWriter } from './write/run-writer';
 
 /** How long a graceful shutdown waits for the projector to reach the log head. */
 const PROJECTION_DRAIN_MS = 10_000;
-
-/** socket.io with the transport's own size limit set well above the protocol's payload limit. */
-class LedgerIoAdapter extends IoAdapter {
-  constructor(
-    app: INestApplication,
-    private readonly maxPayloadBytes: number,
-  ) {
-    super(app);
-  }
-  override createIOServer(port: number, options?: Parameters<IoAdapter['createIOServer']>[1]) {
-    const limits = { maxHttpBufferSize: this.maxPayloadBytes * 4 + 65536, cors: { origin: true } };
-    return super.createIOServer(port, { ...options, ...limits } as NonNullable<typeof options>);
-  }
-}
 
 export interface RunningLedger {
   readonly app: INestApplication;
@@ -52,7 +38,7 @@ export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.useWebSocketAdapter(new LedgerIoAdapter(app, config.LEDGER_MAX_PAYLOAD_BYTES));
+  app.useWebSocketAdapter(new LedgerIoAdapter(app, config));
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

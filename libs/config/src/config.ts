@@ -17,6 +17,20 @@ const duration = (name: string) =>
     return seconds;
   });
 
+/**
+ * What a socket.io frame carries besides the payload: packet type, namespace, ack id, event name, brackets.
+ * Generous on purpose: a frame longer than payload limit + envelope certainly holds too large a payload.
+ */
+export const FRAME_ENVELOPE_BYTES = 1024;
+
+/**
+ * The longest command frame that is parsed, and so checked in the protocol's order (VALIDATION before
+ * PAYLOAD_TOO_LARGE): twice the payload limit, so a payload somewhat over the limit still gets its VALIDATION
+ * first; a longer frame is answered PAYLOAD_TOO_LARGE without being parsed (docs/security.md "Transport").
+ */
+export const parsedFrameChars = (maxPayloadBytes: number): number =>
+  2 * maxPayloadBytes + FRAME_ENVELOPE_BYTES;
+
 const configSchema = z.object({
   NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
@@ -26,13 +40,23 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   LEDGER_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   LEDGER_DATA_DIR: z.string().default('./.data'),
+  // Transport limits (docs/security.md "Transport"): what one client may cost the others.
+  LEDGER_MAX_FRAME_BYTES: z.coerce
+    .number()
+    .int()
+    .min(2048)
+    .optional()
+    .describe('largest socket.io frame; default 4 × LEDGER_MAX_PAYLOAD_BYTES + 64 KiB'),
+  LEDGER_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   LEDGER_RATE_LIMIT: z.coerce
     .number()
     .int()
     .min(1)
     .default(2000)
-    .describe('commands per second per connection'),
+    .describe('command points per second per user, shared by all of its sockets'),
   LEDGER_RATE_BURST: z.coerce.number().int().min(1).default(4000),
+  LEDGER_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).default(32),
+  LEDGER_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(256),
   LEDGER_PRICES_FILE: z.string().min(1).optional(),
   /** OTLP/HTTP base URL (`http://localhost:4318`, Langfuse's `…/api/public/otel`): `ledger export --format otel` also POSTs there. */
   LEDGER_OTLP_ENDPOINT: z.string().url().optional(),
@@ -91,7 +115,12 @@ const configSchema = z.object({
   LEDGER_MIGRATION_LOCK_TIMEOUT: duration('LEDGER_MIGRATION_LOCK_TIMEOUT').default(120),
 });
 
-export type LedgerConfig = z.infer<typeof configSchema> & { jwtSecret: string; jwtSecretIsDefault: boolean };
+export type LedgerConfig = z.infer<typeof configSchema> & {
+  jwtSecret: string;
+  jwtSecretIsDefault: boolean;
+  /** The transport's own frame limit, well above the payload limit so an oversized payload still gets an ack. */
+  maxFrameBytes: number;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const parsed = configSchema.safeParse(env);
@@ -108,7 +137,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       'invalid configuration:\n  LEDGER_JWT_SECRET: required with NODE_ENV=production (at least ' +
         `${MIN_JWT_SECRET_BYTES} bytes, not the development secret; e.g. openssl rand -base64 48)`,
     );
-  return { ...c, jwtSecret: c.LEDGER_JWT_SECRET ?? DEV_JWT_SECRET, jwtSecretIsDefault: !c.LEDGER_JWT_SECRET };
+  const maxFrameBytes = c.LEDGER_MAX_FRAME_BYTES ?? 4 * c.LEDGER_MAX_PAYLOAD_BYTES + 65536;
+  if (maxFrameBytes < c.LEDGER_MAX_PAYLOAD_BYTES + FRAME_ENVELOPE_BYTES)
+    throw new Error(
+      `invalid configuration:\n  LEDGER_MAX_FRAME_BYTES: must be at least LEDGER_MAX_PAYLOAD_BYTES + ${FRAME_ENVELOPE_BYTES}`,
+    );
+  return {
+    ...c,
+    jwtSecret: c.LEDGER_JWT_SECRET ?? DEV_JWT_SECRET,
+    jwtSecretIsDefault: !c.LEDGER_JWT_SECRET,
+    maxFrameBytes,
+  };
 }
 
 /** Room kept beside a payload for its event's other fields and metadata (bytes). */

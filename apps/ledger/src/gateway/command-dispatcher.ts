@@ -7,14 +7,11 @@ import {
   LedgerError,
   WRITE_COMMANDS,
   type Ack,
-  type AckError,
   type CommandName,
   type CommandPayload,
   type WriteCommandName,
 } from '@ledger/contract';
 import { digest, runIdFor } from '@ledger/domain';
-import { StoreUnavailable, isConnectionError } from '@ledger/event-store';
-import { InvalidCursor } from '@ledger/projections';
 import type { LedgerConfig } from '@ledger/config';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { LedgerMetrics } from '../infra/metrics';
@@ -22,7 +19,9 @@ import type { Caller } from '../infra/auth';
 import { RecordCommand } from '../write/record.command';
 import { ReadService, type ReplaySink } from '../read/read.service';
 import { AdminService } from '../read/admin.service';
+import { toAckError } from './ack-error';
 import { parsePayload } from './payload';
+import { UserRateLimiter, commandCost } from './rate-limiter';
 
 export interface Session {
   readonly caller: Caller;
@@ -37,6 +36,8 @@ const WRITE_TIMEOUT_MS = 15_000;
 /** The one place where a socket command becomes an ack: validate, authorise, dispatch, map errors. */
 @Injectable()
 export class CommandDispatcher {
+  private readonly rateLimiter: UserRateLimiter;
+
   constructor(
     private readonly commandBus: CommandBus,
     private readonly reads: ReadService,
@@ -44,14 +45,21 @@ export class CommandDispatcher {
     private readonly metrics: LedgerMetrics,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.rateLimiter = new UserRateLimiter(config.LEDGER_RATE_LIMIT, config.LEDGER_RATE_BURST);
+  }
 
   async dispatch(session: Session, name: CommandName, raw: unknown): Promise<Ack<unknown>> {
     const timer = this.metrics.ackLatency.startTimer({ command: name });
     try {
+      // A command costs one point of its user's budget before anything is done for it, and the rest of its weight
+      // once it is known to be valid and allowed: a refused command costs one point, a costly one its weight.
+      await this.charge(session.caller.userId, 1, 1);
       const payload = parsePayload(name, raw, this.config.LEDGER_MAX_PAYLOAD_BYTES);
       if (ADMIN_COMMANDS.includes(name) && !session.caller.admin)
         throw new LedgerError('FORBIDDEN', `${name} needs the admin role`);
+      const cost = commandCost(name, payload);
+      if (cost > 1) await this.charge(session.caller.userId, cost - 1, cost);
       const data = WRITES.has(name)
         ? await this.write(
             session.caller,
@@ -62,12 +70,21 @@ export class CommandDispatcher {
       this.metrics.commands.inc({ command: name, result: 'ok' });
       return { ok: true, data };
     } catch (error) {
-      const ackError = this.toAckError(error, name);
+      const ackError = toAckError(error, { command: name, userId: session.caller.userId }, this.logger);
       this.metrics.commands.inc({ command: name, result: ackError.code });
       return { ok: false, error: ackError };
     } finally {
       timer();
     }
+  }
+
+  private async charge(userId: string, points: number, cost: number): Promise<void> {
+    const decision = await this.rateLimiter.take(userId, points);
+    if (!decision.allowed)
+      throw new LedgerError('RATE_LIMITED', 'too many commands for this user; slow down', {
+        cost,
+        retryAfterMs: decision.retryAfterMs,
+      });
   }
 
   private write(
@@ -126,32 +143,6 @@ export class CommandDispatcher {
       default:
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }
-  }
-
-  private toAckError(error: unknown, name: string): AckError {
-    if (error instanceof LedgerError)
-      return {
-        code: error.code,
-        message: error.message,
-        ...(error.details !== undefined && { details: error.details }),
-      };
-    if (error instanceof InvalidCursor) return { code: 'VALIDATION', message: 'cursor: invalid cursor' };
-    if (error instanceof StoreUnavailable)
-      return { code: 'UNAVAILABLE', message: 'the store is unavailable; retry with the same commandId' };
-    // PostgreSQL's data exceptions (class 22: a date out of its range, …) are about a value the client sent.
-    if (
-      typeof (error as { code?: unknown })?.code === 'string' &&
-      (error as { code: string }).code.startsWith('22')
-    )
-      return {
-        code: 'VALIDATION',
-        message: `a value of the payload was refused: ${(error as Error).message}`,
-      };
-    // A read whose connection was killed or timed out: the database is away, not a bug of ours.
-    if (isConnectionError(error))
-      return { code: 'UNAVAILABLE', message: 'the database is unavailable; retry' };
-    this.logger.error({ err: error, command: name }, 'command failed');
-    return { code: 'INTERNAL', message: 'internal error' };
   }
 }
 

@@ -14,7 +14,7 @@ import { verifyToken, type Caller } from '../infra/auth';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
-import { TokenBucket } from './rate-limiter';
+import { ConnectionLimits } from './connection-limits';
 import { socketReplaySink } from './replay-sink';
 import { disconnectAtExpiry } from './token-expiry';
 
@@ -35,13 +35,19 @@ export class LedgerGateway
 {
   @WebSocketServer() server!: Server;
   private accepting = true;
+  private readonly connections: ConnectionLimits;
 
   constructor(
     private readonly dispatcher: CommandDispatcher,
     private readonly metrics: LedgerMetrics,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.connections = new ConnectionLimits(
+      config.LEDGER_MAX_SOCKETS_PER_USER,
+      config.LEDGER_MAX_SOCKETS_PER_ADDRESS,
+    );
+  }
 
   afterInit(server: Server): void {
     server.use((socket, next) => {
@@ -52,6 +58,7 @@ export class LedgerGateway
         next(new Error('UNAUTHORIZED'));
       }
     });
+    server.use(this.connections.middleware((socket) => (socket.data as SocketData).caller.userId));
   }
 
   handleConnection(socket: Socket): void {
@@ -60,7 +67,6 @@ export class LedgerGateway
     disconnectAtExpiry(socket, caller.expiresAt);
     this.metrics.sockets.inc();
     void socket.join(userRoom(caller.userId));
-    const limiter = new TokenBucket(this.config.LEDGER_RATE_LIMIT, this.config.LEDGER_RATE_BURST);
     const session: Session = {
       caller,
       sink: socketReplaySink(socket, this.config.LEDGER_REPLAY_BUFFER_BYTES),
@@ -73,16 +79,11 @@ export class LedgerGateway
           typeof args[args.length - 1] === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
         if (!this.accepting)
           return ack?.({ ok: false, error: { code: 'UNAVAILABLE', message: 'the ledger is shutting down' } });
-        if (!limiter.take()) {
-          this.metrics.commands.inc({ command: name, result: 'RATE_LIMITED' });
-          return ack?.({
-            ok: false,
-            error: { code: 'RATE_LIMITED', message: 'too many commands; slow down' },
-          });
-        }
         void this.dispatcher.dispatch(session, name as CommandName, args[0]).then((result) => ack?.(result));
       });
     }
+    // A malformed packet makes socket.io emit `error` on the socket before it closes the connection: keep a trace.
+    socket.on('error', (error) => this.logger.debug({ err: error, userId: caller.userId }, 'socket error'));
   }
 
   handleDisconnect(): void {

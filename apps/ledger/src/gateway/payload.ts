@@ -1,5 +1,6 @@
 import { LedgerError, commandSchemas, type CommandName } from '@ledger/contract';
 import type { z } from 'zod';
+import { OversizedPayload } from './frame-decoder';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export const MAX_DEPTH = 32;
@@ -60,12 +61,14 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
   throw new LedgerError('VALIDATION', `unsupported value of type ${typeof value}`, { path: path.join('.') });
 }
 
-/** Validates a command payload: VALIDATION first, then PAYLOAD_TOO_LARGE (PROTOCOL.md §3 order). */
+/** Validates a command payload: VALIDATION first, then PAYLOAD_TOO_LARGE (docs/protocol.md, "Errors"). */
 export function parsePayload<N extends CommandName>(
   name: N,
   raw: unknown,
   maxBytes: number,
 ): z.infer<(typeof commandSchemas)[N]> {
+  // Too large to have been parsed at all (frame-decoder.ts): nothing to validate, only the size to report.
+  if (raw instanceof OversizedPayload) throw payloadTooLarge(raw.bytes, maxBytes);
   const payload = raw === undefined || raw === null ? {} : raw;
   if (typeof payload !== 'object' || Array.isArray(payload))
     throw new LedgerError('VALIDATION', 'payload must be an object');
@@ -81,10 +84,9 @@ export function parsePayload<N extends CommandName>(
     throw new LedgerError('VALIDATION', `${first.path ? `${first.path}: ` : ''}${first.message}`, { issues });
   }
   const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
-  if (size > maxBytes)
-    throw new LedgerError('PAYLOAD_TOO_LARGE', `payload is ${size} bytes; the limit is ${maxBytes}`, {
-      size,
-      limit: maxBytes,
-    });
+  if (size > maxBytes) throw payloadTooLarge(size, maxBytes);
   return result.data as z.infer<(typeof commandSchemas)[N]>;
 }
+
+const payloadTooLarge = (size: number, limit: number) =>
+  new LedgerError('PAYLOAD_TOO_LARGE', `payload is ${size} bytes; the limit is ${limit}`, { size, limit });
