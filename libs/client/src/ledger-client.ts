@@ -11,6 +11,7 @@ import type { ClientCore } from './core';
 import { LedgerClientError, TransportInterrupted } from './errors';
 import { Outbox } from './outbox';
 import { ReplayStream } from './replay';
+import { toResumeMessages, type ResumedRun } from './resume';
 import { LedgerRun } from './run';
 import { compact } from './task';
 import type {
@@ -91,6 +92,20 @@ export class LedgerClient {
     return new LedgerRun(this.core, runId);
   }
 
+  /**
+   * Picks a run up where it stopped: its handle (the next `createTask` adds to the same run), its read model, and its
+   * conversation in OpenAI and Anthropic message formats, to send as the history of the next task.
+   */
+  async resumeRun(runId: string): Promise<ResumedRun> {
+    const { run, tasks } = await this.getRun(runId);
+    return {
+      run: new LedgerRun(this.core, runId),
+      view: run,
+      tasks,
+      messages: toResumeMessages(run.messages),
+    };
+  }
+
   getRun(runId: string): Promise<RunWithTasks> {
     return this.core.read('run.get', { runId });
   }
@@ -114,6 +129,21 @@ export class LedgerClient {
     payload: CommandPayload<N>,
   ): Promise<AckData[N]> {
     return this.core.read(name, payload);
+  }
+
+  /**
+   * A command by name, for servers newer than this SDK (e.g. an admin command it has no schema for): validated when the
+   * SDK knows the command, sent as given otherwise.
+   */
+  command<T = unknown>(name: string, payload: Record<string, unknown> = {}): Promise<T> {
+    if (name in commandSchemas) return this.core.read(name as CommandName, payload as never) as Promise<T>;
+    return this.core.read(name as CommandName, payload as never, { unchecked: true }) as Promise<T>;
+  }
+
+  /** Listens to a push by name (e.g. `runs.changed`); returns the function that stops listening. */
+  onPush<T = unknown>(event: string, listener: (payload: T) => void): () => void {
+    this.connection.listen(event, listener as (payload: unknown) => void);
+    return () => this.connection.unlisten(event, listener as (payload: unknown) => void);
   }
 
   /**
@@ -193,9 +223,15 @@ export class LedgerClient {
 
   private makeCore(): ClientCore {
     const { options, outbox, connection } = this;
-    const read = async <N extends CommandName>(name: N, payload: CommandPayload<N>): Promise<AckData[N]> => {
-      const parsed = commandSchemas[name].safeParse(payload);
-      if (!parsed.success) throw validationError(name, parsed.error);
+    const read = async <N extends CommandName>(
+      name: N,
+      payload: CommandPayload<N>,
+      how: { unchecked?: boolean } = {},
+    ): Promise<AckData[N]> => {
+      if (!how.unchecked) {
+        const parsed = commandSchemas[name].safeParse(payload);
+        if (!parsed.success) throw validationError(name, parsed.error);
+      }
       const start = options.now();
       while (true) {
         await connection.waitConnected();
