@@ -1,18 +1,29 @@
-/** One jest project per test tier: unit (*.spec.ts), int (*.int-spec.ts, real PostgreSQL), e2e (test/*.e2e-spec.ts, real socket). */
+/** One jest project per test tier: unit (*.spec.ts[x]), int (*.int-spec.ts, real PostgreSQL), e2e (test/*.e2e-spec.ts, real socket; test/browser: real Chromium). */
 const moduleNameMapper = {
   '^@ledger/(contract|domain|event-store|projections|pricing|config|database)$': '<rootDir>/libs/$1/src',
-  // The SDK by its package name, as a workspace user imports it.
+  // The SDK and the React package by their package names, as a workspace user imports them.
   '^@run-ledger/client$': '<rootDir>/libs/client/src',
+  '^@run-ledger/react$': '<rootDir>/libs/react/src',
 };
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
-const base = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const transform = {
+  // The React package and the web app are browser code: JSX and the DOM library (tsconfig.web.json).
+  '^.+/(libs/react|apps/web)/.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.web.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+};
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  moduleNameMapper,
+  transform,
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+};
 
 module.exports = {
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.{ts,tsx}'] },
     { ...base, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],

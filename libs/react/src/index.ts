@@ -1,0 +1,26 @@
+export { LedgerProvider, useLedger, type LedgerApi, type LedgerProviderProps } from './context';
+export { RunsList, runModels, type RunsListProps } from './runs-list';
+export { RunsFilters } from './runs-filters';
+export { RunView, type RunViewProps } from './run-view';
+export { TaskCard } from './task-card';
+export { ReplayPlayer } from './replay-player';
+export { Waterfall } from './waterfall';
+export { UsageSummary, type UsageSummaryProps } from './usage-summary';
+export { Markdown } from './markdown';
+export { useRuns, matchesFilter, type RunsFilter, type RunsState } from './use-runs';
+export { useRun, mergeTask, type RunState } from './use-run';
+export { useReplay, REPLAY_SPEEDS, type ReplayState } from './use-replay';
+export { useUsage, type UsageQuery, type UsageState } from './use-usage';
+export {
+  applyFrame,
+  dueTimes,
+  emptyFold,
+  framesToJsonl,
+  waterfall,
+  MAX_IDLE_GAP_MS,
+  type ReplayFold,
+  type ReplayTask,
+  type WaterfallLane,
+} from './replay-fold';
+export { runToOtlp } from './export';
+export { formatCost, formatMs, formatTokens, formatTime } from './format';
