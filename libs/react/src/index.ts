@@ -23,4 +23,5 @@ export {
   type WaterfallLane,
 } from './replay-fold';
 export { runToOtlp } from './export';
+export { useLedgerStyles } from './styles';
 export { formatCost, formatMs, formatTokens, formatTime } from './format';

@@ -17,13 +17,14 @@ interface ShownTask {
 }
 
 /**
- * Plays a run back with its original pacing (Replay, Speed 1×/2×/10×/instant, Pause/Resume), shows it as it was at any
- * version (the Version scrubber asks the server: `run.at`), and draws its tasks' waterfall.
+ * Plays a run back with its original pacing (Replay from the start, Speed 1×/2×/10×/instant, Pause/Continue), shows it as it was at any
+ * version (the Version scrubber asks the server: `run.at`), and draws its tasks' waterfall. Give `latestVersion` (the
+ * run's version, e.g. from `useRun`) to take in the events recorded since it was opened.
  */
-export function ReplayPlayer({ runId }: { runId: string }) {
+export function ReplayPlayer({ runId, latestVersion }: { runId: string; latestVersion?: number }) {
   useLedgerStyles();
   const id = useId();
-  const r = useReplay(runId);
+  const r = useReplay(runId, { latestVersion });
   if (r.error)
     return (
       <div className="rl-root">
@@ -61,13 +62,18 @@ export function ReplayPlayer({ runId }: { runId: string }) {
         <button
           className="rl-btn rl-btn-primary"
           type="button"
-          disabled={r.loading || r.playing}
-          onClick={r.play}
+          disabled={r.loading || r.frames.length === 0}
+          onClick={r.replay}
         >
-          {r.position > 0 && !finished ? 'Resume' : 'Replay'}
+          Replay
         </button>
-        <button className="rl-btn" type="button" disabled={!r.playing} onClick={r.pause}>
-          Pause
+        <button
+          className="rl-btn"
+          type="button"
+          disabled={r.loading || (!r.playing && (r.position === 0 || finished || r.scrubbed !== null))}
+          onClick={r.playing ? r.pause : r.play}
+        >
+          {r.playing ? 'Pause' : 'Continue'}
         </button>
         <label htmlFor={`${id}-speed`}>Speed</label>
         <select
@@ -115,32 +121,34 @@ export function ReplayPlayer({ runId }: { runId: string }) {
                 : 'Ready'}
       </p>
       <Waterfall lanes={r.lanes} total={total} now={now} />
-      <section
-        aria-label="Replayed conversation"
-        data-version={version}
-        data-scrubbed={at ? 'true' : 'false'}
-      >
-        <h3 style={{ marginBottom: 4 }}>{name}</h3>
-        {shown.map((t) => (
-          <article key={t.taskId} className="rl-card" data-task-id={t.taskId} data-status={t.status}>
-            <div className="rl-muted">
-              {t.title} · {t.status}
-            </div>
-            {t.userMessage !== null && (
-              <div className="rl-msg rl-msg-user">
-                <Markdown text={t.userMessage} />
+      {(r.position > 0 || r.scrubbed) && (
+        <section
+          aria-label="Replayed conversation"
+          data-version={version}
+          data-scrubbed={at ? 'true' : 'false'}
+        >
+          <h3 style={{ marginBottom: 4 }}>{name}</h3>
+          {shown.map((t) => (
+            <article key={t.taskId} className="rl-card" data-task-id={t.taskId} data-status={t.status}>
+              <div className="rl-muted">
+                {t.title} · {t.status}
               </div>
-            )}
-            <div className="rl-msg rl-msg-assistant" data-replay-text>
-              {t.status === 'completed' ? (
-                <Markdown text={t.text} />
-              ) : (
-                <p style={{ whiteSpace: 'pre-wrap' }}>{t.text}</p>
+              {t.userMessage !== null && (
+                <div className="rl-msg rl-msg-user">
+                  <Markdown text={t.userMessage} />
+                </div>
               )}
-            </div>
-          </article>
-        ))}
-      </section>
+              <div className="rl-msg rl-msg-assistant" data-replay-text>
+                {t.status === 'completed' ? (
+                  <Markdown text={t.text} />
+                ) : (
+                  <p style={{ whiteSpace: 'pre-wrap' }}>{t.text}</p>
+                )}
+              </div>
+            </article>
+          ))}
+        </section>
+      )}
     </div>
   );
 }

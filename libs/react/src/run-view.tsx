@@ -1,5 +1,5 @@
 import type { ResumedRun, RunView as RunRow, TaskView } from '@run-ledger/client';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useLedger } from './context';
 import { downloadText, runToOtlp } from './export';
 import { formatCost, formatTime, formatTokens } from './format';
@@ -17,6 +17,8 @@ export interface RunViewProps {
   onReplay?(runId: string): void;
   /** Called once the run is deleted. */
   onDeleted?(runId: string): void;
+  /** Shown between the actions and the conversation (the dashboard puts its `<ReplayPlayer>` there). */
+  replay?: ReactNode | ((run: RunRow) => ReactNode);
 }
 
 /** The conversation: recorded messages, then the answer of each task still streaming, growing live. */
@@ -51,7 +53,7 @@ function Conversation({ run, tasks }: { run: RunRow; tasks: TaskView[] }) {
 }
 
 /** A run, live: its conversation, its tasks' facts, and the buttons Rename, Star, Archive, Delete, Resume, Replay, Export. */
-export function RunView({ runId, onResume, onReplay, onDeleted }: RunViewProps) {
+export function RunView({ runId, onResume, onReplay, onDeleted, replay }: RunViewProps) {
   useLedgerStyles();
   const ledger = useLedger();
   const { run, tasks, loading, error, gone } = useRun(runId);
@@ -75,7 +77,7 @@ export function RunView({ runId, onResume, onReplay, onDeleted }: RunViewProps) 
   if (gone)
     return (
       <div className="rl-root">
-        <p role="status">This run no longer exists.</p>
+        <p role="status">There is no such run (it was deleted, or it is not yours).</p>
       </div>
     );
   if (error)
@@ -237,6 +239,7 @@ export function RunView({ runId, onResume, onReplay, onDeleted }: RunViewProps) 
       <p className="rl-sr" aria-live="polite">
         {busy ? `${busy}…` : ''}
       </p>
+      {typeof replay === 'function' ? replay(run) : replay}
       <Conversation run={run} tasks={tasks} />
       <h3>Tasks</h3>
       {tasks.map((t, i) => (

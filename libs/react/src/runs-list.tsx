@@ -104,7 +104,12 @@ export function RunsList(props: RunsListProps) {
           ref={scroller}
           role="rowgroup"
           className="rl-list"
-          style={{ height: props.height ?? '70vh', position: 'relative' }}
+          style={{
+            height: props.height ?? '70vh',
+            maxHeight: virtualizer.getTotalSize() + 2,
+            minHeight: ROW_HEIGHT,
+            position: 'relative',
+          }}
         >
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {items.map((item) => {
@@ -165,7 +170,7 @@ export function RunsList(props: RunsListProps) {
                     )}
                   </span>
                   <span role="cell" className="rl-wide">
-                    {formatTime(lastActivity(run))}
+                    {formatTime(lastActivity(run)).slice(0, 16)}
                   </span>
                   <span role="cell" className="rl-wide">
                     <button

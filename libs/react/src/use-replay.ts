@@ -29,6 +29,9 @@ export interface ReplayState {
   lanes: WaterfallLane[];
   /** Ms on the replay's timeline of each frame. */
   due: number[];
+  /** Plays from the start. */
+  replay(): void;
+  /** Plays on from where it stands (after a pause). */
   play(): void;
   pause(): void;
   setSpeed(speed: number): void;
@@ -40,12 +43,13 @@ export interface ReplayState {
  * events at recordedAt, gaps divided by the speed), so it can pause, change speed and seek; `seek` also asks the
  * server for the run as it was at that version (`run.at`).
  */
-export function useReplay(runId: string): ReplayState {
+export function useReplay(runId: string, options: { latestVersion?: number } = {}): ReplayState {
   const ledger = useLedger();
   const [frames, setFrames] = useState<ReplayFrame[]>([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<LedgerClientError | null>(null);
   const [, setTick] = useState(0);
+  const [fetches, setFetches] = useState(0);
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeedState] = useState(1);
   const [scrubbed, setScrubbed] = useState<ReplayState['scrubbed']>(null);
@@ -54,22 +58,34 @@ export function useReplay(runId: string): ReplayState {
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // The wall clock and timeline position at which the current stretch of playing began.
   const anchor = useRef({ wall: 0, timeline: 0 });
+  const fetching = useRef(false);
 
+  // Frames are fetched once, then only the new ones (fromVersion) as the run grows (`latestVersion`).
+  const lastVersion = frames.length ? frames[frames.length - 1].version : -1;
+  const wanted = Math.max(0, options.latestVersion ?? 0);
   useEffect(() => {
-    let live = true;
-    setLoading(true);
-    setFrames([]);
-    const collected: ReplayFrame[] = [];
+    if (fetching.current || lastVersion >= wanted) return;
+    fetching.current = true;
+    const from = lastVersion + 1;
+    const more: ReplayFrame[] = [];
     (async () => {
-      for await (const frame of ledger.replay(runId, { speed: 0 })) collected.push(frame);
-      if (live) setFrames(collected);
+      for await (const frame of ledger.replay(
+        runId,
+        from > 0 ? { speed: 0, fromVersion: from } : { speed: 0 },
+      ))
+        more.push(frame);
+      setFrames((prev) => {
+        const last = prev.length ? prev[prev.length - 1].version : -1;
+        return [...prev, ...more.filter((f) => f.version > last)];
+      });
     })()
-      .catch((e: LedgerClientError) => live && setError(e))
-      .finally(() => live && setLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [ledger, runId]);
+      .catch((e: LedgerClientError) => setError(e))
+      .finally(() => {
+        fetching.current = false;
+        setLoading(false);
+        setFetches((n) => n + 1);
+      });
+  }, [ledger, runId, lastVersion, wanted, fetches]);
 
   const due = useMemo(() => dueTimes(frames), [frames]);
   const lanes = useMemo(() => waterfall(frames, due), [frames, due]);
@@ -139,6 +155,10 @@ export function useReplay(runId: string): ReplayState {
     scrubbed,
     lanes,
     due,
+    replay: () => {
+      applyUntil(0);
+      start(speed);
+    },
     play: () => start(speed),
     pause: () => {
       stop();

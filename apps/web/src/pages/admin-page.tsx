@@ -1,0 +1,115 @@
+import { useLedger } from '@run-ledger/react';
+import { useCallback, useEffect, useState } from 'react';
+
+type Row = Record<string, unknown>;
+
+const cell = (v: unknown) =>
+  v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+
+/** Rows of any shape as a table (the admin commands' rows gain fields over versions: all are shown). */
+function Table({ caption, rows }: { caption: string; rows: Row[] }) {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  if (rows.length === 0) return <p className="rl-muted">{caption}: none.</p>;
+  return (
+    <div style={{ overflowX: 'auto' }}>
+      <table className="rl-table">
+        <caption style={{ textAlign: 'left', fontWeight: 600 }}>{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            <tr key={i}>
+              {columns.map((c) => (
+                <td key={c}>{cell(r[c])}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One admin command's rows, or what went wrong (an older server may not know the command). */
+function useAdminRows(command: string, key: string, version: number) {
+  const ledger = useLedger();
+  const [state, setState] = useState<{ rows: Row[]; error: string | null }>({ rows: [], error: null });
+  useEffect(() => {
+    let live = true;
+    ledger.command<Record<string, unknown>>(command, {}).then(
+      (data) => live && setState({ rows: (data[key] as Row[] | undefined) ?? [], error: null }),
+      (e: Error) => live && setState({ rows: [], error: e.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ledger, command, key, version]);
+  return state;
+}
+
+/** Projections (lag, state, quarantined runs), rebuild with live progress, the price catalog, models missing a price. */
+export default function AdminPage() {
+  const ledger = useLedger();
+  const [version, setVersion] = useState(0);
+  const [progress, setProgress] = useState<Row | null>(null);
+  const [rebuilding, setRebuilding] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const status = useAdminRows('projections.status', 'projections', version);
+  const prices = useAdminRows('prices.list', 'prices', 0);
+  const missing = useAdminRows('prices.missing', 'models', version);
+  useEffect(() => ledger.onPush<Row>('projections.progress', setProgress), [ledger]);
+
+  const rebuild = useCallback(async () => {
+    setRebuilding(true);
+    setMessage(null);
+    setProgress(null);
+    try {
+      const done = await ledger.request('projections.rebuild', {});
+      setMessage(`Rebuilt ${done.name}: ${done.events} events in ${done.ms} ms.`);
+    } catch (e) {
+      setMessage(`Rebuild failed: ${(e as Error).message}`);
+    } finally {
+      setRebuilding(false);
+      setVersion((v) => v + 1);
+    }
+  }, [ledger]);
+
+  return (
+    <section aria-label="Admin">
+      <h2>Admin</h2>
+      <h3>Projections</h3>
+      {status.error && <p className="rl-error">{status.error}</p>}
+      <Table caption="Projection status" rows={status.rows} />
+      <div className="rl-toolbar">
+        <button className="rl-btn" type="button" onClick={() => setVersion((v) => v + 1)}>
+          Refresh
+        </button>
+        <button
+          className="rl-btn rl-btn-danger"
+          type="button"
+          disabled={rebuilding}
+          onClick={() => void rebuild()}
+        >
+          Rebuild projections
+        </button>
+      </div>
+      <p role="status">
+        {rebuilding &&
+          (progress ? `Rebuilding: ${cell(progress.events ?? progress.position)} events…` : 'Rebuilding…')}
+        {!rebuilding && message}
+      </p>
+      <h3>Prices</h3>
+      {prices.error && <p className="rl-muted">Price catalog: {prices.error}</p>}
+      <Table caption="Price catalog" rows={prices.rows} />
+      {missing.error && <p className="rl-muted">Models missing a price: {missing.error}</p>}
+      <Table caption="Models missing a price" rows={missing.rows} />
+    </section>
+  );
+}

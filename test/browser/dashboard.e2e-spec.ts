@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { Socket } from 'socket.io-client';
+import { connectClient, ok, startTestLedger, taskPayload, type TestLedger } from '../support/ledger-server';
+import { seriousViolations } from './support/axe';
+import { chromiumMissing, launchChromium, type Browser } from './support/chromium';
+import { buildDashboard, serveDashboard, type StaticSite } from './support/dashboard-server';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SHOTS = path.join(ROOT, 'docs/screenshots');
+const missing = chromiumMissing();
+if (missing) process.stdout.write(`\n[browser tests] ${missing}\n`);
+// Live list pushes (`runs.changed`) are the dashboard server's part of issue 14: once the contract lists them, the
+// test demands them; until then it reloads the list to see a new run (and says so).
+const LIST_PUSHES = readFileSync(path.join(ROOT, 'libs/contract/src/views.ts'), 'utf8').includes(
+  "'runs.changed'",
+);
+
+/**
+ * Waits until the runs list shows (or no longer shows) a run. With the `runs.changed`/`runs.removed` pushes it must
+ * happen live; without them (a server before issue 14's pushes) the list is reloaded until it does, within a bound.
+ */
+async function untilListed(page: Page, name: string, present: boolean) {
+  const link = page.getByRole('link', { name, exact: true });
+  if (LIST_PUSHES) return link.waitFor({ state: present ? 'visible' : 'detached', timeout: 20_000 });
+  process.stdout.write(
+    `[browser tests] no list pushes in the contract yet: reloading until "${name}" is ${present ? 'listed' : 'gone'}\n`,
+  );
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await page.getByText(/run\(s\)|No runs\./).waitFor();
+    if ((await link.count()) > 0 === present) return;
+    await page.reload();
+  }
+  throw new Error(`"${name}" was still ${present ? 'missing' : 'listed'} after 50 reloads`);
+}
+
+/** Waits (bounded) until the element's text is exactly `text`. */
+function textIs(page: Page, selector: string, text: string) {
+  return page.waitForFunction(
+    ([sel, want]) => document.querySelector(sel)?.textContent === want,
+    [selector, text] as const,
+    { timeout: 20_000 },
+  );
+}
+
+const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', '```ts\nconst x = 42;\n```'];
+
+(missing ? describe.skip : describe)(
+  'dashboard in Chromium (real ledger, real database, through the UI)',
+  () => {
+    let t: TestLedger;
+    let site: StaticSite;
+    let browser: Browser;
+    let page: Page;
+    let socket: Socket;
+    const userId = randomUUID();
+    const otherUser = randomUUID();
+    let runId: string;
+    let taskId: string;
+    let otherRunId: string;
+
+    const noSeriousViolations = async (label: string) => {
+      const violations = await seriousViolations(page);
+      expect({ page: label, violations }).toEqual({ page: label, violations: [] });
+    };
+
+    beforeAll(async () => {
+      const built = buildDashboard();
+      [t, site, browser] = await Promise.all([startTestLedger(), serveDashboard(built), launchChromium()]);
+      page = await browser.context.newPage();
+      socket = await connectClient(t.url, t.token(userId));
+      const other = await connectClient(t.url, t.token(otherUser));
+      otherRunId = (
+        await ok<{ runId: string }>(other, 'run.start', {
+          sourceType: 'chat',
+          name: 'Secret run of another user',
+          settings: {},
+        })
+      ).runId;
+      other.close();
+    }, 120_000);
+    afterAll(async () => {
+      socket?.close();
+      await browser?.close();
+      await site?.close();
+      await t?.close();
+    });
+
+    it('signs in from /#token=<jwt>: the token leaves the address bar and stays in sessionStorage', async () => {
+      await page.goto(`${site.url}/?ledger=${encodeURIComponent(t.url)}#token=${t.token(userId)}`);
+      await page.getByRole('heading', { name: 'Runs', level: 2 }).waitFor();
+      expect(new URL(page.url()).hash).toBe('#/runs');
+      expect(await page.evaluate(() => sessionStorage.getItem('run-ledger.token'))).toBeTruthy();
+      await page.getByText('No runs.').waitFor();
+      await noSeriousViolations('runs list (empty)');
+    });
+
+    it('shows a run created over the socket, never another user’s', async () => {
+      runId = (
+        await ok<{ runId: string }>(socket, 'run.start', {
+          sourceType: 'chat',
+          name: 'Answer to everything',
+          settings: { model: 'gpt-4o' },
+        })
+      ).runId;
+      if (!LIST_PUSHES) {
+        process.stdout.write(
+          '[browser tests] no runs.changed push in the contract yet: reloading the list to see the run\n',
+        );
+        await page.reload();
+      }
+      await page.getByRole('link', { name: 'Answer to everything' }).waitFor();
+      expect(await page.getByRole('link', { name: 'Secret run of another user' }).count()).toBe(0);
+      expect(await page.getByRole('link').filter({ hasText: 'Secret' }).count()).toBe(0);
+    });
+
+    it('opens the run from the list by keyboard and watches a task stream live', async () => {
+      await page.getByRole('link', { name: 'Answer to everything' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Answer to everything' }).waitFor();
+      for (const name of ['Replay', 'Rename', 'Star', 'Archive', 'Delete'])
+        await page.getByRole('button', { name, exact: true }).waitFor();
+      await page.getByLabel('Speed').waitFor();
+
+      const task = taskPayload(runId, { userMessage: { content: 'What is the answer?' } });
+      taskId = task.taskId;
+      await ok(socket, 'task.create', task);
+      const streaming = `[data-streaming-task="${taskId}"]`;
+      let sent = '';
+      for (const [seq, text] of CHUNKS.entries()) {
+        await ok(socket, 'task.chunk', { runId, taskId, seq, text, offsetMs: 1000 * (seq + 1) });
+        sent += text;
+        // Each chunk shows before the next is sent: the text grows live, in order.
+        await textIs(page, streaming, sent);
+      }
+      await ok(socket, 'task.complete', {
+        runId,
+        taskId,
+        usage: { inputTokens: 12, outputTokens: 9 },
+        finishReason: 'stop',
+        totalTimeMs: 7000,
+      });
+      await page.locator(`section[data-task-id="${taskId}"] [data-status="completed"]`).waitFor();
+      expect(await page.locator('article.rl-msg-assistant strong').first().textContent()).toBe('42');
+      await page.locator('pre code').first().waitFor();
+      await noSeriousViolations('run view');
+      await page.screenshot({ path: path.join(SHOTS, 'run-view.png'), fullPage: true });
+    });
+
+    it('renames and stars the run from its page', async () => {
+      await page.getByRole('button', { name: 'Rename', exact: true }).click();
+      await page.getByLabel('New name').fill('The answer, renamed');
+      await page.getByRole('button', { name: 'Save name' }).click();
+      await page.getByRole('heading', { name: 'The answer, renamed' }).waitFor();
+      const star = page.getByRole('button', { name: 'Star', exact: true });
+      await star.click();
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('button')].some(
+          (b) => b.textContent === 'Star' && b.getAttribute('aria-pressed') === 'true',
+        ),
+      );
+      const { run } = await ok<{ run: { name: string; starred: boolean } }>(socket, 'run.get', { runId });
+      expect(run).toMatchObject({ name: 'The answer, renamed', starred: true });
+    });
+
+    it('replays at 10×: the text grows chunk by chunk, in order, to the whole answer', async () => {
+      const version = Number(await page.locator('[aria-label="Version"]').getAttribute('max'));
+      expect(version).toBeGreaterThanOrEqual(CHUNKS.length + 1);
+      await page.getByLabel('Speed').selectOption({ label: '10×' });
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { __seen: string[] }).__seen = seen;
+        new MutationObserver(() => {
+          const text = document.querySelector('[data-replay-text]')?.textContent ?? null;
+          if (text !== null && text !== seen[seen.length - 1]) seen.push(text);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await page.getByRole('button', { name: 'Replay', exact: true }).click();
+      await page.getByRole('status').filter({ hasText: 'Replay finished' }).waitFor({ timeout: 30_000 });
+      const seen = await page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
+      const rendered = (md: string) => md.replace(/\*\*/g, '').replace(/```ts\n|```/g, '');
+      // Every state is the one before it plus more (never a reordering), and the last one is the whole answer.
+      seen
+        .slice(1)
+        .forEach((text, i) =>
+          expect(rendered(text).startsWith(rendered(seen[i]).trim()) || text.startsWith(seen[i])).toBe(true),
+        );
+      expect(
+        rendered(seen[seen.length - 1])
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ).toBe(rendered(CHUNKS.join('')).replace(/\s+/g, ' ').trim());
+      // It grew: the replay showed partial answers before the whole one (chunks are 100 ms apart at 10×).
+      expect(
+        seen.filter((text) => text.length > 0 && text.length < seen[seen.length - 1].length).length,
+      ).toBeGreaterThanOrEqual(2);
+      await noSeriousViolations('replay player');
+      await page
+        .locator('[aria-label="Replay player"]')
+        .screenshot({ path: path.join(SHOTS, 'replay-player.png') });
+    });
+
+    it('scrubs, by keyboard, to an earlier version and shows the run as it was then (run.at)', async () => {
+      const slider = page.getByRole('slider', { name: 'Version' });
+      await slider.focus();
+      await page.keyboard.press('Home');
+      // Version 0 is RunStarted, 1 TaskCreated, 2 and 3 the first two chunks.
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+      await page.getByRole('status').filter({ hasText: 'The run as it was at version 3' }).waitFor();
+      expect(await page.locator('[data-replay-text]').first().textContent()).toBe(CHUNKS[0] + CHUNKS[1]);
+      // As it was then: the run had its first name.
+      await page
+        .locator('section[aria-label="Replayed conversation"] h3', { hasText: 'Answer to everything' })
+        .waitFor();
+    });
+
+    it('archives the run: gone from the list, back with the Archived filter', async () => {
+      await page.getByRole('button', { name: 'Archive', exact: true }).click();
+      await page.getByText(/· archived ·/).waitFor();
+      await page.getByRole('link', { name: '← All runs' }).click();
+      await page.getByText('No runs.').waitFor();
+      await page.getByLabel('Archived').check();
+      await page.getByRole('link', { name: 'The answer, renamed' }).waitFor();
+      await page.getByLabel('Archived').uncheck();
+    });
+
+    it('shows usage per day as a chart and a table', async () => {
+      await page.getByRole('link', { name: 'Usage' }).click();
+      await page.getByTestId('usage-chart').waitFor();
+      await page.locator('.recharts-bar-rectangle').first().waitFor();
+      const today = new Date().toISOString().slice(0, 10);
+      await page.getByRole('rowheader', { name: today }).waitFor();
+      await noSeriousViolations('usage');
+      await page.screenshot({ path: path.join(SHOTS, 'usage.png'), fullPage: true });
+    });
+
+    it('never shows another user’s run, even by its address', async () => {
+      await page.goto(`${site.url}/?ledger=${encodeURIComponent(t.url)}#/runs/${otherRunId}`);
+      await page.getByRole('status').filter({ hasText: 'There is no such run' }).waitFor();
+      expect(await page.getByText('Secret run of another user').count()).toBe(0);
+    });
+
+    it('lists runs newest first, usable at 375 px wide, and deletes a run only after confirmation', async () => {
+      for (const name of ['Older run', 'Newest run'])
+        await ok(socket, 'run.start', { sourceType: 'applet', name, settings: { model: 'claude-sonnet-4' } });
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.goto(`${site.url}/?ledger=${encodeURIComponent(t.url)}#/runs`);
+      await page.getByRole('link', { name: 'Newest run' }).waitFor();
+      const names = await page.locator('[role="row"] a').allTextContents();
+      expect(names.slice(0, 2)).toEqual(['Newest run', 'Older run']);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      await noSeriousViolations('runs list at 375 px');
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.screenshot({ path: path.join(SHOTS, 'runs-list.png') });
+
+      await page.getByRole('link', { name: 'Older run' }).click();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('alertdialog').waitFor();
+      await page.getByRole('button', { name: 'Confirm delete' }).click();
+      await page.getByRole('heading', { name: 'Runs', level: 2 }).waitFor();
+      await page.getByRole('link', { name: 'Newest run' }).waitFor();
+      await untilListed(page, 'Older run', false);
+      expect(await page.evaluate(() => sessionStorage.getItem('run-ledger.token'))).toBeTruthy();
+    });
+
+    it('signs out (the token is forgotten) and an admin sees the admin page', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem('run-ledger.token'))).toBeNull();
+      await noSeriousViolations('sign-in');
+      await page.getByLabel('Token').fill(t.token(userId, { admin: true }));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Admin' }).click();
+      await page.getByRole('table', { name: 'Projection status' }).waitFor();
+      await noSeriousViolations('admin');
+    });
+  },
+);
