@@ -24,7 +24,7 @@ const LIST_PUSHES = readFileSync(path.join(ROOT, 'libs/contract/src/views.ts'), 
  */
 async function untilListed(page: Page, name: string, present: boolean) {
   const link = page.getByRole('link', { name, exact: true });
-  if (LIST_PUSHES) return link.waitFor({ state: present ? 'visible' : 'detached', timeout: 20_000 });
+  if (LIST_PUSHES) return link.waitFor({ state: present ? 'visible' : 'detached', timeout: 30_000 });
   process.stdout.write(
     `[browser tests] no list pushes in the contract yet: reloading until "${name}" is ${present ? 'listed' : 'gone'}\n`,
   );
@@ -41,7 +41,7 @@ function textIs(page: Page, selector: string, text: string) {
   return page.waitForFunction(
     ([sel, want]) => document.querySelector(sel)?.textContent === want,
     [selector, text] as const,
-    { timeout: 20_000 },
+    { timeout: 30_000 },
   );
 }
 
@@ -105,13 +105,7 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
           settings: { model: 'gpt-4o' },
         })
       ).runId;
-      if (!LIST_PUSHES) {
-        process.stdout.write(
-          '[browser tests] no runs.changed push in the contract yet: reloading the list to see the run\n',
-        );
-        await page.reload();
-      }
-      await page.getByRole('link', { name: 'Answer to everything' }).waitFor();
+      await untilListed(page, 'Answer to everything', true);
       expect(await page.getByRole('link', { name: 'Secret run of another user' }).count()).toBe(0);
       expect(await page.getByRole('link').filter({ hasText: 'Secret' }).count()).toBe(0);
     });
@@ -170,32 +164,38 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       expect(version).toBeGreaterThanOrEqual(CHUNKS.length + 1);
       await page.getByLabel('Speed').selectOption({ label: '10×' });
       await page.evaluate(() => {
-        const seen: string[] = [];
-        (window as unknown as { __seen: string[] }).__seen = seen;
+        // Every state of the replayed answer, with the task's status then (streaming text is shown raw).
+        const seen: Array<{ status: string; text: string }> = [];
+        (window as unknown as { __seen: typeof seen }).__seen = seen;
         new MutationObserver(() => {
-          const text = document.querySelector('[data-replay-text]')?.textContent ?? null;
-          if (text !== null && text !== seen[seen.length - 1]) seen.push(text);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+          const card = document.querySelector('section[aria-label="Replayed conversation"] article');
+          const text = card?.querySelector('[data-replay-text]')?.textContent;
+          const status = card?.getAttribute('data-status') ?? '';
+          const last = seen[seen.length - 1];
+          if (text !== undefined && text !== null && (text !== last?.text || status !== last?.status))
+            seen.push({ status, text });
+        }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
       });
       await page.getByRole('button', { name: 'Replay', exact: true }).click();
       await page.getByRole('status').filter({ hasText: 'Replay finished' }).waitFor({ timeout: 30_000 });
-      const seen = await page.evaluate(() => (window as unknown as { __seen: string[] }).__seen);
-      const rendered = (md: string) => md.replace(/\*\*/g, '').replace(/```ts\n|```/g, '');
-      // Every state is the one before it plus more (never a reordering), and the last one is the whole answer.
-      seen
-        .slice(1)
-        .forEach((text, i) =>
-          expect(rendered(text).startsWith(rendered(seen[i]).trim()) || text.startsWith(seen[i])).toBe(true),
-        );
+      const seen = await page.evaluate(
+        () => (window as unknown as { __seen: Array<{ status: string; text: string }> }).__seen,
+      );
+      const whole = CHUNKS.join('');
+      const partial = seen.filter((s) => s.status !== 'completed').map((s) => s.text);
+      // While streaming, every state is a prefix of the answer and extends the one before (never a reordering)…
+      partial.forEach((text, i) => {
+        expect(whole.startsWith(text)).toBe(true);
+        if (i > 0) expect(text.startsWith(partial[i - 1])).toBe(true);
+      });
+      // …it grew in steps (chunks are 100 ms apart at 10×), and it ends as the whole answer, rendered as markdown.
       expect(
-        rendered(seen[seen.length - 1])
-          .replace(/\s+/g, ' ')
-          .trim(),
-      ).toBe(rendered(CHUNKS.join('')).replace(/\s+/g, ' ').trim());
-      // It grew: the replay showed partial answers before the whole one (chunks are 100 ms apart at 10×).
-      expect(
-        seen.filter((text) => text.length > 0 && text.length < seen[seen.length - 1].length).length,
+        partial.filter((text) => text.length > 0 && text.length < whole.length).length,
       ).toBeGreaterThanOrEqual(2);
+      expect(seen[seen.length - 1].status).toBe('completed');
+      const answer = page.locator('section[aria-label="Replayed conversation"] [data-replay-text]');
+      expect(await answer.locator('strong').textContent()).toBe('42');
+      expect(await answer.locator('pre code').textContent()).toBe('const x = 42;\n');
       await noSeriousViolations('replay player');
       await page
         .locator('[aria-label="Replay player"]')
@@ -214,6 +214,26 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       await page
         .locator('section[aria-label="Replayed conversation"] h3', { hasText: 'Answer to everything' })
         .waitFor();
+    });
+
+    it('exports the run as JSONL (every event, in order) and resumes it with its conversation', async () => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export JSONL' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`run-${runId}.jsonl`);
+      const lines = readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\n');
+      const events = lines.map((l) => JSON.parse(l) as { version: number; type: string });
+      expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i));
+      expect(events[0].type).toBe('RunStarted');
+      expect(events.filter((e) => e.type === 'ChunkReceived')).toHaveLength(CHUNKS.length);
+
+      await page.getByRole('button', { name: 'Resume', exact: true }).click();
+      const resumed = page.getByRole('region', { name: 'Resume this run' });
+      await resumed.getByText('OpenAI messages (2)').waitFor();
+      await resumed.getByText('Anthropic messages (2)').waitFor();
     });
 
     it('archives the run: gone from the list, back with the Archived filter', async () => {
@@ -247,7 +267,8 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
         await ok(socket, 'run.start', { sourceType: 'applet', name, settings: { model: 'claude-sonnet-4' } });
       await page.setViewportSize({ width: 375, height: 800 });
       await page.goto(`${site.url}/?ledger=${encodeURIComponent(t.url)}#/runs`);
-      await page.getByRole('link', { name: 'Newest run' }).waitFor();
+      await untilListed(page, 'Newest run', true);
+      await untilListed(page, 'Older run', true);
       const names = await page.locator('[role="row"] a').allTextContents();
       expect(names.slice(0, 2)).toEqual(['Newest run', 'Older run']);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
