@@ -140,6 +140,9 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       expect(await page.locator('article.rl-msg-assistant strong').first().textContent()).toBe('42');
       await page.locator('pre code').first().waitFor();
       await noSeriousViolations('run view');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await noSeriousViolations('run view, dark');
+      await page.emulateMedia({ colorScheme: 'light' });
       await page.screenshot({ path: path.join(SHOTS, 'run-view.png'), fullPage: true });
     });
 
