@@ -79,7 +79,7 @@ async function main() {
   const dir = buildDashboard();
   const js = initialJs(dir);
   const t = await startTestLedger();
-  const site = await serveDashboard(dir);
+  const site = await serveDashboard(dir, t.url);
   const browser = await launchChromium();
   const userId = randomUUID();
   const socket = await connectClient(t.url, t.token(userId));

@@ -60,6 +60,7 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
     let runId: string;
     let taskId: string;
     let otherRunId: string;
+    const consoleErrors: string[] = [];
 
     const noSeriousViolations = async (label: string) => {
       const violations = await seriousViolations(page);
@@ -68,8 +69,10 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
 
     beforeAll(async () => {
       const built = buildDashboard();
-      [t, site, browser] = await Promise.all([startTestLedger(), serveDashboard(built), launchChromium()]);
+      t = await startTestLedger();
+      [site, browser] = await Promise.all([serveDashboard(built, t.url), launchChromium()]);
       page = await browser.context.newPage();
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       socket = await connectClient(t.url, t.token(userId));
       const other = await connectClient(t.url, t.token(otherUser));
       otherRunId = (
@@ -94,6 +97,12 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       expect(new URL(page.url()).hash).toBe('#/runs');
       expect(await page.evaluate(() => sessionStorage.getItem('run-ledger.token'))).toBeTruthy();
       await page.getByText('No runs.').waitFor();
+      // The components' styles apply under the page's Content-Security-Policy (no inline <style> allowed).
+      expect(
+        await page
+          .getByRole('button', { name: 'Sign out' })
+          .evaluate((b) => getComputedStyle(b).borderRadius),
+      ).toBe('6px');
       await noSeriousViolations('runs list (empty)');
     });
 
@@ -287,6 +296,11 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       await page.getByRole('link', { name: 'Newest run' }).waitFor();
       await untilListed(page, 'Older run', false);
       expect(await page.evaluate(() => sessionStorage.getItem('run-ledger.token'))).toBeTruthy();
+    });
+
+    afterAll(() => {
+      // Nothing the Content-Security-Policy refused, no script error, in the whole session.
+      expect(consoleErrors.filter((e) => /Content Security Policy|Refused to|Uncaught/i.test(e))).toEqual([]);
     });
 
     it('signs out (the token is forgotten) and an admin sees the admin page', async () => {

@@ -62,10 +62,24 @@ background:var(--rl-code-bg);padding:8px;border-radius:var(--rl-radius)}
 
 const ATTRIBUTE = 'data-run-ledger-styles';
 
-/** Puts the components' stylesheet in the document once (at first render, never at import: the package has no side effects). */
+let adopted: CSSStyleSheet | undefined;
+
+/**
+ * Puts the components' stylesheet in the document once (at first render, never at import: the package has no side
+ * effects). A constructed stylesheet where the browser has them: a Content-Security-Policy without 'unsafe-inline'
+ * styles (the ledger's own) refuses a `<style>` element but not these.
+ */
 export function useLedgerStyles(): void {
   useInsertionEffect(() => {
-    if (typeof document === 'undefined' || document.head.querySelector(`style[${ATTRIBUTE}]`)) return;
+    if (typeof document === 'undefined') return;
+    if ('adoptedStyleSheets' in document && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
+      if (adopted && document.adoptedStyleSheets.includes(adopted)) return;
+      adopted ??= new CSSStyleSheet();
+      adopted.replaceSync(CSS);
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, adopted];
+      return;
+    }
+    if (document.head.querySelector(`style[${ATTRIBUTE}]`)) return;
     const style = document.createElement('style');
     style.setAttribute(ATTRIBUTE, '');
     style.textContent = CSS;

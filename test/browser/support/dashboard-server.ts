@@ -46,16 +46,32 @@ export interface StaticSite {
 }
 
 /**
- * The built dashboard on a free port, index.html for any path that is not a file. The tests point it at a ledger
+ * The built dashboard on a free port, index.html for any path that is not a file, under a strict
+ * Content-Security-Policy. The tests point it at a ledger
  * with `?ledger=<url>`, so they do not depend on how (or whether) the ledger serves the files itself.
  */
-export async function serveDashboard(dir: string): Promise<StaticSite> {
+export async function serveDashboard(dir: string, ledgerUrl: string): Promise<StaticSite> {
+  // As strict as a deployment would be: no inline script or style; sockets only to the ledger.
+  const ledger = new URL(ledgerUrl);
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self' ${ledger.origin} ws://${ledger.host}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
   const server: Server = createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = path.join(dir, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
     if (!file.startsWith(dir) || !existsSync(file) || statSync(file).isDirectory())
       file = path.join(dir, 'index.html');
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': csp,
+    });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
