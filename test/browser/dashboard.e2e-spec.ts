@@ -7,44 +7,12 @@ import { connectClient, ok, startTestLedger, taskPayload, type TestLedger } from
 import { seriousViolations } from './support/axe';
 import { chromiumMissing, launchChromium, type Browser } from './support/chromium';
 import { buildDashboard, serveDashboard, type StaticSite } from './support/dashboard-server';
+import { textIs, untilListed } from './support/page';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const missing = chromiumMissing();
 if (missing) process.stdout.write(`\n[browser tests] ${missing}\n`);
-// Live list pushes (`runs.changed`) are the dashboard server's part of issue 14: once the contract lists them, the
-// test demands them; until then it reloads the list to see a new run (and says so).
-const LIST_PUSHES = readFileSync(path.join(ROOT, 'libs/contract/src/views.ts'), 'utf8').includes(
-  "'runs.changed'",
-);
-
-/**
- * Waits until the runs list shows (or no longer shows) a run. With the `runs.changed`/`runs.removed` pushes it must
- * happen live; without them (a server before issue 14's pushes) the list is reloaded until it does, within a bound.
- */
-async function untilListed(page: Page, name: string, present: boolean) {
-  const link = page.getByRole('link', { name, exact: true });
-  if (LIST_PUSHES) return link.waitFor({ state: present ? 'visible' : 'detached', timeout: 30_000 });
-  process.stdout.write(
-    `[browser tests] no list pushes in the contract yet: reloading until "${name}" is ${present ? 'listed' : 'gone'}\n`,
-  );
-  for (let attempt = 0; attempt < 50; attempt++) {
-    await page.getByText(/run\(s\)|No runs\./).waitFor();
-    if ((await link.count()) > 0 === present) return;
-    await page.reload();
-  }
-  throw new Error(`"${name}" was still ${present ? 'missing' : 'listed'} after 50 reloads`);
-}
-
-/** Waits (bounded) until the element's text is exactly `text`. */
-function textIs(page: Page, selector: string, text: string) {
-  return page.waitForFunction(
-    ([sel, want]) => document.querySelector(sel)?.textContent === want,
-    [selector, text] as const,
-    { timeout: 30_000 },
-  );
-}
-
 const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', '```ts\nconst x = 42;\n```'];
 
 (missing ? describe.skip : describe)(
