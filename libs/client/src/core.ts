@@ -13,12 +13,7 @@ export interface ClientCore {
     name: N,
     payload: Omit<CommandPayload<N>, 'commandId'>,
   ): Promise<AckData[N]>;
-  /** A read command; `unchecked` skips the client-side schema (a command this SDK has no schema for). */
-  read<N extends CommandName>(
-    name: N,
-    payload: CommandPayload<N>,
-    options?: { unchecked?: boolean },
-  ): Promise<AckData[N]>;
+  read<N extends CommandName>(name: N, payload: CommandPayload<N>): Promise<AckData[N]>;
   /** An error no caller's promise carries (a failed chunk batch): kept for the next flush() and passed to onError. */
   reportError(error: LedgerClientError): void;
   /** Marks an error as reported (it surfaced through a task's complete()). */

@@ -132,12 +132,29 @@ export class LedgerClient {
   }
 
   /**
-   * A command by name, for servers newer than this SDK (e.g. an admin command it has no schema for): validated when the
-   * SDK knows the command, sent as given otherwise.
+   * A command by name, for servers newer than this SDK. One it knows is validated and retried like any read; one it
+   * does not is sent once, and since a server that does not know a command never answers, no answer within
+   * `timeoutMs` (default ackTimeoutMs) is `UNAVAILABLE`.
    */
-  command<T = unknown>(name: string, payload: Record<string, unknown> = {}): Promise<T> {
-    if (name in commandSchemas) return this.core.read(name as CommandName, payload as never) as Promise<T>;
-    return this.core.read(name as CommandName, payload as never, { unchecked: true }) as Promise<T>;
+  async command<T = unknown>(
+    name: string,
+    payload: Record<string, unknown> = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    if (name in commandSchemas) return (await this.core.read(name as CommandName, payload as never)) as T;
+    const timeoutMs = options.timeoutMs ?? this.options.ackTimeoutMs;
+    await this.connection.waitConnected();
+    try {
+      return (await this.connection.send(name as CommandName, payload as never, timeoutMs)) as T;
+    } catch (e) {
+      if (!(e instanceof TransportInterrupted)) throw e;
+      throw new LedgerClientError(
+        'UNAVAILABLE',
+        `${name} got no answer within ${timeoutMs} ms`,
+        undefined,
+        name,
+      );
+    }
   }
 
   /** Listens to a push by name (e.g. `runs.changed`); returns the function that stops listening. */
@@ -223,15 +240,9 @@ export class LedgerClient {
 
   private makeCore(): ClientCore {
     const { options, outbox, connection } = this;
-    const read = async <N extends CommandName>(
-      name: N,
-      payload: CommandPayload<N>,
-      how: { unchecked?: boolean } = {},
-    ): Promise<AckData[N]> => {
-      if (!how.unchecked) {
-        const parsed = commandSchemas[name].safeParse(payload);
-        if (!parsed.success) throw validationError(name, parsed.error);
-      }
+    const read = async <N extends CommandName>(name: N, payload: CommandPayload<N>): Promise<AckData[N]> => {
+      const parsed = commandSchemas[name].safeParse(payload);
+      if (!parsed.success) throw validationError(name, parsed.error);
       const start = options.now();
       while (true) {
         await connection.waitConnected();

@@ -43,7 +43,8 @@ function useAdminRows(command: string, key: string, version: number) {
   const [state, setState] = useState<{ rows: Row[]; error: string | null }>({ rows: [], error: null });
   useEffect(() => {
     let live = true;
-    ledger.command<Record<string, unknown>>(command, {}).then(
+    // A server without the command never answers it: give up after a few seconds and say so.
+    ledger.command<Record<string, unknown>>(command, {}, { timeoutMs: 5_000 }).then(
       (data) => live && setState({ rows: (data[key] as Row[] | undefined) ?? [], error: null }),
       (e: Error) => live && setState({ rows: [], error: e.message }),
     );
