@@ -17,7 +17,13 @@ export default defineConfig({
     minify: false,
     lib: { entry: `${root}src/index.ts`, formats: ['es'] },
     rolldownOptions: {
-      external: [/^react($|\/)/, /^react-dom($|\/)/, '@run-ledger/client', '@tanstack/react-virtual', 'markdown-it'],
+      external: [
+        /^react($|\/)/,
+        /^react-dom($|\/)/,
+        '@run-ledger/client',
+        '@tanstack/react-virtual',
+        'markdown-it',
+      ],
       output: { preserveModules: true, preserveModulesRoot: `${root}src`, entryFileNames: '[name].js' },
     },
   },

@@ -1,5 +1,5 @@
 export { LedgerProvider, useLedger, type LedgerApi, type LedgerProviderProps } from './context';
-export { RunsList, runModels, type RunsListProps } from './runs-list';
+export { RunsList, type RunsListProps } from './runs-list';
 export { RunsFilters } from './runs-filters';
 export { RunView, type RunViewProps } from './run-view';
 export { TaskCard } from './task-card';
@@ -7,7 +7,7 @@ export { ReplayPlayer } from './replay-player';
 export { Waterfall } from './waterfall';
 export { UsageSummary, type UsageSummaryProps } from './usage-summary';
 export { Markdown } from './markdown';
-export { useRuns, matchesFilter, type RunsFilter, type RunsState } from './use-runs';
+export { useRuns, matchesFilter, runModels, type RunsFilter, type RunsState } from './use-runs';
 export { useRun, mergeTask, type RunState } from './use-run';
 export { useReplay, REPLAY_SPEEDS, type ReplayState } from './use-replay';
 export { useUsage, type UsageQuery, type UsageState } from './use-usage';

@@ -68,7 +68,30 @@ describe('<RunsList>', () => {
     fireEvent.submit(screen.getByRole('search'));
     await waitFor(() => expect(names()).toEqual(['alpha report']));
     expect(ledger.calls.some((c) => (c.payload as { q?: string }).q === 'alpha')).toBe(true);
-    expect(screen.getByText(/filtered by name and date here/)).toBeTruthy();
+    expect(screen.getByText(/the runs loaded are filtered here/)).toBeTruthy();
+  });
+
+  it('filters by model (typed, applied on Enter), here when the server refuses the key', async () => {
+    const ledger = new MemoryLedger();
+    const msg = (model: string) => ({
+      role: 'assistant' as const,
+      content: 'x',
+      timestamp: '',
+      metadata: { model },
+    });
+    ledger.runs = [
+      makeRun({ name: 'uses claude', messages: [msg('claude-sonnet-4')] }),
+      makeRun({ name: 'uses gpt' }),
+    ];
+    ledger.refusedListKeys = ['model'];
+    setup(ledger);
+    await waitFor(() => expect(names()).toHaveLength(2));
+    fireEvent.change(screen.getByLabelText('Model'), { target: { value: 'claude-sonnet-4' } });
+    fireEvent.submit(screen.getByRole('search'));
+    await waitFor(() => expect(names()).toEqual(['uses claude']));
+    expect(ledger.calls.some((c) => (c.payload as { model?: string }).model === 'claude-sonnet-4')).toBe(
+      true,
+    );
   });
 
   it('follows the cursor when the end of the list is reached', async () => {

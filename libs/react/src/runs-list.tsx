@@ -5,7 +5,7 @@ import { useLedger } from './context';
 import { formatCost, formatTime, formatTokens, lastActivity } from './format';
 import { RunsFilters } from './runs-filters';
 import { useLedgerStyles } from './styles';
-import { useRuns, type RunsFilter } from './use-runs';
+import { runModels, useRuns, type RunsFilter } from './use-runs';
 
 export interface RunsListProps {
   /** The filter to start from; the list's own controls change it (unless `showFilters` is false). */
@@ -24,14 +24,6 @@ export interface RunsListProps {
 
 const ROW_HEIGHT = 44;
 
-/** The models a run used: from its tasks' messages and its settings. */
-export function runModels(run: RunView): string[] {
-  const models = new Set<string>();
-  for (const m of run.messages) if (typeof m.metadata.model === 'string') models.add(m.metadata.model);
-  if (models.size === 0 && typeof run.settings.model === 'string') models.add(run.settings.model);
-  return [...models];
-}
-
 /** The user's runs, newest activity first, virtualised, loading the next page as the end scrolls into view. */
 export function RunsList(props: RunsListProps) {
   useLedgerStyles();
@@ -40,6 +32,7 @@ export function RunsList(props: RunsListProps) {
   const given = JSON.stringify(props.filter ?? {});
   useEffect(() => setFilter(JSON.parse(given) as RunsFilter), [given]);
   const { runs, loading, error, hasMore, loadMore, filteredLocally } = useRuns(filter);
+  const [failure, setFailure] = useState<string | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: runs.length,
@@ -65,7 +58,12 @@ export function RunsList(props: RunsListProps) {
       {props.showFilters !== false && <RunsFilters filter={filter} onChange={change} />}
       {filteredLocally && (
         <p className="rl-muted">
-          This server does not search yet: the runs loaded are filtered by name and date here.
+          This server does not filter by search, model or date yet: the runs loaded are filtered here.
+        </p>
+      )}
+      {failure && (
+        <p className="rl-error" role="alert">
+          {failure}
         </p>
       )}
       {error && (
@@ -178,7 +176,12 @@ export function RunsList(props: RunsListProps) {
                       className="rl-btn"
                       aria-pressed={run.starred}
                       aria-label={`Star ${run.name}`}
-                      onClick={() => void ledger.run(run.id).star(!run.starred)}
+                      onClick={() =>
+                        ledger
+                          .run(run.id)
+                          .star(!run.starred)
+                          .catch((e: Error) => setFailure(`Star failed: ${e.message}`))
+                      }
                     >
                       {run.starred ? '★' : '☆'}
                     </button>

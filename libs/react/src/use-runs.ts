@@ -25,17 +25,26 @@ export interface RunsState {
   hasMore: boolean;
   loadMore(): void;
   reload(): void;
-  /** True when the server did not take a v1.1 filter key and the page is filtered here instead (by name and date only). */
+  /** True when the server did not take a v1.1 filter key and the loaded pages are filtered here instead. */
   filteredLocally: boolean;
 }
 
 const V11_KEYS = ['q', 'model', 'from', 'to'] as const;
+
+/** The models a run used: from its tasks' messages and its settings. */
+export function runModels(run: RunView): string[] {
+  const models = new Set<string>();
+  for (const m of run.messages) if (typeof m.metadata.model === 'string') models.add(m.metadata.model);
+  if (models.size === 0 && typeof run.settings.model === 'string') models.add(run.settings.model);
+  return [...models];
+}
 
 /** Whether a run belongs in the list under `filter` (for live pushes, and for servers without the v1.1 keys). */
 export function matchesFilter(run: RunView, filter: RunsFilter): boolean {
   if (run.archived !== (filter.archived ?? false)) return false;
   if (filter.starred !== undefined && run.starred !== filter.starred) return false;
   if (filter.sourceType && run.sourceType !== filter.sourceType) return false;
+  if (filter.model && !runModels(run).includes(filter.model)) return false;
   const at = lastActivity(run);
   if (filter.from && at < filter.from) return false;
   if (filter.to && at.slice(0, filter.to.length) > filter.to) return false;
