@@ -5,11 +5,10 @@ const moduleNameMapper = {
   '^@run-ledger/client$': '<rootDir>/libs/client/src',
   '^@run-ledger/react$': '<rootDir>/libs/react/src',
 };
-const transform = {
-  // The React package and the web app are browser code: JSX and the DOM library (tsconfig.web.json).
-  '^.+/(libs/react|apps/web)/.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.web.json' }],
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-};
+// One ts-jest configuration for every file: with a second entry (another tsconfig for the .tsx files) ts-jest reused
+// the first one it built when both kinds ran in one project, leaving JSX untransformed. It transpiles only
+// (isolatedModules: true); the browser code is type-checked by tsconfig.web.json.
+const transform = { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
