@@ -9,7 +9,7 @@ export { UsageSummary, type UsageSummaryProps } from './usage-summary';
 export { Markdown } from './markdown';
 export { useRuns, matchesFilter, runModels, type RunsFilter, type RunsState } from './use-runs';
 export { useRun, mergeTask, type RunState } from './use-run';
-export { useReplay, REPLAY_SPEEDS, type ReplayState } from './use-replay';
+export { useReplay, EAGER_REPLAY_EVENTS, REPLAY_SPEEDS, type ReplayState } from './use-replay';
 export { useUsage, type UsageQuery, type UsageState } from './use-usage';
 export {
   applyFrame,

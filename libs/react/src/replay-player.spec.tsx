@@ -4,9 +4,10 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { LedgerProvider } from './context';
 import { ReplayPlayer } from './replay-player';
+import { EAGER_REPLAY_EVENTS } from './use-replay';
 import { makeRun, makeTask, MemoryLedger } from '../test/memory-ledger';
 
-function setup() {
+function setup(latestVersion?: number) {
   const ledger = new MemoryLedger();
   const run = makeRun({ name: 'Replayed' });
   const task = makeTask(run.id);
@@ -40,7 +41,7 @@ function setup() {
   ];
   render(
     <LedgerProvider client={ledger.api()}>
-      <ReplayPlayer runId={run.id} />
+      <ReplayPlayer runId={run.id} latestVersion={latestVersion} />
     </LedgerProvider>,
   );
   return ledger;
@@ -80,8 +81,9 @@ describe('<ReplayPlayer>', () => {
 
   it('shows the run as run.at gives it when the Version scrubber moves', async () => {
     const ledger = setup();
+    // The events are in: the scrubber spans versions 0 to 5.
     await waitFor(() =>
-      expect(screen.getByRole('button', { name: 'Replay' }).hasAttribute('disabled')).toBe(false),
+      expect(screen.getByRole('slider', { name: 'Version' }).getAttribute('max')).toBe('5'),
     );
     fireEvent.change(screen.getByRole('slider', { name: 'Version' }), { target: { value: '3' } });
     await waitFor(() =>
@@ -92,5 +94,16 @@ describe('<ReplayPlayer>', () => {
       name: 'run.at',
       payload: { runId: ledger.runs[0].id, version: 3 },
     });
+  });
+
+  it('fetches a long run’s events only when Replay is pressed, then plays them', async () => {
+    const ledger = setup(EAGER_REPLAY_EVENTS + 5);
+    await screen.findByText(/events load when you replay or scrub/);
+    expect(ledger.calls.filter((c) => c.name === 'run.replay')).toHaveLength(0);
+    fireEvent.change(screen.getByLabelText('Speed'), { target: { value: '0' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Replay' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Replay finished'));
+    expect(replayed()).toBe('one two three');
+    expect(ledger.calls.filter((c) => c.name === 'run.replay')).toHaveLength(1);
   });
 });

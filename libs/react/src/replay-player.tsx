@@ -33,7 +33,10 @@ export function ReplayPlayer({ runId, latestVersion }: { runId: string; latestVe
         </p>
       </div>
     );
-  const maxVersion = r.frames.length ? r.frames[r.frames.length - 1].version : 0;
+  const maxVersion = Math.max(
+    r.frames.length ? r.frames[r.frames.length - 1].version : 0,
+    latestVersion ?? 0,
+  );
   const version = r.scrubbed?.version ?? (r.position ? r.frames[r.position - 1].version : 0);
   const total = r.due.length ? r.due[r.due.length - 1] : 0;
   const now = r.position ? r.due[r.position - 1] : 0;
@@ -59,12 +62,7 @@ export function ReplayPlayer({ runId, latestVersion }: { runId: string; latestVe
   return (
     <div className="rl-root" aria-label="Replay player" role="region">
       <div className="rl-toolbar">
-        <button
-          className="rl-btn rl-btn-primary"
-          type="button"
-          disabled={r.loading || r.frames.length === 0}
-          onClick={r.replay}
-        >
+        <button className="rl-btn rl-btn-primary" type="button" disabled={r.starting} onClick={r.replay}>
           Replay
         </button>
         <button
@@ -104,21 +102,23 @@ export function ReplayPlayer({ runId, latestVersion }: { runId: string; latestVe
         max={maxVersion}
         step={1}
         value={version}
-        disabled={r.loading || r.frames.length === 0}
+        disabled={maxVersion === 0 && r.frames.length === 0}
         onChange={(e) => r.seek(Number(e.target.value))}
       />
       <p role="status" className="rl-muted">
-        {r.loading
-          ? 'Loading the run’s events…'
-          : r.scrubbed
-            ? at
-              ? `The run as it was at version ${r.scrubbed.version}`
-              : `Loading version ${r.scrubbed.version}…`
+        {r.scrubbed
+          ? at
+            ? `The run as it was at version ${r.scrubbed.version}`
+            : `Loading version ${r.scrubbed.version}…`
+          : r.starting || (r.loading && r.frames.length === 0)
+            ? 'Loading the run’s events…'
             : r.playing
               ? `Playing at ${speedLabel(r.speed)}`
               : finished
                 ? 'Replay finished'
-                : 'Ready'}
+                : r.deferred
+                  ? `Ready: the run’s ${maxVersion + 1} events load when you replay or scrub`
+                  : 'Ready'}
       </p>
       <Waterfall lanes={r.lanes} total={total} now={now} />
       {(r.position > 0 || r.scrubbed) && (

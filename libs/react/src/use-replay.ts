@@ -10,13 +10,24 @@ import {
   type WaterfallLane,
 } from './replay-fold';
 
+/**
+ * A run of fewer events than this has its events fetched as soon as the player shows (its waterfall is drawn at
+ * once); a longer one only when first replayed or scrubbed, so opening a long run's page costs no replay.
+ */
+export const EAGER_REPLAY_EVENTS = 2_000;
+
 /** Replay speeds offered: 1 = original timing, 0 = instant. */
 export const REPLAY_SPEEDS = [1, 2, 10, 0] as const;
 
 export interface ReplayState {
-  /** Every frame of the run (fetched once, with `run.replay` at speed 0). */
+  /** Every frame of the run (fetched once, with `run.replay` at speed 0, then the newer ones). */
   frames: ReplayFrame[];
+  /** Frames are being fetched. */
   loading: boolean;
+  /** Replay was asked for and starts once the frames are in. */
+  starting: boolean;
+  /** The frames are not fetched yet (a long run: they come with the first Replay or scrub). */
+  deferred: boolean;
   error: LedgerClientError | null;
   /** The run as the frames played so far show it. */
   fold: ReplayFold;
@@ -45,11 +56,15 @@ export interface ReplayState {
  */
 export function useReplay(runId: string, options: { latestVersion?: number } = {}): ReplayState {
   const ledger = useLedger();
+  const wanted = Math.max(0, options.latestVersion ?? 0);
   const [frames, setFrames] = useState<ReplayFrame[]>([]);
-  const [loading, setLoading] = useState(true);
+  const [armed, setArmed] = useState(() => wanted < EAGER_REPLAY_EVENTS);
+  const [loading, setLoading] = useState(false);
   const [error, setError] = useState<LedgerClientError | null>(null);
   const [, setTick] = useState(0);
-  const [fetches, setFetches] = useState(0);
+  // The `latestVersion` the last completed fetch was made for: one fetch per version the run is known to have.
+  const [fetchedFor, setFetchedFor] = useState(-1);
+  const [starting, setStarting] = useState(false);
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeedState] = useState(1);
   const [scrubbed, setScrubbed] = useState<ReplayState['scrubbed']>(null);
@@ -62,10 +77,11 @@ export function useReplay(runId: string, options: { latestVersion?: number } = {
 
   // Frames are fetched once, then only the new ones (fromVersion) as the run grows (`latestVersion`).
   const lastVersion = frames.length ? frames[frames.length - 1].version : -1;
-  const wanted = Math.max(0, options.latestVersion ?? 0);
   useEffect(() => {
-    if (fetching.current || lastVersion >= wanted) return;
+    if (!armed || fetching.current || fetchedFor >= wanted) return;
     fetching.current = true;
+    setLoading(true);
+    const askedFor = wanted;
     const from = lastVersion + 1;
     const more: ReplayFrame[] = [];
     (async () => {
@@ -83,9 +99,10 @@ export function useReplay(runId: string, options: { latestVersion?: number } = {
       .finally(() => {
         fetching.current = false;
         setLoading(false);
-        setFetches((n) => n + 1);
+        setFetchedFor(askedFor);
       });
-  }, [ledger, runId, lastVersion, wanted, fetches]);
+  }, [ledger, runId, armed, lastVersion, wanted, fetchedFor]);
+  const ready = fetchedFor >= wanted && !loading;
 
   const due = useMemo(() => dueTimes(frames), [frames]);
   const lanes = useMemo(() => waterfall(frames, due), [frames, due]);
@@ -144,9 +161,18 @@ export function useReplay(runId: string, options: { latestVersion?: number } = {
 
   useEffect(() => stop, []);
 
+  useEffect(() => {
+    if (!starting || !ready) return;
+    setStarting(false);
+    applyUntil(0);
+    start(speed);
+  }, [starting, ready, applyUntil, start, speed]);
+
   return {
     frames,
     loading,
+    starting,
+    deferred: !armed,
     error,
     fold: fold.current,
     position: position.current,
@@ -156,8 +182,9 @@ export function useReplay(runId: string, options: { latestVersion?: number } = {
     lanes,
     due,
     replay: () => {
-      applyUntil(0);
-      start(speed);
+      stop();
+      setArmed(true);
+      setStarting(true);
     },
     play: () => start(speed),
     pause: () => {
@@ -169,6 +196,7 @@ export function useReplay(runId: string, options: { latestVersion?: number } = {
       if (playing) start(next);
     },
     seek: (version: number) => {
+      setArmed(true);
       stop();
       setPlaying(false);
       let count = 0;

@@ -66,7 +66,8 @@ export class MemoryLedger {
         this.subs.set(runId, set);
         return async () => void set.delete(handlers);
       },
-      replay: (runId: string) => {
+      replay: (runId: string, input: unknown) => {
+        this.calls.push({ name: 'run.replay', payload: { runId, ...(input as object) } });
         const frames = this.frames.filter((f) => f.runId === runId);
         return {
           done: Promise.resolve({ runId, events: frames.length }),
