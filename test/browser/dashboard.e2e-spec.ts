@@ -281,6 +281,11 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       await page.getByRole('link', { name: 'Admin' }).click();
       await page.getByRole('table', { name: 'Projection status' }).waitFor();
       await noSeriousViolations('admin');
+      await page.getByRole('button', { name: 'Rebuild projections' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Rebuilt \S+: \d+ events in \d+ ms\.$/ })
+        .waitFor({ timeout: 60_000 });
     });
   },
 );

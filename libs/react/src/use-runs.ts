@@ -31,8 +31,12 @@ export interface RunsState {
 
 const V11_KEYS = ['q', 'model', 'from', 'to'] as const;
 
-/** The models a run used: from its tasks' messages and its settings. */
-export function runModels(run: RunView): string[] {
+/**
+ * The models a run used: the `models` a v1.1 server lists with each run (its tasks' distinct models), else those of
+ * its messages, else its settings' model.
+ */
+export function runModels(run: RunView & { models?: string[] }): string[] {
+  if (Array.isArray(run.models)) return run.models;
   const models = new Set<string>();
   for (const m of run.messages) if (typeof m.metadata.model === 'string') models.add(m.metadata.model);
   if (models.size === 0 && typeof run.settings.model === 'string') models.add(run.settings.model);

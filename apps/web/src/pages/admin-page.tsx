@@ -37,22 +37,32 @@ function Table({ caption, rows }: { caption: string; rows: Row[] }) {
   );
 }
 
-/** One admin command's rows, or what went wrong (an older server may not know the command). */
-function useAdminRows(command: string, key: string, version: number) {
+/** One admin command's rows (the first of `keys` its answer has), or what went wrong (an older server may not know it). */
+function useAdminRows(command: string, keys: string[], version: number) {
   const ledger = useLedger();
   const [state, setState] = useState<{ rows: Row[]; error: string | null }>({ rows: [], error: null });
   useEffect(() => {
     let live = true;
     // A server without the command never answers it: give up after a few seconds and say so.
     ledger.command<Record<string, unknown>>(command, {}, { timeoutMs: 5_000 }).then(
-      (data) => live && setState({ rows: (data[key] as Row[] | undefined) ?? [], error: null }),
+      (data) => {
+        const key = keys.find((k) => Array.isArray(data[k]));
+        if (live) setState({ rows: key ? (data[key] as Row[]) : [], error: null });
+      },
       (e: Error) => live && setState({ rows: [], error: e.message }),
     );
     return () => {
       live = false;
     };
-  }, [ledger, command, key, version]);
+  }, [ledger, command, keys.join(), version]); // keys by value: a new array each render is the same keys
   return state;
+}
+
+/** `projections.progress` ({name, phase, events, total?}) in words; any other field is shown as it is. */
+function describeProgress({ name, phase, events, total, ...rest }: Row): string {
+  const count = typeof total === 'number' ? `${cell(events)} of ${total}` : cell(events);
+  const more = Object.entries(rest).map(([k, v]) => `, ${k} ${cell(v)}`);
+  return `Rebuilding ${cell(name)}: ${cell(phase)}, ${count} events${more.join('')}…`;
 }
 
 /** Projections (lag, state, quarantined runs), rebuild with live progress, the price catalog, models missing a price. */
@@ -62,9 +72,9 @@ export default function AdminPage() {
   const [progress, setProgress] = useState<Row | null>(null);
   const [rebuilding, setRebuilding] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
-  const status = useAdminRows('projections.status', 'projections', version);
-  const prices = useAdminRows('prices.list', 'prices', 0);
-  const missing = useAdminRows('prices.missing', 'models', version);
+  const status = useAdminRows('projections.status', ['projections'], version);
+  const prices = useAdminRows('prices.list', ['entries', 'prices'], 0);
+  const missing = useAdminRows('prices.missing', ['models'], version);
   useEffect(() => ledger.onPush<Row>('projections.progress', setProgress), [ledger]);
 
   const rebuild = useCallback(async () => {
@@ -102,8 +112,7 @@ export default function AdminPage() {
         </button>
       </div>
       <p role="status">
-        {rebuilding &&
-          (progress ? `Rebuilding: ${cell(progress.events ?? progress.position)} events…` : 'Rebuilding…')}
+        {rebuilding && (progress ? describeProgress(progress) : 'Rebuilding…')}
         {!rebuilding && message}
       </p>
       <h3>Prices</h3>
