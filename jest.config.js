@@ -1,6 +1,6 @@
 /** One jest project per test tier: unit (*.spec.ts[x]), int (*.int-spec.ts, real PostgreSQL), e2e (test/*.e2e-spec.ts, real socket; test/browser: real Chromium). */
 const moduleNameMapper = {
-  '^@ledger/(contract|domain|event-store|projections|pricing|config|database)$': '<rootDir>/libs/$1/src',
+  '^@ledger/(contract|domain|event-store|projections|pricing|otel|config|database)$': '<rootDir>/libs/$1/src',
   // The SDK and the React package by their package names, as a workspace user imports them.
   '^@run-ledger/client$': '<rootDir>/libs/client/src',
   '^@run-ledger/react$': '<rootDir>/libs/react/src',
