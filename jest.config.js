@@ -1,8 +1,9 @@
 /** One jest project per test tier: unit (*.spec.ts[x]), int (*.int-spec.ts, real PostgreSQL), e2e (test/*.e2e-spec.ts, real socket; test/browser: real Chromium). */
 const moduleNameMapper = {
   '^@ledger/(contract|domain|event-store|projections|pricing|otel|config|database)$': '<rootDir>/libs/$1/src',
-  // The SDK and the React package by their package names, as a workspace user imports them.
+  // The SDK by its package name, as a workspace user imports it.
   '^@run-ledger/client$': '<rootDir>/libs/client/src',
+  // The React package likewise.
   '^@run-ledger/react$': '<rootDir>/libs/react/src',
 };
 // One ts-jest configuration for every file: with a second entry (another tsconfig for the .tsx files) ts-jest reused
