@@ -165,16 +165,16 @@ describe('LedgerClient.command (commands newer than the SDK)', () => {
   });
 
   it('sends a command it has no schema for as given, and resolves with its data', async () => {
-    await expect(client.command('prices.list', { provider: 'openai' })).resolves.toEqual({});
-    expect(server.received).toContainEqual({ name: 'prices.list', payload: { provider: 'openai' } });
+    await expect(client.command('example.future', { provider: 'openai' })).resolves.toEqual({});
+    expect(server.received).toContainEqual({ name: 'example.future', payload: { provider: 'openai' } });
   });
 
   it('refuses with UNAVAILABLE, after one attempt, when a server that does not know the command never answers', async () => {
-    server.beforeAck = (c) => (c.name === 'prices.missing' ? 'drop' : undefined);
-    await expect(client.command('prices.missing', {}, { timeoutMs: 200 })).rejects.toMatchObject({
+    server.beforeAck = (c) => (c.name === 'example.unknown' ? 'drop' : undefined);
+    await expect(client.command('example.unknown', {}, { timeoutMs: 200 })).rejects.toMatchObject({
       code: 'UNAVAILABLE',
     });
-    expect(server.received.filter((c) => c.name === 'prices.missing')).toHaveLength(1);
+    expect(server.received.filter((c) => c.name === 'example.unknown')).toHaveLength(1);
   });
 
   it('validates a command it knows before sending it', async () => {
