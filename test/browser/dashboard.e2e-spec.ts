@@ -116,6 +116,9 @@ const CHUNKS = ['The answer ', 'is **42**', ', as ', 'computed ', 'below:\n\n', 
       await page.locator(`section[data-task-id="${taskId}"] [data-status="completed"]`).waitFor();
       expect(await page.locator('article.rl-msg-assistant strong').first().textContent()).toBe('42');
       await page.locator('pre code').first().waitFor();
+      // The request payload, opened (a scrollable JSON block must be reachable by keyboard).
+      await page.locator(`section[data-task-id="${taskId}"] summary`, { hasText: 'Request' }).click();
+      await page.locator(`section[data-task-id="${taskId}"] pre.rl-json`).waitFor();
       await noSeriousViolations('run view');
       await page.emulateMedia({ colorScheme: 'dark' });
       await noSeriousViolations('run view, dark');

@@ -5,7 +5,9 @@ function Json({ label, value }: { label: string; value: unknown }) {
   return (
     <details>
       <summary>{label}</summary>
-      <pre className="rl-json">{JSON.stringify(value, null, 2)}</pre>
+      <pre className="rl-json" tabIndex={0}>
+        {JSON.stringify(value, null, 2)}
+      </pre>
     </details>
   );
 }

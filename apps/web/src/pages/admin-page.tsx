@@ -11,7 +11,8 @@ function Table({ caption, rows }: { caption: string; rows: Row[] }) {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   if (rows.length === 0) return <p className="rl-muted">{caption}: none.</p>;
   return (
-    <div style={{ overflowX: 'auto' }}>
+    // Scrolls sideways when wide: focusable, so a keyboard can scroll it too.
+    <div style={{ overflowX: 'auto' }} tabIndex={0} role="region" aria-label={caption}>
       <table className="rl-table">
         <caption style={{ textAlign: 'left', fontWeight: 600 }}>{caption}</caption>
         <thead>

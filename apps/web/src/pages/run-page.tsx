@@ -8,7 +8,9 @@ function Resumed({ resumed }: { resumed: ResumedRun }) {
   const code = (label: string, value: unknown) => (
     <details>
       <summary>{label}</summary>
-      <pre className="rl-json">{JSON.stringify(value, null, 2)}</pre>
+      <pre className="rl-json" tabIndex={0}>
+        {JSON.stringify(value, null, 2)}
+      </pre>
     </details>
   );
   return (
