@@ -66,6 +66,15 @@ export class Connection {
     this.socket.off(event as string, listener as (data: unknown) => void);
   }
 
+  /** A push by name, including ones the contract types do not list (a newer server's). */
+  listen(event: string, listener: (data: unknown) => void): void {
+    this.socket.on(event, listener);
+  }
+
+  unlisten(event: string, listener: (data: unknown) => void): void {
+    this.socket.off(event, listener);
+  }
+
   /** Resolves once connected; rejects with UNAVAILABLE when the server is (or has been) away too long. */
   waitConnected(): Promise<void> {
     if (this.fatal) return Promise.reject(this.fatal);

@@ -151,3 +151,34 @@ describe('LedgerClient delivery (against an in-process socket.io ledger)', () =>
     expect((await renewed).payload).toEqual({ runId: run.id });
   });
 });
+
+describe('LedgerClient.command (commands newer than the SDK)', () => {
+  let server: FakeLedger;
+  let client: LedgerClient;
+  beforeEach(async () => {
+    server = await FakeLedger.start();
+    client = connectLedger({ url: server.url, token: 'good', socketOptions: { transports: ['websocket'] } });
+  });
+  afterEach(async () => {
+    await client.close().catch(() => undefined);
+    await server.close();
+  });
+
+  it('sends a command it has no schema for as given, and resolves with its data', async () => {
+    await expect(client.command('example.future', { provider: 'openai' })).resolves.toEqual({});
+    expect(server.received).toContainEqual({ name: 'example.future', payload: { provider: 'openai' } });
+  });
+
+  it('refuses with UNAVAILABLE, after one attempt, when a server that does not know the command never answers', async () => {
+    server.beforeAck = (c) => (c.name === 'example.unknown' ? 'drop' : undefined);
+    await expect(client.command('example.unknown', {}, { timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    expect(server.received.filter((c) => c.name === 'example.unknown')).toHaveLength(1);
+  });
+
+  it('validates a command it knows before sending it', async () => {
+    await expect(client.command('runs.list', { limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
+    expect(server.received.filter((c) => c.name === 'runs.list')).toHaveLength(0);
+  });
+});

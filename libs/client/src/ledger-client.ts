@@ -11,6 +11,7 @@ import type { ClientCore } from './core';
 import { LedgerClientError, TransportInterrupted } from './errors';
 import { Outbox } from './outbox';
 import { ReplayStream } from './replay';
+import { toResumeMessages, type ResumedRun } from './resume';
 import { LedgerRun } from './run';
 import { compact } from './task';
 import type {
@@ -91,6 +92,20 @@ export class LedgerClient {
     return new LedgerRun(this.core, runId);
   }
 
+  /**
+   * Picks a run up where it stopped: its handle (the next `createTask` adds to the same run), its read model, and its
+   * conversation in OpenAI and Anthropic message formats, to send as the history of the next task.
+   */
+  async resumeRun(runId: string): Promise<ResumedRun> {
+    const { run, tasks } = await this.getRun(runId);
+    return {
+      run: new LedgerRun(this.core, runId),
+      view: run,
+      tasks,
+      messages: toResumeMessages(run.messages),
+    };
+  }
+
   getRun(runId: string): Promise<RunWithTasks> {
     return this.core.read('run.get', { runId });
   }
@@ -114,6 +129,38 @@ export class LedgerClient {
     payload: CommandPayload<N>,
   ): Promise<AckData[N]> {
     return this.core.read(name, payload);
+  }
+
+  /**
+   * A command by name, for servers newer than this SDK. One it knows is validated and retried like any read; one it
+   * does not is sent once, and since a server that does not know a command never answers, no answer within
+   * `timeoutMs` (default ackTimeoutMs) is `UNAVAILABLE`.
+   */
+  async command<T = unknown>(
+    name: string,
+    payload: Record<string, unknown> = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<T> {
+    if (name in commandSchemas) return (await this.core.read(name as CommandName, payload as never)) as T;
+    const timeoutMs = options.timeoutMs ?? this.options.ackTimeoutMs;
+    await this.connection.waitConnected();
+    try {
+      return (await this.connection.send(name as CommandName, payload as never, timeoutMs)) as T;
+    } catch (e) {
+      if (!(e instanceof TransportInterrupted)) throw e;
+      throw new LedgerClientError(
+        'UNAVAILABLE',
+        `${name} got no answer within ${timeoutMs} ms`,
+        undefined,
+        name,
+      );
+    }
+  }
+
+  /** Listens to a push by name (e.g. `runs.changed`); returns the function that stops listening. */
+  onPush<T = unknown>(event: string, listener: (payload: T) => void): () => void {
+    this.connection.listen(event, listener as (payload: unknown) => void);
+    return () => this.connection.unlisten(event, listener as (payload: unknown) => void);
   }
 
   /**

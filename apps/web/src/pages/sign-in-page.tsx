@@ -1,0 +1,53 @@
+import { useId, useState } from 'react';
+import { saveToken, type Session } from '../session';
+
+/** Paste a token to sign in (or open the `/#token=<jwt>` link that `npx ledger open --user <uuid>` prints). */
+export function SignInPage({
+  session,
+  onSignedIn,
+}: {
+  session: Session | null;
+  onSignedIn(s: Session): void;
+}) {
+  const id = useId();
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>Sign in</h2>
+      {session && <p>You are signed in as {session.userId}.</p>}
+      <p>
+        Open the link that <code>npx ledger open --user &lt;uuid&gt;</code> prints (<code>/#token=…</code>),
+        or paste a token (a JWT whose <code>sub</code> is your user id). It is kept for this browser tab only.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const s = saveToken(token);
+          if (s) onSignedIn(s);
+          else setError('That is not a token with a user id (sub).');
+        }}
+      >
+        <label htmlFor={`${id}-token`}>Token</label>
+        <textarea
+          id={`${id}-token`}
+          className="rl-input token"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+        />
+        <p>
+          <button className="rl-btn rl-btn-primary" type="submit">
+            Sign in
+          </button>
+        </p>
+        {error && (
+          <p role="alert" className="rl-error">
+            {error}
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}

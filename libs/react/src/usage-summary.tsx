@@ -1,0 +1,108 @@
+import { useId, useState, type ReactNode } from 'react';
+import { formatCost, formatTokens } from './format';
+import { useLedgerStyles } from './styles';
+import { useUsage, type UsageQuery } from './use-usage';
+import type { UsageSummary as Usage } from '@run-ledger/client';
+
+export interface UsageSummaryProps {
+  /** Initial range and grouping; the component's controls change them. */
+  initial?: Partial<UsageQuery>;
+  /** Draws the rows as a chart above the table (e.g. a lazily loaded chart library); the table is always shown. */
+  renderChart?(rows: Usage['rows'], groupBy: UsageQuery['groupBy']): ReactNode;
+}
+
+/** Cost and tokens per day or per model for a date range, as a table; unpriced tasks are counted, never hidden. */
+export function UsageSummary({ initial, renderChart }: UsageSummaryProps) {
+  useLedgerStyles();
+  const id = useId();
+  const [query, setQuery] = useState<UsageQuery>({ groupBy: 'day', ...initial });
+  const { rows, loading, error } = useUsage(query);
+  const unpriced = rows.reduce((n, r) => n + (r.unpricedTasks ?? 0), 0);
+  return (
+    <div className="rl-root">
+      <div className="rl-toolbar">
+        <label htmlFor={`${id}-from`}>From</label>
+        <input
+          id={`${id}-from`}
+          className="rl-input"
+          type="date"
+          value={query.from ?? ''}
+          onChange={(e) => setQuery({ ...query, from: e.target.value || undefined })}
+        />
+        <label htmlFor={`${id}-to`}>To</label>
+        <input
+          id={`${id}-to`}
+          className="rl-input"
+          type="date"
+          value={query.to ?? ''}
+          onChange={(e) => setQuery({ ...query, to: e.target.value || undefined })}
+        />
+        <label htmlFor={`${id}-group`}>Group by</label>
+        <select
+          id={`${id}-group`}
+          className="rl-select"
+          value={query.groupBy}
+          onChange={(e) => setQuery({ ...query, groupBy: e.target.value as UsageQuery['groupBy'] })}
+        >
+          <option value="day">day</option>
+          <option value="model">model</option>
+        </select>
+      </div>
+      {error && (
+        <p className="rl-error" role="alert">
+          Could not load usage: {error.message}
+        </p>
+      )}
+      {unpriced > 0 && (
+        <p role="note">
+          {unpriced} task(s) have no price: their tokens are counted, their cost is not in the totals.
+        </p>
+      )}
+      {!loading && rows.length > 0 && renderChart?.(rows, query.groupBy)}
+      <table className="rl-table" aria-busy={loading}>
+        <caption className="rl-sr">Usage per {query.groupBy}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{query.groupBy === 'day' ? 'Day' : 'Model'}</th>
+            <th scope="col" className="rl-num">
+              Tasks
+            </th>
+            <th scope="col" className="rl-num">
+              Input
+            </th>
+            <th scope="col" className="rl-num">
+              Cached
+            </th>
+            <th scope="col" className="rl-num">
+              Output
+            </th>
+            <th scope="col" className="rl-num">
+              Reasoning
+            </th>
+            <th scope="col" className="rl-num">
+              Cost
+            </th>
+            <th scope="col" className="rl-num">
+              Unpriced
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.day ?? r.model}>
+              <th scope="row">{r.day ?? r.model}</th>
+              <td className="rl-num">{formatTokens(r.tasks)}</td>
+              <td className="rl-num">{formatTokens(r.inputTokens)}</td>
+              <td className="rl-num">{formatTokens(r.cachedInputTokens)}</td>
+              <td className="rl-num">{formatTokens(r.outputTokens)}</td>
+              <td className="rl-num">{formatTokens(r.reasoningTokens)}</td>
+              <td className="rl-num">{formatCost(r.cost)}</td>
+              <td className="rl-num">{r.unpricedTasks ?? 0}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!loading && rows.length === 0 && <p className="rl-muted">No usage in this range.</p>}
+    </div>
+  );
+}

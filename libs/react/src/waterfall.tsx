@@ -1,0 +1,54 @@
+import { formatMs } from './format';
+import type { WaterfallLane } from './replay-fold';
+
+/** The tasks on the replay's timeline: created → first token → completed, with chunk arrivals as ticks; `now` as a line. */
+export function Waterfall({ lanes, total, now }: { lanes: WaterfallLane[]; total: number; now: number }) {
+  const span = Math.max(1, total);
+  const pct = (t: number) => `${Math.min(100, (t / span) * 100)}%`;
+  return (
+    <figure style={{ margin: 0 }}>
+      <figcaption className="rl-muted">
+        Task timeline ({formatMs(total)}): created, first token, completed; ticks are chunk arrivals
+      </figcaption>
+      <div className="rl-waterfall">
+        {lanes.map((lane) => {
+          const end = lane.ended ?? total;
+          const width = end - lane.created;
+          return (
+            <div className="rl-lane" key={lane.taskId}>
+              <span className="rl-name" title={lane.label}>
+                {lane.label}
+              </span>
+              <div
+                className="rl-track"
+                role="img"
+                aria-label={`${lane.label}: created at ${formatMs(lane.created)}, first token ${lane.firstToken === null ? 'none' : `at ${formatMs(lane.firstToken)}`}, ${lane.ended === null ? 'not ended' : `${lane.status} at ${formatMs(lane.ended)}`}`}
+              >
+                <span className="rl-bar" style={{ left: pct(lane.created), width: pct(width) }} />
+                {lane.density.map((n, i) =>
+                  n === 0 ? null : (
+                    <span
+                      key={i}
+                      className="rl-tick"
+                      style={{
+                        left: pct(lane.created + ((i + 0.5) / lane.density.length) * width),
+                        opacity: Math.min(1, 0.3 + n / 10),
+                      }}
+                    />
+                  ),
+                )}
+                {lane.firstToken !== null && (
+                  <span className="rl-mark" style={{ left: pct(lane.firstToken) }} />
+                )}
+                <span
+                  className="rl-tick"
+                  style={{ left: pct(now), background: 'var(--rl-danger)', width: 2 }}
+                />
+              </div>
+            </div>
+          );
+        })}
+      </div>
+    </figure>
+  );
+}
