@@ -205,6 +205,9 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'projections.rebuild': {},
       'prices.list': {},
       'prices.missing': {},
+      'budget.set': { userId: randomUUID(), period: 'day', limit: '1' },
+      'budget.clear': { userId: randomUUID() },
+      'budget.get': {},
     });
     const base = bases();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { budgetRetentionSettings, checkBudgetRetention } from './budget-retention.config';
 
 /** Configuration of PROTOCOL.md §4 (and a few operational knobs), parsed once at boot; a bad value fails fast. */
 export const DEV_JWT_SECRET = 'run-ledger-development-secret-do-not-use-in-production';
@@ -27,6 +28,7 @@ const configSchema = z.object({
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
   /** The built dashboard (Vite output) served at `/`; default: the installation's `dist/web`. */
   LEDGER_WEB_DIR: z.string().min(1).optional(),
+  ...budgetRetentionSettings,
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & { jwtSecret: string; jwtSecretIsDefault: boolean };
@@ -38,6 +40,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const budgetProblems = checkBudgetRetention(c);
+  if (budgetProblems.length) throw new Error(`invalid configuration:\n  ${budgetProblems.join('\n  ')}`);
   if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL)
     throw new Error('invalid configuration:\n  EVENTSTORE_URL: required when EVENT_STORE=eventstoredb');
   if (c.EVENT_STORE === 'eventstoredb') c.LEDGER_MAX_PAYLOAD_BYTES = payloadLimitForEventStoreDb(c, env);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { budgetCommandSchemas } from './budget.commands';
 
 /** Zod schemas of every command payload of PROTOCOL.md §3. Objects are strict: an unknown key is a VALIDATION error. */
 
@@ -172,6 +173,7 @@ export const commandSchemas = {
   'projections.rebuild': z.strictObject({ name: z.string().min(1).max(100).optional() }),
   'prices.list': z.strictObject({}),
   'prices.missing': z.strictObject({}),
+  ...budgetCommandSchemas,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -197,4 +199,6 @@ export const ADMIN_COMMANDS: readonly CommandName[] = [
   'projections.rebuild',
   'prices.list',
   'prices.missing',
+  'budget.set',
+  'budget.clear',
 ];

@@ -23,6 +23,8 @@ import { RecordCommand } from '../write/record.command';
 import { ReadService, type ReplaySink } from '../read/read.service';
 import { AdminService } from '../read/admin.service';
 import { parsePayload } from './payload';
+import { BudgetGate } from '../budget/budget-gate';
+import { CLOCK, type Clock } from '../infra/clock';
 
 export interface Session {
   readonly caller: Caller;
@@ -42,6 +44,8 @@ export class CommandDispatcher {
     private readonly reads: ReadService,
     private readonly admin: AdminService,
     private readonly metrics: LedgerMetrics,
+    private readonly budgets: BudgetGate,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -70,11 +74,13 @@ export class CommandDispatcher {
     }
   }
 
-  private write(
+  private async write(
     caller: Caller,
     name: WriteCommandName,
     payload: CommandPayload<WriteCommandName>,
   ): Promise<unknown> {
+    if (name === 'task.create')
+      await this.budgets.beforeTaskCreate(caller.userId, payload as CommandPayload<'task.create'>);
     const { commandId: given, ...rest } = payload;
     const commandId = given ?? randomUUID();
     const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(caller.userId, commandId);
@@ -85,7 +91,7 @@ export class CommandDispatcher {
       userId: caller.userId,
       commandId,
       payloadHash: digest({ name, payload: rest }),
-      now: new Date().toISOString(),
+      now: this.clock().toISOString(),
     });
     const written = withTimeout(this.commandBus.execute(command), WRITE_TIMEOUT_MS);
     if (name === 'run.delete') return written.then((ack) => (this.reads.ownership.forget(runId), ack));
@@ -117,6 +123,10 @@ export class CommandDispatcher {
         return Promise.resolve(this.admin.pricesList());
       case 'prices.missing':
         return this.admin.pricesMissing();
+      case 'budget.set':
+      case 'budget.clear':
+      case 'budget.get':
+        return this.budgets.command(session.caller, name, payload);
       default:
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }
