@@ -7,6 +7,8 @@ import { createRuntime, type LedgerRuntime } from '../../ledger/src/infra/runtim
 import { CliError, CliExit, processIo, style, UUID_RE, type CliIo, type Style } from './io';
 import { registerReadCommands } from './read.commands';
 import { registerOpen } from './open.command';
+import { registerBudget } from './budget.commands';
+import { registerRetention } from './retention.command';
 
 export { CliError, CliExit, type CliIo } from './io';
 
@@ -87,6 +89,8 @@ export function buildCli(io: CliIo = processIo()): Command {
 
   registerReadCommands(program, ctx);
   registerOpen(program, ctx);
+  registerBudget(program, ctx);
+  registerRetention(program, ctx);
   return program;
 }
 

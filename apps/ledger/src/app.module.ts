@@ -15,6 +15,7 @@ import { ReadService } from './read/read.service';
 import { RecordCommandHandler } from './write/record.command';
 import { RunWriter } from './write/run-writer';
 import { budgetProviders } from './budget/budget.providers';
+import { RetentionScheduler } from './retention/retention-scheduler';
 import { CLOCK, systemClock, type Clock } from './infra/clock';
 
 const commandHandlers = [RecordCommandHandler];
@@ -51,6 +52,7 @@ export class AppModule {
         { provide: USER_PUSHER, useExisting: LedgerGateway },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         ...budgetProviders,
+        RetentionScheduler,
       ],
     };
   }

@@ -8,3 +8,4 @@ export * from './budget.events';
 export * from './budget.period';
 export * from './budget.state';
 export * from './budget.decide';
+export * from './retention.policy';
