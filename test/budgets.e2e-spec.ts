@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { BudgetAlert, BudgetView } from '@ledger/contract';
+import { BudgetExceededError, connectLedger } from '@run-ledger/client';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
 import { signToken } from '../apps/ledger/src/infra/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -129,6 +130,25 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
       code: 'BUDGET_EXCEEDED',
       details: { period: 'day', limit: '10', spent: '10', resetsAt: '2030-01-16T00:00:00.000Z' },
     });
+    // The SDK: createTask rejects with a typed error, so a helper never reaches the provider call.
+    const sdk = connectLedger({
+      url: ledger!.url,
+      token: signToken(userId, TEST_JWT_SECRET),
+      socketOptions: { transports: ['websocket'] },
+    });
+    try {
+      const sdkRun = await sdk.startRun({ sourceType: 'chat', settings: {} });
+      const { runId: _r, taskId: _t, ...input } = taskPayload(sdkRun.id);
+      const sdkRefusal = await sdkRun.createTask(input).catch((e: unknown) => e);
+      expect(sdkRefusal).toBeInstanceOf(BudgetExceededError);
+      expect((sdkRefusal as BudgetExceededError).details).toMatchObject({
+        period: 'day',
+        limit: '10',
+        spent: '10',
+      });
+    } finally {
+      await sdk.close();
+    }
     // A task created before the limit completes normally, and a retried task.create of it gets its first ack.
     await ok(user, 'task.complete', { runId, taskId: running.taskId, usage: TASK_USAGE });
     expect(await ok(user, 'task.create', running)).toEqual({ taskId: running.taskId });

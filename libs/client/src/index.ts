@@ -2,7 +2,7 @@ export { connectLedger, LedgerClient } from './ledger-client';
 export { LedgerRun } from './run';
 export { LedgerTask, describeError, type RecordableTask } from './task';
 export { ReplayStream } from './replay';
-export { LedgerClientError } from './errors';
+export { BudgetExceededError, LedgerClientError } from './errors';
 export { recordOpenAIStream, normalizeOpenAIUsage } from './providers/openai';
 export { recordAnthropicStream, normalizeAnthropicUsage } from './providers/anthropic';
 export * from './types';
