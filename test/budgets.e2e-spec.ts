@@ -2,7 +2,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { BudgetAlert, BudgetView } from '@ledger/contract';
 import { BudgetExceededError, connectLedger } from '@run-ledger/client';
+import { toBudgetStreamId } from '@ledger/domain';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
+import { BudgetAlerts } from '../apps/ledger/src/budget/budget-alerts';
+import { BudgetStreams } from '../apps/ledger/src/budget/budget-streams';
 import { signToken } from '../apps/ledger/src/infra/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { connectClient, ok, send, taskPayload, waitForEvent, TEST_JWT_SECRET } from './support/ledger-server';
@@ -203,5 +206,60 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
     expect(newDayAlert.alertId).not.toBe(JSON.parse(halfHook.body).alertId);
     hooks.release();
     hooks.mode = 'answer';
+  });
+
+  it('two instances evaluating the same spend at once store each threshold once', async () => {
+    const second = await startLedger(
+      {
+        DATABASE_URL: db.url,
+        LEDGER_JWT_SECRET: TEST_JWT_SECRET,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LEDGER_LOG_LEVEL: 'silent',
+        LEDGER_PROJECTOR: 'off',
+      },
+      { clock },
+    );
+    try {
+      const spender = randomUUID();
+      const s = await connect(spender);
+      const { runId } = await ok<{ runId: string }>(s, 'run.start', { sourceType: 'chat', settings: {} });
+      for (let i = 0; i < 4; i++) await completedTask(s, runId); // 10 USD, before any budget
+      await ok(s, 'budget.get', {}); // waits for the projection, so usage_daily holds the 10 USD
+      // The budget is appended as is (no evaluation), then both instances evaluate at once.
+      const streams = new BudgetStreams(ledger!.runtime.store);
+      const state = await streams.load(spender);
+      await streams.append(
+        spender,
+        state,
+        [
+          {
+            type: 'BudgetSet',
+            data: {
+              userId: spender,
+              period: 'day',
+              limit: '8',
+              alertAt: [0.5, 0.8, 1],
+              hard: true,
+              setAt: '',
+            },
+          },
+        ],
+        { userId: spender, now: clock().toISOString() },
+      );
+      await Promise.all([
+        ledger!.app.get(BudgetAlerts).evaluate(spender),
+        second.app.get(BudgetAlerts).evaluate(spender),
+        ledger!.app.get(BudgetAlerts).evaluate(spender),
+        second.app.get(BudgetAlerts).evaluate(spender),
+      ]);
+      const events = await ledger!.runtime.store.readStream(toBudgetStreamId(spender));
+      const reached = events.filter((e) => e.type === ('BudgetThresholdReached' as string));
+      expect(reached.map((e) => (e.data as unknown as { threshold: number }).threshold).sort()).toEqual([
+        0.5, 0.8, 1,
+      ]);
+    } finally {
+      await second.close();
+    }
   });
 });
