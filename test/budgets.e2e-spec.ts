@@ -204,8 +204,26 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
     expect(held.answered).toBe(false);
     const newDayAlert = JSON.parse(held.body) as BudgetAlert;
     expect(newDayAlert.alertId).not.toBe(JSON.parse(halfHook.body).alertId);
-    hooks.release();
+
+    // A restart while the deliveries are undelivered: the outbox resumes them once the receiver answers.
+    const alsoHeld = await Promise.all(
+      [0.8, 1].map((t) =>
+        hooks.next(
+          (h) =>
+            hookFor(t)(h) &&
+            !h.answered &&
+            h.headers['x-ledger-alert-id'] !== fullHook.headers['x-ledger-alert-id'] &&
+            h.headers['x-ledger-alert-id'] !== eightyHook.headers['x-ledger-alert-id'],
+        ),
+      ),
+    );
+    const heldIds = new Set([held, ...alsoHeld].map((h) => h.headers['x-ledger-alert-id']));
+    expect(heldIds.size).toBe(3); // the new day's 0.5, 0.8 and 1.0
+    for (const s of sockets.splice(0)) s.close();
+    await ledger!.close();
     hooks.mode = 'answer';
+    await start();
+    for (const id of heldIds) await hooks.next((h) => h.answered && h.headers['x-ledger-alert-id'] === id);
   });
 
   it('two instances evaluating the same spend at once store each threshold once', async () => {
