@@ -13,6 +13,8 @@ import { USER_PUSHER, type UserPusher } from '../read/user-pusher';
 import { BudgetStreams } from './budget-streams';
 
 const APPEND_ATTEMPTS = 5;
+/** How long a user seen without a budget is not looked up again after a commit (ms); `budget.set` bypasses it. */
+const NO_BUDGET_CACHE_MS = 1_000;
 
 export function toBudgetAlert(d: BudgetThresholdReachedData): BudgetAlert {
   return {
@@ -35,6 +37,8 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly streams: BudgetStreams;
   /** One evaluation at a time per user (others queue behind it). */
   private readonly chains = new Map<string, Promise<void>>();
+  /** Users without a budget, until when: most users have none, and commits come every few milliseconds. */
+  private readonly noBudget = new Map<string, number>();
   private off?: () => void;
 
   constructor(
@@ -60,7 +64,8 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
   private onCommit(change: ProjectorChange): void {
     const users = new Set<string>();
     for (const t of change.tasks) if (t.completedAt) users.add(t.userId);
-    for (const userId of users) void this.evaluate(userId);
+    for (const userId of users)
+      if ((this.noBudget.get(userId) ?? 0) <= Date.now()) void this.evaluate(userId);
   }
 
   /** Appends the thresholds reached now (once each per period); resolves when done, never rejects. */
@@ -79,7 +84,11 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
   private async evaluateNow(userId: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const state = await this.streams.load(userId);
-      if (!state.budget) return;
+      if (!state.budget) {
+        this.rememberNoBudget(userId);
+        return;
+      }
+      this.noBudget.delete(userId);
       const now = this.clock();
       const bounds = periodBounds(state.budget.period, now);
       const { spent } = await periodSpend(this.pool, userId, bounds.from, bounds.to);
@@ -98,6 +107,11 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
         if (!raced || attempt >= APPEND_ATTEMPTS) throw error;
       }
     }
+  }
+
+  private rememberNoBudget(userId: string): void {
+    this.noBudget.set(userId, Date.now() + NO_BUDGET_CACHE_MS);
+    if (this.noBudget.size > 100_000) this.noBudget.delete(this.noBudget.keys().next().value as string);
   }
 
   private announce(data: BudgetThresholdReachedData): void {
