@@ -14,6 +14,11 @@ const LOCK_KEYS = [0x6c656467, 0x616c7274];
 /** How often an instance without the lock tries to take it (ms). */
 const LEADER_RETRY_MS = 5_000;
 const CHECKPOINT = 'budget-alerts';
+/**
+ * A batch without alerts moves the checkpoint at most this often (ms), so following a busy log costs no write per
+ * batch; a restart from an older checkpoint only reads again what it had read (its inserts are idempotent).
+ */
+const CHECKPOINT_EVERY_MS = 5_000;
 
 interface PendingRow {
   alert_id: string;
@@ -35,6 +40,7 @@ export class AlertOutbox implements OnApplicationBootstrap, OnModuleDestroy {
   private subscription: Subscription | null = null;
   private retryTimer?: NodeJS.Timeout;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private checkpointedAt = 0;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -120,6 +126,8 @@ export class AlertOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     const alerts = batch.events
       .filter((e) => e.type === ('BudgetThresholdReached' as string))
       .map((e) => e.data as unknown as BudgetThresholdReachedData);
+    if (alerts.length === 0 && Date.now() - this.checkpointedAt < CHECKPOINT_EVERY_MS) return;
+    this.checkpointedAt = Date.now();
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

@@ -86,6 +86,8 @@ export class BudgetService {
     const spend = await this.spend(userId, state, now);
     const status = budgetStatus(state, spend.spent, now)!;
     if (!status.exhausted) return;
+    // In case the alert of the limit was lost (a crash between a projector commit and its evaluation).
+    void this.alerts.evaluate(userId);
     const details: BudgetExceededDetails = {
       period: status.period,
       limit: status.limit,
