@@ -280,4 +280,22 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
       await second.close();
     }
   });
+
+  it('deleting a run does not give its cost back to the budget', async () => {
+    const admin = await connect(randomUUID(), true);
+    const deleter = randomUUID();
+    const s = await connect(deleter);
+    await ok(admin, 'budget.set', { userId: deleter, period: 'month', limit: '5' });
+    const { runId } = await ok<{ runId: string }>(s, 'run.start', { sourceType: 'chat', settings: {} });
+    await completedTask(s, runId);
+    await completedTask(s, runId); // 5: spent
+    const deletion = { runId, commandId: randomUUID() };
+    await ok(s, 'run.delete', deletion);
+    await ok(s, 'run.delete', deletion); // a retry: the same ack, and the cost is not kept twice
+    const got = await ok<{ budget: BudgetView }>(s, 'budget.get', {});
+    expect(got.budget).toMatchObject({ spent: '5', remaining: '0' });
+    const other = await ok<{ runId: string }>(s, 'run.start', { sourceType: 'chat', settings: {} });
+    const refused = await send(s, 'task.create', taskPayload(other.runId));
+    expect(refused.ok || refused.error.code).toBe('BUDGET_EXCEEDED');
+  });
 });

@@ -4,6 +4,7 @@ import {
   type BudgetClearedData,
   type BudgetPeriod,
   type BudgetSetData,
+  type BudgetSpendCarriedData,
   type BudgetThresholdReachedData,
 } from './budget.events';
 import { periodBounds } from './budget.period';
@@ -16,7 +17,8 @@ export const DEFAULT_ALERT_AT: readonly number[] = [0.5, 0.8, 1.0];
 export type BudgetDecision =
   | { readonly type: 'BudgetSet'; readonly data: BudgetSetData }
   | { readonly type: 'BudgetCleared'; readonly data: BudgetClearedData }
-  | { readonly type: 'BudgetThresholdReached'; readonly data: BudgetThresholdReachedData };
+  | { readonly type: 'BudgetThresholdReached'; readonly data: BudgetThresholdReachedData }
+  | { readonly type: 'BudgetSpendCarried'; readonly data: BudgetSpendCarriedData };
 
 export interface SetBudget {
   readonly userId: string;
@@ -110,4 +112,16 @@ export function budgetStatus(state: BudgetState, spent: string, now: Date): Budg
     hard: b.hard,
     exhausted: new Decimal(spent).gte(b.limit),
   };
+}
+
+/** Keeps an erased run's cost (nothing when it had none in the period). */
+export function decideCarrySpend(
+  state: BudgetState,
+  userId: string,
+  runId: string,
+  spend: Pick<BudgetSpendCarriedData, 'days' | 'unpricedTasks'>,
+  now: string,
+): BudgetDecision[] {
+  if (!Object.keys(spend.days).length && !Object.keys(spend.unpricedTasks).length) return [];
+  return [{ type: 'BudgetSpendCarried', data: { userId, runId, ...spend, carriedAt: now } }];
 }

@@ -45,6 +45,20 @@ export interface BudgetThresholdReachedData {
   readonly reachedAt: string;
 }
 
+/**
+ * The cost of a run the user erased, kept for budgets: erasing a run removes its tasks from `usage_daily`, and a
+ * user must not win back budget by deleting runs. Per UTC day of the tasks' end (the days of the current period).
+ */
+export interface BudgetSpendCarriedData {
+  readonly userId: string;
+  readonly runId: string;
+  /** `YYYY-MM-DD` → exact decimal sum of the costs of the run's tasks that ended that day. */
+  readonly days: Readonly<Record<string, string>>;
+  /** `YYYY-MM-DD` → how many of them had no price. */
+  readonly unpricedTasks: Readonly<Record<string, number>>;
+  readonly carriedAt: string;
+}
+
 export type BudgetEvent =
   | { readonly type: 'BudgetSet'; readonly data: BudgetSetData; readonly metadata: EventMetadata }
   | { readonly type: 'BudgetCleared'; readonly data: BudgetClearedData; readonly metadata: EventMetadata }
@@ -52,12 +66,18 @@ export type BudgetEvent =
       readonly type: 'BudgetThresholdReached';
       readonly data: BudgetThresholdReachedData;
       readonly metadata: EventMetadata;
+    }
+  | {
+      readonly type: 'BudgetSpendCarried';
+      readonly data: BudgetSpendCarriedData;
+      readonly metadata: EventMetadata;
     };
 export type BudgetEventType = BudgetEvent['type'];
 export const BUDGET_EVENT_TYPES: readonly BudgetEventType[] = [
   'BudgetSet',
   'BudgetCleared',
   'BudgetThresholdReached',
+  'BudgetSpendCarried',
 ];
 
 export function budgetAlertIdFor(
@@ -67,4 +87,9 @@ export function budgetAlertIdFor(
   threshold: number,
 ): string {
   return uuidv5(`${userId}/budget/${budgetRevision}/${periodKey}/${threshold}`, LEDGER_NAMESPACE);
+}
+
+/** One carry per run (a run is erased once): a retried `run.delete` cannot carry its cost twice. */
+export function budgetCarryIdFor(userId: string, runId: string): string {
+  return uuidv5(`${userId}/budget-carry/${runId}`, LEDGER_NAMESPACE);
 }

@@ -3,14 +3,15 @@ import { ModuleRef } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BudgetAlert } from '@ledger/contract';
-import { decideThresholds, periodBounds, type BudgetThresholdReachedData } from '@ledger/domain';
+import { decideThresholds, type BudgetThresholdReachedData } from '@ledger/domain';
 import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
-import { periodSpend, type ProjectorChange } from '@ledger/projections';
+import type { ProjectorChange } from '@ledger/projections';
 import { CLOCK, type Clock } from '../infra/clock';
 import { EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { USER_PUSHER, type UserPusher } from '../read/user-pusher';
 import { BudgetStreams } from './budget-streams';
+import { budgetSpend } from './budget-spend';
 
 const APPEND_ATTEMPTS = 5;
 /** How long a user seen without a budget is not looked up again after a commit (ms); `budget.set` bypasses it. */
@@ -90,8 +91,7 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.noBudget.delete(userId);
       const now = this.clock();
-      const bounds = periodBounds(state.budget.period, now);
-      const { spent } = await periodSpend(this.pool, userId, bounds.from, bounds.to);
+      const { spent } = await budgetSpend(this.pool, userId, state, now);
       const decisions = decideThresholds(state, userId, spent, now);
       if (decisions.length === 0) return;
       try {

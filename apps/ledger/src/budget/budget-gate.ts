@@ -27,6 +27,11 @@ export class BudgetGate {
     }
   }
 
+  /** See `BudgetService.carryBeforeDelete`: call before `run.delete`, run the result once it is acknowledged. */
+  carryBeforeDelete(userId: string, runId: string): Promise<(() => Promise<void>) | null> {
+    return this.budgets.carryBeforeDelete(userId, runId);
+  }
+
   /**
    * Refuses a new task once the hard budget is spent. A refusal is checked against the run first, so the
    * protocol's order holds: another user's run stays `NOT_FOUND`, and a retried `task.create` whose task is already

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   SCHEMA_VERSION,
+  budgetCarryIdFor,
   eventIdFor,
   evolveBudget,
   initialBudgetState,
@@ -10,6 +11,16 @@ import {
   type BudgetState,
 } from '@ledger/domain';
 import type { EventStore, NewEvent } from '@ledger/event-store';
+
+/**
+ * A threshold's event id is its alert id, a carry's is derived from its run: two deciders of the same fact write
+ * the same id, so the store keeps one. Other decisions are new facts, with ids of their own.
+ */
+function eventIdOf(d: BudgetDecision, actor: string, commandId: string, index: number): string {
+  if (d.type === 'BudgetThresholdReached') return d.data.alertId;
+  if (d.type === 'BudgetSpendCarried') return budgetCarryIdFor(d.data.userId, d.data.runId);
+  return eventIdFor(actor, commandId, index);
+}
 
 /** Reads and appends a user's budget stream through the event store port (never around it). */
 export class BudgetStreams {
@@ -27,8 +38,8 @@ export class BudgetStreams {
   }
 
   /**
-   * Appends at the state's revision (a concurrent writer makes it throw `WrongExpectedRevision`). A threshold's
-   * event id is its alert id, so two instances deciding the same alert can never both store it.
+   * Appends at the state's revision (a concurrent writer makes it throw `WrongExpectedRevision`; a fact already
+   * stored, `DuplicateEventId`).
    */
   async append(
     userId: string,
@@ -44,7 +55,7 @@ export class BudgetStreams {
       schemaVersion: SCHEMA_VERSION,
     };
     const events: NewEvent[] = decisions.map((d, i) => ({
-      id: d.type === 'BudgetThresholdReached' ? d.data.alertId : eventIdFor(actor.userId, commandId, i),
+      id: eventIdOf(d, actor.userId, commandId, i),
       type: d.type,
       data: d.data,
       metadata,

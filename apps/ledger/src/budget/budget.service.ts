@@ -1,23 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
 import { LedgerError, type AckData, type BudgetExceededDetails, type CommandPayload } from '@ledger/contract';
 import {
   budgetStatus,
+  decideCarrySpend,
   decideClearBudget,
   decideSetBudget,
   periodBounds,
   type BudgetDecision,
   type BudgetState,
 } from '@ledger/domain';
-import { WrongExpectedRevision, type EventStore } from '@ledger/event-store';
-import { periodSpend, type PeriodSpend } from '@ledger/projections';
+import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
+import type { PeriodSpend } from '@ledger/projections';
 import type { Caller } from '../infra/auth';
 import { CLOCK, type Clock } from '../infra/clock';
-import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
+import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { BudgetAlerts } from './budget-alerts';
 import { BudgetStreams } from './budget-streams';
+import { budgetSpend, runSpendSince } from './budget-spend';
 
 /** How long this instance trusts a budget it read (ms): a budget set on another instance binds here within this. */
 const BUDGET_CACHE_MS = 1_000;
@@ -34,6 +37,7 @@ export class BudgetService {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: LedgerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly projection: ProjectionHost,
     private readonly alerts: BudgetAlerts,
   ) {
@@ -107,8 +111,25 @@ export class BudgetService {
    */
   private async spend(userId: string, state: BudgetState, now: Date): Promise<PeriodSpend> {
     await this.catchUp();
-    const bounds = periodBounds(state.budget!.period, now);
-    return periodSpend(this.pool, userId, bounds.from, bounds.to);
+    return budgetSpend(this.pool, userId, state, now);
+  }
+
+  /**
+   * Before `run.delete` of a user with a budget: the run's cost in the current period, and the append that keeps it
+   * in the budget stream once the deletion is acknowledged (a run's rows leave `usage_daily` with it). Null when
+   * there is nothing to keep.
+   */
+  async carryBeforeDelete(userId: string, runId: string): Promise<(() => Promise<void>) | null> {
+    const state = await this.cached(userId);
+    if (!state.budget) return null;
+    await this.catchUp();
+    const { from } = periodBounds(state.budget.period, this.clock());
+    const spend = await runSpendSince(this.pool, userId, runId, from);
+    if (!Object.keys(spend.days).length && !Object.keys(spend.unpricedTasks).length) return null;
+    return () =>
+      this.decide({ userId, admin: false }, userId, (fresh, now) =>
+        decideCarrySpend(fresh, userId, runId, spend, now),
+      );
   }
 
   private async catchUp(): Promise<void> {
@@ -156,6 +177,7 @@ export class BudgetService {
         this.remember(userId, state);
         return;
       } catch (error) {
+        if (error instanceof DuplicateEventId) return; // the same fact, already stored (a retried run.delete)
         if (!(error instanceof WrongExpectedRevision) || attempt >= APPEND_ATTEMPTS) throw error;
       }
     }

@@ -93,8 +93,15 @@ export class CommandDispatcher {
       payloadHash: digest({ name, payload: rest }),
       now: this.clock().toISOString(),
     });
+    // Measured before the deletion: the run's cost this period, kept for its owner's budget once it is erased.
+    const carry = name === 'run.delete' ? await this.budgets.carryBeforeDelete(caller.userId, runId) : null;
     const written = withTimeout(this.commandBus.execute(command), WRITE_TIMEOUT_MS);
-    if (name === 'run.delete') return written.then((ack) => (this.reads.ownership.forget(runId), ack));
+    if (name === 'run.delete')
+      return written.then(async (ack) => {
+        this.reads.ownership.forget(runId);
+        await carry?.();
+        return ack;
+      });
     return written;
   }
 
