@@ -61,6 +61,37 @@ async function client(socket: Socket): Promise<{ accepted: number; refused: bool
   }
 }
 
+/** `task.create` ack times (ms) of one client recording `count` tasks in a row (completing each). */
+async function createLatencies(socket: Socket, count: number): Promise<number[]> {
+  const run = await emit<{ runId: string }>(socket, 'run.start', { sourceType: 'bench', settings: {} });
+  if (!run.ok) throw new Error(run.error.message);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const taskId = randomUUID();
+    const started = performance.now();
+    const created = await emit(socket, 'task.create', {
+      runId: run.data.runId,
+      taskId,
+      service: 'bench',
+      taskName: 'call',
+      provider: 'openai',
+      endpoint: '/v1/chat/completions',
+      model: 'gpt-4o-mini',
+      requestData: {},
+    });
+    times.push(performance.now() - started);
+    if (!created.ok) throw new Error(created.error.message);
+    await emit(socket, 'task.complete', {
+      runId: run.data.runId,
+      taskId,
+      usage: { inputTokens: 10, outputTokens: 5 },
+    });
+  }
+  return times.sort((a, b) => a - b);
+}
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
 async function main(): Promise<void> {
   const pg = await startPostgres((m) => process.stderr.write(`${m}\n`));
   const db = await createDatabase(pg.adminUrl, 'budget');
@@ -73,6 +104,7 @@ async function main(): Promise<void> {
   });
   const admin = await connectSocket(ledger.url, signToken(randomUUID(), BENCH_JWT_SECRET, { admin: true }));
   const lines: string[] = [];
+  const latency: string[] = [];
   try {
     for (const n of CLIENTS) {
       const userId = randomUUID();
@@ -93,6 +125,18 @@ async function main(): Promise<void> {
           `${over.toFixed().padStart(9)} | ${String(extraTasks).padStart(10)} | ${String(n - 1).padStart(11)}`,
       );
     }
+    // The price of the check: task.create of a user with a budget (never reached) vs one without.
+    for (const withBudget of [false, true]) {
+      const userId = randomUUID();
+      if (withBudget) await emit(admin, 'budget.set', { userId, period: 'month', limit: '1000000' });
+      const socket = await connectSocket(ledger.url, signToken(userId, BENCH_JWT_SECRET));
+      const times = await createLatencies(socket, 300);
+      socket.close();
+      latency.push(
+        `task.create ack, ${withBudget ? 'with a budget   ' : 'without a budget'}: p50 ${pct(times, 0.5).toFixed(2)} ms, ` +
+          `p95 ${pct(times, 0.95).toFixed(2)} ms (300 tasks, one client)`,
+      );
+    }
   } finally {
     admin.close();
     await ledger.close();
@@ -104,6 +148,7 @@ async function main(): Promise<void> {
   );
   console.log('clients | accepted |   spent | overshoot | extra tasks | bound (N-1)');
   for (const l of lines) console.log(l);
+  for (const l of latency) console.log(l);
 }
 
 main().catch((error: unknown) => {

@@ -33,6 +33,8 @@ export async function postAlert(
       'X-Ledger-Signature': signAlertBody(body, target.secret),
     },
     body,
+    // A redirect is an answer that is not 2xx (retried), never a second destination for the signed body.
+    redirect: 'manual',
     signal: AbortSignal.any([stop, AbortSignal.timeout(target.timeoutMs)]),
   });
   // Drain the answer so the connection can be reused.
