@@ -1,45 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Socket } from 'socket.io-client';
 import type { Pool } from 'pg';
 import { toRunStreamId } from '@ledger/domain';
 import { rebuild, verify } from '@ledger/projections';
-import { buildCli, CliExit, type CliIo } from '../apps/cli/src/main';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
 import { signToken } from '../apps/ledger/src/infra/auth';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { RetentionScheduler } from '../apps/ledger/src/retention/retention-scheduler';
+import { runCli } from './support/cli-in-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { connectClient, ok, taskPayload, TEST_JWT_SECRET } from './support/ledger-server';
 
 const DAY_MS = 86_400_000;
 const T0 = Date.parse('2030-06-01T12:00:00Z');
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const io: CliIo = {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink(() => undefined),
-    exit: (code: number) => {
-      throw new CliExit(code);
-    },
-    color: false,
-  };
-  try {
-    await buildCli(io).parseAsync(['node', 'ledger', ...args]);
-    return { code: 0, stdout };
-  } catch (error) {
-    if (error instanceof CliExit) return { code: error.code, stdout };
-    throw error;
-  }
-}
+const cli = runCli;
 
 /** Every row of the read models, in a stable order (what a rebuild must give back). */
 async function tables(pool: Pool) {
