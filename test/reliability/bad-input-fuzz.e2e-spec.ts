@@ -208,6 +208,9 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'prices.missing': {},
       'projections.retry': { runId: quiet.runId },
       'projections.skip': { runId: quiet.runId },
+      'budget.set': { userId: randomUUID(), period: 'day', limit: '1' },
+      'budget.clear': { userId: randomUUID() },
+      'budget.get': {},
     });
     const base = bases();
 

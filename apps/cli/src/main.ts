@@ -7,6 +7,8 @@ import { CliError, CliExit, processIo, style, type CliIo, type Style } from './i
 import { registerReadCommands } from './read.commands';
 import { registerOpen } from './open.command';
 import { registerToken } from './token.command';
+import { registerBudget } from './budget.commands';
+import { registerRetention } from './retention.command';
 
 export { CliError, CliExit, type CliIo } from './io';
 
@@ -72,6 +74,8 @@ export function buildCli(io: CliIo = processIo()): Command {
   registerToken(program, ctx);
   registerReadCommands(program, ctx);
   registerOpen(program, ctx);
+  registerBudget(program, ctx);
+  registerRetention(program, ctx);
   return program;
 }
 

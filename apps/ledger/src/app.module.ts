@@ -14,6 +14,9 @@ import { USER_PUSHER } from './read/user-pusher';
 import { ReadService } from './read/read.service';
 import { RecordCommandHandler } from './write/record.command';
 import { RunWriter } from './write/run-writer';
+import { budgetProviders } from './budget/budget.providers';
+import { RetentionScheduler } from './retention/retention-scheduler';
+import { CLOCK, systemClock, type Clock } from './infra/clock';
 
 const commandHandlers = [RecordCommandHandler];
 const gateways = [LedgerGateway, CommandDispatcher];
@@ -21,7 +24,7 @@ const readSide = [ReadService, ProjectionHost, PushService, AdminService];
 
 @Module({})
 export class AppModule {
-  static forRuntime(runtime: LedgerRuntime): DynamicModule {
+  static forRuntime(runtime: LedgerRuntime, options: { clock?: Clock } = {}): DynamicModule {
     const metrics = new LedgerMetrics();
     const writer = new RunWriter(runtime.store, runtime.pricing, {
       flushDelayMs: runtime.config.LEDGER_FLUSH_MS,
@@ -47,6 +50,9 @@ export class AppModule {
         ...gateways,
         ...readSide,
         { provide: USER_PUSHER, useExisting: LedgerGateway },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        ...budgetProviders,
+        RetentionScheduler,
       ],
     };
   }

@@ -12,6 +12,7 @@ import { createLogger, PinoNestLogger } from './infra/logger';
 import { createRuntime, type LedgerRuntime } from './infra/runtime';
 import { ProjectionHost } from './read/projection-host';
 import { RunWriter } from './write/run-writer';
+import type { Clock } from './infra/clock';
 
 /** How long a graceful shutdown waits for the projector to reach the log head. */
 const PROJECTION_DRAIN_MS = 10_000;
@@ -27,13 +28,21 @@ export interface RunningLedger {
   close(): Promise<void>;
 }
 
-export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise<RunningLedger> {
+export interface StartOptions {
+  /** The server's clock (tests control time with it); default the system clock. */
+  readonly clock?: Clock;
+}
+
+export async function startLedger(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartOptions = {},
+): Promise<RunningLedger> {
   const config: LedgerConfig = loadConfig(env);
   const logger = createLogger(config.LEDGER_LOG_LEVEL);
   if (config.jwtSecretIsDefault)
     logger.warn('LEDGER_JWT_SECRET is not set: using the development secret (never do this in production)');
   const runtime = await createRuntime(config, logger);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime, options), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });

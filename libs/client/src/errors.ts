@@ -1,4 +1,4 @@
-import type { AckError, ErrorCode } from '@ledger/contract';
+import type { AckError, BudgetExceededDetails, ErrorCode } from '@ledger/contract';
 
 /** Codes worth another attempt: the command was not (or not durably) taken, so resending it with the same commandId is safe. */
 const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
@@ -21,11 +21,34 @@ export class LedgerClientError extends Error {
   }
 
   static fromAck(error: AckError, command?: string, commandId?: string): LedgerClientError {
+    if (error.code === 'BUDGET_EXCEEDED')
+      return new BudgetExceededError(
+        error.message,
+        error.details as BudgetExceededDetails,
+        command,
+        commandId,
+      );
     return new LedgerClientError(error.code, error.message, error.details, command, commandId);
   }
 
   get retryable(): boolean {
     return RETRYABLE_CODES.has(this.code);
+  }
+}
+
+/**
+ * `task.create` refused: the user's hard budget is spent. `createTask` rejects with it before any provider call of
+ * the helpers; `details.resetsAt` says when the next period starts. Not retryable (the same command stays refused).
+ */
+export class BudgetExceededError extends LedgerClientError {
+  constructor(
+    message: string,
+    override readonly details: BudgetExceededDetails,
+    command?: string,
+    commandId?: string,
+  ) {
+    super('BUDGET_EXCEEDED', message, details, command, commandId);
+    this.name = 'BudgetExceededError';
   }
 }
 

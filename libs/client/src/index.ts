@@ -11,7 +11,7 @@ export {
   type ResumeMessages,
   type ResumedRun,
 } from './resume';
-export { LedgerClientError } from './errors';
+export { BudgetExceededError, LedgerClientError } from './errors';
 export { recordOpenAIStream, normalizeOpenAIUsage } from './providers/openai';
 export { recordAnthropicStream, normalizeAnthropicUsage } from './providers/anthropic';
 export * from './types';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
+import { budgetRetentionSettings, checkBudgetRetention } from './budget-retention.config';
 
 /** Configuration of PROTOCOL.md §4 (and a few operational knobs), parsed once at boot; a bad value fails fast. */
 export const DEV_JWT_SECRET = 'run-ledger-development-secret-do-not-use-in-production';
@@ -113,6 +114,7 @@ const configSchema = z.object({
   LEDGER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** How long a starting instance waits for another one's migrations before giving up. */
   LEDGER_MIGRATION_LOCK_TIMEOUT: duration('LEDGER_MIGRATION_LOCK_TIMEOUT').default(120),
+  ...budgetRetentionSettings,
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & {
@@ -129,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const budgetProblems = checkBudgetRetention(c);
+  if (budgetProblems.length) throw new Error(`invalid configuration:\n  ${budgetProblems.join('\n  ')}`);
   if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_URL)
     throw new Error('invalid configuration:\n  EVENTSTORE_URL: required when EVENT_STORE=eventstoredb');
   if (c.EVENT_STORE === 'eventstoredb') c.LEDGER_MAX_PAYLOAD_BYTES = payloadLimitForEventStoreDb(c, env);

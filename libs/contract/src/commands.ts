@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { budgetCommandSchemas } from './budget.commands';
 
 /** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
@@ -224,6 +225,7 @@ export const commandSchemas = {
   'prices.missing': z.strictObject({}),
   'projections.retry': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
   'projections.skip': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
+  ...budgetCommandSchemas,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -251,4 +253,6 @@ export const ADMIN_COMMANDS: readonly CommandName[] = [
   'prices.missing',
   'projections.retry',
   'projections.skip',
+  'budget.set',
+  'budget.clear',
 ];

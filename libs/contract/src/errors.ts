@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
+  'BUDGET_EXCEEDED',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

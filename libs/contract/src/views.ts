@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chunkKinds } from './commands';
+import type { BudgetAlert, BudgetView } from './budget.commands';
 
 /** Read-model rows as they leave the server (camelCase). Money is a decimal string, never a float. */
 
@@ -121,6 +122,9 @@ export interface AckData {
   'projections.skip': QuarantineActionAck;
   'prices.list': { entries: unknown[] };
   'prices.missing': { models: MissingPrice[] };
+  'budget.set': Record<string, never>;
+  'budget.clear': Record<string, never>;
+  'budget.get': { budget: BudgetView | null };
 }
 
 /** A model whose ended tasks have no price (`prices.missing`). */
@@ -204,6 +208,8 @@ export interface PushEvents {
   /** To each of the owner's sockets: a run of theirs was deleted (erased). */
   'runs.removed': { runId: string };
   'projections.progress': RebuildProgress;
+  /** To each of the user's sockets: a budget threshold was reached (once per threshold and period). */
+  'budget.alert': BudgetAlert;
 }
 
 export const CHUNK_KINDS = chunkKinds;

@@ -4,3 +4,8 @@ export * from './run.state';
 export * from './run.decide';
 export * from './run.reprice';
 export * from './events.schema';
+export * from './budget.events';
+export * from './budget.period';
+export * from './budget.state';
+export * from './budget.decide';
+export * from './retention.policy';

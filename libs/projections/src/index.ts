@@ -28,3 +28,4 @@ export { verify, type Mismatch, type VerifyOptions } from './verify';
 export { money } from './money';
 export * from './user-scope';
 export * from './invariants';
+export { periodSpend, type PeriodSpend } from './budget-spend';

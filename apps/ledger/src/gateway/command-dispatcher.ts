@@ -22,6 +22,8 @@ import { AdminService } from '../read/admin.service';
 import { toAckError } from './ack-error';
 import { parsePayload } from './payload';
 import { UserRateLimiter, commandCost } from './rate-limiter';
+import { BudgetGate } from '../budget/budget-gate';
+import { CLOCK, type Clock } from '../infra/clock';
 
 export interface Session {
   readonly caller: Caller;
@@ -43,6 +45,8 @@ export class CommandDispatcher {
     private readonly reads: ReadService,
     private readonly admin: AdminService,
     private readonly metrics: LedgerMetrics,
+    private readonly budgets: BudgetGate,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -87,11 +91,13 @@ export class CommandDispatcher {
       });
   }
 
-  private write(
+  private async write(
     caller: Caller,
     name: WriteCommandName,
     payload: CommandPayload<WriteCommandName>,
   ): Promise<unknown> {
+    if (name === 'task.create')
+      await this.budgets.beforeTaskCreate(caller.userId, payload as CommandPayload<'task.create'>);
     const { commandId: given, ...rest } = payload;
     const commandId = given ?? randomUUID();
     const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(caller.userId, commandId);
@@ -102,10 +108,17 @@ export class CommandDispatcher {
       userId: caller.userId,
       commandId,
       payloadHash: digest({ name, payload: rest }),
-      now: new Date().toISOString(),
+      now: this.clock().toISOString(),
     });
+    // Measured before the deletion: the run's cost this period, kept for its owner's budget once it is erased.
+    const carry = name === 'run.delete' ? await this.budgets.carryBeforeDelete(caller.userId, runId) : null;
     const written = withTimeout(this.commandBus.execute(command), WRITE_TIMEOUT_MS);
-    if (name === 'run.delete') return written.then((ack) => (this.reads.ownership.forget(runId), ack));
+    if (name === 'run.delete')
+      return written.then(async (ack) => {
+        this.reads.ownership.forget(runId);
+        await carry?.();
+        return ack;
+      });
     return written;
   }
 
@@ -140,6 +153,10 @@ export class CommandDispatcher {
           name === 'projections.retry' ? 'retry' : 'skip',
           payload as never,
         );
+      case 'budget.set':
+      case 'budget.clear':
+      case 'budget.get':
+        return this.budgets.command(session.caller, name, payload);
       default:
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }

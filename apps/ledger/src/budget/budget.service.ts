@@ -1,0 +1,185 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { LedgerConfig } from '@ledger/config';
+import { LedgerError, type AckData, type BudgetExceededDetails, type CommandPayload } from '@ledger/contract';
+import {
+  budgetStatus,
+  decideCarrySpend,
+  decideClearBudget,
+  decideSetBudget,
+  periodBounds,
+  type BudgetDecision,
+  type BudgetState,
+} from '@ledger/domain';
+import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
+import type { PeriodSpend } from '@ledger/projections';
+import type { Caller } from '../infra/auth';
+import { CLOCK, type Clock } from '../infra/clock';
+import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { ProjectionHost } from '../read/projection-host';
+import { BudgetAlerts } from './budget-alerts';
+import { BudgetStreams } from './budget-streams';
+import { budgetSpend, runSpendSince } from './budget-spend';
+
+/** How long this instance trusts a budget it read (ms): a budget set on another instance binds here within this. */
+const BUDGET_CACHE_MS = 1_000;
+const APPEND_ATTEMPTS = 5;
+
+/** `budget.set|clear|get`, and the check `task.create` passes before its events are written. */
+@Injectable()
+export class BudgetService {
+  private readonly streams: BudgetStreams;
+  private readonly cache = new Map<string, { state: BudgetState; until: number }>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: LedgerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly projection: ProjectionHost,
+    private readonly alerts: BudgetAlerts,
+  ) {
+    this.streams = new BudgetStreams(store);
+  }
+
+  async set(caller: Caller, p: CommandPayload<'budget.set'>): Promise<AckData['budget.set']> {
+    await this.decide(caller, p.userId, (state, now) => decideSetBudget(state, p, now));
+    // The spend may already be past some of the new thresholds.
+    await this.alerts.evaluate(p.userId);
+    return {};
+  }
+
+  async clear(caller: Caller, p: CommandPayload<'budget.clear'>): Promise<AckData['budget.clear']> {
+    await this.decide(caller, p.userId, (state, now) => decideClearBudget(state, p.userId, now));
+    return {};
+  }
+
+  async get(caller: Caller, p: CommandPayload<'budget.get'>): Promise<AckData['budget.get']> {
+    if (p.userId !== undefined && p.userId !== caller.userId && !caller.admin)
+      throw new LedgerError('FORBIDDEN', "another user's budget needs the admin role");
+    const userId = p.userId ?? caller.userId;
+    const state = await this.streams.load(userId);
+    if (!state.budget) return { budget: null };
+    const now = this.clock();
+    const spend = await this.spend(userId, state, now);
+    const status = budgetStatus(state, spend.spent, now)!;
+    return {
+      budget: {
+        period: status.period,
+        limit: status.limit,
+        spent: status.spent,
+        remaining: status.remaining,
+        resetsAt: status.resetsAt,
+        hard: status.hard,
+        unpricedTasks: spend.unpricedTasks,
+        alertAt: [...state.budget.alertAt],
+      },
+    };
+  }
+
+  /**
+   * Refuses `BUDGET_EXCEEDED` when the user's hard budget is spent. Tasks already created are not affected (their
+   * chunks and completion are other commands), so a task running when the limit is reached completes normally.
+   */
+  async assertCanCreateTask(userId: string): Promise<void> {
+    const state = await this.cached(userId);
+    if (!state.budget?.hard) return;
+    const now = this.clock();
+    const spend = await this.spend(userId, state, now);
+    const status = budgetStatus(state, spend.spent, now)!;
+    if (!status.exhausted) return;
+    // In case the alert of the limit was lost (a crash between a projector commit and its evaluation).
+    void this.alerts.evaluate(userId);
+    const details: BudgetExceededDetails = {
+      period: status.period,
+      limit: status.limit,
+      spent: status.spent,
+      resetsAt: status.resetsAt,
+    };
+    throw new LedgerError(
+      'BUDGET_EXCEEDED',
+      `the ${status.period} budget of ${status.limit} USD is spent (${status.spent}); it resets at ${status.resetsAt}`,
+      details,
+    );
+  }
+
+  /**
+   * The period's spend once the projection has applied everything in the log now (bounded by
+   * LEDGER_BUDGET_WAIT_MS), so the tasks whose completion was acknowledged before this call are counted.
+   */
+  private async spend(userId: string, state: BudgetState, now: Date): Promise<PeriodSpend> {
+    await this.catchUp();
+    return budgetSpend(this.pool, userId, state, now);
+  }
+
+  /**
+   * Before `run.delete` of a user with a budget: the run's cost in the current period, and the append that keeps it
+   * in the budget stream once the deletion is acknowledged (a run's rows leave `usage_daily` with it). Null when
+   * there is nothing to keep.
+   */
+  async carryBeforeDelete(userId: string, runId: string): Promise<(() => Promise<void>) | null> {
+    const state = await this.cached(userId);
+    if (!state.budget) return null;
+    await this.catchUp();
+    const { from } = periodBounds(state.budget.period, this.clock());
+    const spend = await runSpendSince(this.pool, userId, runId, from);
+    if (!Object.keys(spend.days).length && !Object.keys(spend.unpricedTasks).length) return null;
+    return () =>
+      this.decide({ userId, admin: false }, userId, (fresh, now) =>
+        decideCarrySpend(fresh, userId, runId, spend, now),
+      );
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.config.LEDGER_PROJECTOR === 'off' || this.config.LEDGER_BUDGET_WAIT_MS === 0) return;
+    const head = await this.store.headPosition();
+    if (!head) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.config.LEDGER_BUDGET_WAIT_MS);
+    });
+    try {
+      // A failed projection rejects: decide with the rows it has rather than refuse every task.
+      await Promise.race([this.projection.projector.waitFor(head).catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async cached(userId: string): Promise<BudgetState> {
+    const hit = this.cache.get(userId);
+    if (hit && hit.until > Date.now()) return hit.state;
+    const state = await this.streams.load(userId);
+    this.remember(userId, state);
+    return state;
+  }
+
+  private remember(userId: string, state: BudgetState): void {
+    this.cache.delete(userId);
+    this.cache.set(userId, { state, until: Date.now() + BUDGET_CACHE_MS });
+    if (this.cache.size > 100_000) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private async decide(
+    caller: Caller,
+    userId: string,
+    decide: (state: BudgetState, now: string) => BudgetDecision[],
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const state = await this.streams.load(userId);
+      const now = this.clock().toISOString();
+      const decisions = decide(state, now);
+      try {
+        if (decisions.length)
+          await this.streams.append(userId, state, decisions, { userId: caller.userId, now });
+        this.remember(userId, state);
+        return;
+      } catch (error) {
+        if (error instanceof DuplicateEventId) return; // the same fact, already stored (a retried run.delete)
+        if (!(error instanceof WrongExpectedRevision) || attempt >= APPEND_ATTEMPTS) throw error;
+      }
+    }
+  }
+}

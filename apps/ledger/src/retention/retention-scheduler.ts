@@ -1,0 +1,85 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { LedgerConfig } from '@ledger/config';
+import type { EventStore } from '@ledger/event-store';
+import { CLOCK, type Clock } from '../infra/clock';
+import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { applyRetention, planRetention, vacuumErased, type RetentionSummary } from './retention';
+import { policyFromConfig } from './retention-config';
+
+/** The advisory lock (two 32-bit keys) a retention pass holds, so one instance at a time runs it. */
+const LOCK_KEYS = [0x6c656467, 0x72657465];
+const HOUR_MS = 3_600_000;
+
+/**
+ * Runs the deployment's retention policy (LEDGER_RETENTION_*) once a day at LEDGER_RETENTION_HOUR (UTC), under a
+ * PostgreSQL advisory lock: with several instances, the one that takes the lock runs the pass and the others skip.
+ */
+@Injectable()
+export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: LedgerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (policyFromConfig(this.config)) this.scheduleNext();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running.catch(() => undefined);
+  }
+
+  /** One pass now, if no other instance is running one (null: skipped). */
+  async runOnce(): Promise<RetentionSummary | null> {
+    const policy = policyFromConfig(this.config);
+    if (!policy) return null;
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1, $2) AS ok',
+        LOCK_KEYS,
+      );
+      if (!rows[0].ok) {
+        this.logger.info('retention: another instance is running a pass; skipped');
+        return null;
+      }
+      try {
+        const now = this.clock();
+        const plan = await planRetention(this.pool, policy, now);
+        const summary = await applyRetention(plan, { store: this.store, now });
+        if (summary.erased > 0 && this.store.kind === 'postgres') await vacuumErased(this.pool, ['events']);
+        this.logger.info({ retention: summary, planned: plan.length }, 'retention pass done');
+        return summary;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', LOCK_KEYS);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private scheduleNext(): void {
+    const now = this.clock();
+    const next = new Date(now);
+    next.setUTCHours(this.config.LEDGER_RETENTION_HOUR, 0, 0, 0);
+    if (next.getTime() <= now.getTime()) next.setTime(next.getTime() + 24 * HOUR_MS);
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'retention pass failed'))
+        .finally(() => {
+          if (this.timer) this.scheduleNext();
+        });
+    }, next.getTime() - now.getTime());
+    this.timer.unref();
+  }
+}
