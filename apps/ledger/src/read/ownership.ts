@@ -1,28 +1,78 @@
 import { LedgerError } from '@ledger/contract';
-import { toRunStreamId } from '@ledger/domain';
+import { toRunStreamId, type RunStartedData } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 
+/** Who asks: the token's user and teams (apps/ledger/src/infra/auth.ts `Caller` satisfies it). */
+export interface Viewer {
+  readonly userId: string;
+  readonly teams: readonly string[];
+  readonly teamRoles: Readonly<Record<string, 'admin' | 'member'>>;
+}
+
+/** What a caller may do with a run: its owner everything, a team admin read and delete, a team member read. */
+export type Access = 'owner' | 'team-admin' | 'team-member';
+
+interface RunOwners {
+  readonly userId: string;
+  readonly teamId: string | null;
+}
+
+const notFound = () => new LedgerError('NOT_FOUND', 'run not found');
+
 /**
- * Who owns a run, from the log itself (its first event, `RunStarted`, names the user), so that a check does
- * not depend on projection lag. Another user's run and a missing run look the same: NOT_FOUND.
+ * Who owns a run and which team reads it, from the log itself (its first event, `RunStarted`, names both and
+ * never changes), so that a check does not depend on projection lag. A run the caller may not read and a
+ * missing run look the same: NOT_FOUND.
  */
 export class Ownership {
-  private readonly owners = new Map<string, string>();
+  private readonly owners = new Map<string, RunOwners>();
   constructor(private readonly store: EventStore) {}
 
-  async assertOwner(userId: string, runId: string): Promise<void> {
-    let owner = this.owners.get(runId);
-    if (owner === undefined) {
-      const [first] = await this.store.readStream(toRunStreamId(runId), { maxCount: 1 });
-      if (!first || first.type !== 'RunStarted') throw new LedgerError('NOT_FOUND', 'run not found');
-      owner = (first.data as { userId: string }).userId;
-      this.owners.set(runId, owner);
-      if (this.owners.size > 100_000) this.owners.delete(this.owners.keys().next().value as string);
-    }
-    if (owner !== userId) throw new LedgerError('NOT_FOUND', 'run not found');
+  /** The caller's access to a live run; NOT_FOUND when it has none (or the run does not exist). */
+  async access(viewer: Viewer, runId: string): Promise<Access> {
+    const run = await this.lookUp(runId);
+    if (!run) throw notFound();
+    if (run.userId === viewer.userId) return 'owner';
+    if (run.teamId === null || !viewer.teams.includes(run.teamId)) throw notFound();
+    return viewer.teamRoles[run.teamId] === 'admin' ? 'team-admin' : 'team-member';
+  }
+
+  /** Reading: the owner or a member of the run's team. */
+  async assertReader(viewer: Viewer, runId: string): Promise<void> {
+    await this.access(viewer, runId);
+  }
+
+  /**
+   * A write by someone other than the owner: NOT_FOUND for a stranger (or a missing run: the writer answers),
+   * FORBIDDEN for a teammate, who can read the run and so already knows it exists. A team admin's `run.delete`
+   * is allowed: the answer is then the owner's id, in whose name the run's writer erases it.
+   */
+  async authorizeWrite(viewer: Viewer, command: string, runId: string): Promise<string> {
+    const run = await this.lookUp(runId);
+    if (!run || run.userId === viewer.userId) return viewer.userId;
+    const access = await this.access(viewer, runId);
+    if (command === 'run.delete' && access === 'team-admin') return run.userId;
+    throw new LedgerError(
+      'FORBIDDEN',
+      command === 'run.delete'
+        ? "only the run's owner or an admin of its team deletes it"
+        : "only the run's owner writes to it; team members read it",
+    );
   }
 
   forget(runId: string): void {
     this.owners.delete(runId);
+  }
+
+  private async lookUp(runId: string): Promise<RunOwners | null> {
+    const known = this.owners.get(runId);
+    if (known) return known;
+    const [first] = await this.store.readStream(toRunStreamId(runId), { maxCount: 1 });
+    if (!first || first.type !== 'RunStarted') return null;
+    const data = first.data as RunStartedData;
+    const run = { userId: data.userId, teamId: data.teamId ?? null };
+    this.owners.set(runId, run);
+    if (this.owners.size > 100_000) this.owners.delete(this.owners.keys().next().value as string);
+    return run;
   }
 }
