@@ -37,6 +37,12 @@ export class Ownership {
     return viewer.teamRoles[run.teamId] === 'admin' ? 'team-admin' : 'team-member';
   }
 
+  /** The owner alone (a teammate too gets NOT_FOUND here: for commands that only concern the owner). */
+  async assertOwner(userId: string, runId: string): Promise<void> {
+    const run = await this.lookUp(runId);
+    if (!run || run.userId !== userId) throw notFound();
+  }
+
   /** Reading: the owner or a member of the run's team. */
   async assertReader(viewer: Viewer, runId: string): Promise<void> {
     await this.access(viewer, runId);
