@@ -223,9 +223,20 @@ describe('teams', () => {
     expect(await ok(member, 'run.get', { runId })).toEqual(before);
   });
 
-  it('refuses a token naming more than 100 teams at the handshake', async () => {
-    const teams = Array.from({ length: 101 }, () => randomUUID());
-    const token = signToken(randomUUID(), TEST_JWT_SECRET, { teams });
-    await expect(connectClient(t.url, token)).rejects.toThrow('UNAUTHORIZED');
+  it('refuses at the handshake a token naming more than 100 teams, a team that is not a UUID, or another role', async () => {
+    const many = Array.from({ length: 101 }, () => randomUUID());
+    const bad = [
+      { teams: many },
+      { teamRoles: Object.fromEntries(many.map((id) => [id, 'member' as const])) },
+      { teams: ['red-team'] },
+      { teamRoles: { [randomUUID()]: 'owner' as TeamRole } },
+    ];
+    for (const claims of bad) {
+      const token = signToken(randomUUID(), TEST_JWT_SECRET, claims);
+      await expect(connectClient(t.url, token)).rejects.toThrow('UNAUTHORIZED');
+    }
+    // 100 teams are accepted.
+    const token = signToken(randomUUID(), TEST_JWT_SECRET, { teams: many.slice(0, 100) });
+    sockets.push(await connectClient(t.url, token));
   });
 });
