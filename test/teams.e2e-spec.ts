@@ -136,8 +136,19 @@ describe('teams', () => {
 
     // The owner's sockets hear of the erasure like of their own (the projector has then dropped the rows).
     const removed = waitForEvent<{ runId: string }>(owner, 'runs.removed', (p) => p.runId === runId);
-    await ok(admin, 'run.delete', { runId });
+    const commandId = randomUUID();
+    await ok(admin, 'run.delete', { runId, commandId });
     await removed;
+    // Retried with its commandId, the admin's delete gets its ack again (it wrote the tombstone); another's is NOT_FOUND.
+    expect(await send(admin, 'run.delete', { runId, commandId })).toEqual({ ok: true, data: {} });
+    expect(await send(admin, 'run.delete', { runId })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(await send(member, 'run.delete', { runId, commandId })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
     for (const s of [owner, member, admin])
       expect(await send(s, 'run.get', { runId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });

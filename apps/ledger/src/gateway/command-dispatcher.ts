@@ -106,8 +106,9 @@ export class CommandDispatcher {
       return this.write(caller.userId, name, { ...p, teamId });
     }
     if (caller.teams.length === 0 || !('runId' in payload)) return this.write(caller.userId, name, payload);
-    const actor = await this.reads.ownership.authorizeWrite(caller, name, payload.runId as string);
-    return this.write(actor, name, payload);
+    const { runId, commandId = randomUUID() } = payload as { runId: string; commandId?: string };
+    const as = await this.reads.ownership.authorizeWrite(caller, name, runId, commandId);
+    return this.write(as.userId, name, { ...payload, commandId: as.commandId });
   }
 
   private write(

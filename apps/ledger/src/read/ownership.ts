@@ -1,5 +1,6 @@
 import { LedgerError } from '@ledger/contract';
-import { toRunStreamId, type RunStartedData } from '@ledger/domain';
+import { v5 as uuidv5 } from 'uuid';
+import { LEDGER_NAMESPACE, toRunStreamId, type RunStartedData } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 
 /** Who asks: the token's user and teams (apps/ledger/src/infra/auth.ts `Caller` satisfies it). */
@@ -15,6 +16,17 @@ export type Access = 'owner' | 'team-admin' | 'team-member';
 interface RunOwners {
   readonly userId: string;
   readonly teamId: string | null;
+}
+
+/** In whose name, and under which command id, the run's writer takes a write. */
+export interface WriteAs {
+  readonly userId: string;
+  readonly commandId: string;
+}
+
+/** A team admin's command id as written on the owner's run (UUIDv5 of the admin and its own command id). */
+export function delegatedCommandId(actorId: string, commandId: string): string {
+  return uuidv5(`${actorId}/${commandId}/delegated`, LEDGER_NAMESPACE);
 }
 
 const notFound = () => new LedgerError('NOT_FOUND', 'run not found');
@@ -51,19 +63,32 @@ export class Ownership {
   /**
    * A write by someone other than the owner: NOT_FOUND for a stranger (or a missing run: the writer answers),
    * FORBIDDEN for a teammate, who can read the run and so already knows it exists. A team admin's `run.delete`
-   * is allowed: the answer is then the owner's id, in whose name the run's writer erases it.
+   * is allowed, in the owner's name (the run's writer knows owners only) and under a command id derived from the
+   * admin's, so that it stays scoped to the admin: it cannot meet the owner's own ids, and only the admin's retry
+   * finds its tombstone again.
    */
-  async authorizeWrite(viewer: Viewer, command: string, runId: string): Promise<string> {
+  async authorizeWrite(viewer: Viewer, command: string, runId: string, commandId: string): Promise<WriteAs> {
+    const own = { userId: viewer.userId, commandId };
     const run = await this.lookUp(runId);
-    if (!run || run.userId === viewer.userId) return viewer.userId;
+    if (!run && command === 'run.delete') return (await this.erasedBy(viewer, runId, commandId)) ?? own;
+    if (!run || run.userId === viewer.userId) return own;
     const access = await this.access(viewer, runId);
-    if (command === 'run.delete' && access === 'team-admin') return run.userId;
+    if (command === 'run.delete' && access === 'team-admin')
+      return { userId: run.userId, commandId: delegatedCommandId(viewer.userId, commandId) };
     throw new LedgerError(
       'FORBIDDEN',
       command === 'run.delete'
         ? "only the run's owner or an admin of its team deletes it"
         : "only the run's owner writes to it; team members read it",
     );
+  }
+
+  /** A retried team admin's `run.delete` of the run it erased: in the owner's name again, so it gets its ack again. */
+  private async erasedBy(viewer: Viewer, runId: string, commandId: string): Promise<WriteAs | null> {
+    const [first] = await this.store.readStream(toRunStreamId(runId), { maxCount: 1 });
+    const delegated = delegatedCommandId(viewer.userId, commandId);
+    if (first?.type !== 'RunDeleted' || first.metadata.commandId !== delegated) return null;
+    return { userId: first.metadata.userId, commandId: delegated };
   }
 
   forget(runId: string): void {
