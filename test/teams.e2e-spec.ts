@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { Socket } from 'socket.io-client';
 import type { RunListItem, RunView, TaskView, UsageSummaryRow } from '@ledger/contract';
+import { buildCli, CliExit } from '../apps/cli/src/main';
 import { signToken, type TeamRole } from '../apps/ledger/src/infra/auth';
 import {
   connectClient,
@@ -232,6 +234,40 @@ describe('teams', () => {
     const { rows } = await t.pool.query('SELECT DISTINCT team_id FROM ai_tasks WHERE run_id = $1', [runId]);
     expect(rows).toEqual([{ team_id: team }]);
     expect(await ok(member, 'run.get', { runId })).toEqual(before);
+  });
+
+  it('takes a team token from `ledger token --team`', async () => {
+    const mint = async (...args: string[]) => {
+      let out = '';
+      const saved = process.env;
+      process.env = { LEDGER_JWT_SECRET: TEST_JWT_SECRET };
+      try {
+        const stdout = new Writable({
+          write: (chunk: Buffer, _enc, done) => ((out += chunk.toString()), done()),
+        });
+        const exit = (code: number) => {
+          throw new CliExit(code);
+        };
+        await buildCli({
+          stdout,
+          stderr: new Writable({ write: (_c, _e, done) => done() }),
+          exit,
+          color: false,
+        }).parseAsync(['node', 'ledger', 'token', ...args]);
+        return out.trim();
+      } finally {
+        process.env = saved;
+      }
+    };
+    const runId = await startTeamRun('for the cli token');
+    const cliAdmin = await connectClient(
+      t.url,
+      await mint('--user', randomUUID(), '--team', `${team}:admin`),
+    );
+    sockets.push(cliAdmin);
+    expect((await ok<{ run: RunView }>(cliAdmin, 'run.get', { runId })).run.id).toBe(runId);
+    await ok(cliAdmin, 'usage.summary', { groupBy: 'day', teamId: team });
+    await expect(mint('--user', randomUUID(), '--team', `${team}:owner`)).rejects.toMatchObject({ code: 2 });
   });
 
   it('refuses at the handshake a token naming more than 100 teams, a team that is not a UUID, or another role', async () => {
