@@ -169,6 +169,7 @@ describe('teams', () => {
       ['run.delete', { runId }],
       ['task.create', taskPayload(runId)],
       ['task.chunk', { runId, taskId, seq: 1, text: 'x', offsetMs: 1 }],
+      ['task.chunks', { runId, taskId, chunks: [{ seq: 1, text: 'x', offsetMs: 1 }] }],
       ['task.complete', { runId, taskId, usage: { inputTokens: 1, outputTokens: 1 } }],
       ['task.fail', { runId, taskId, error: { code: 'x', message: 'x' } }],
     ];
