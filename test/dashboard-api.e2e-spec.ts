@@ -180,10 +180,10 @@ describe('dashboard API over a real socket', () => {
       });
     });
 
-    it('refuses teamId (teams are not implemented yet) like any unknown key', async () => {
+    it('refuses a teamId that is not one of the teams of the token FORBIDDEN (test/teams.e2e-spec.ts: teams)', async () => {
       expect(await send(alice, 'runs.list', { teamId: randomUUID() })).toMatchObject({
         ok: false,
-        error: { code: 'VALIDATION' },
+        error: { code: 'FORBIDDEN' },
       });
     });
   });

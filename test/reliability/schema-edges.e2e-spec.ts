@@ -4,8 +4,16 @@ import type { Socket } from 'socket.io-client';
 import type { AckData, CommandName } from '@ledger/contract';
 import { PostgresEventStore } from '@ledger/event-store';
 import { tableHashes, verify } from '@ledger/projections';
+import { signToken } from '../../apps/ledger/src/infra/auth';
 import { ProjectionHost } from '../../apps/ledger/src/read/projection-host';
-import { connectClient, ok, send, startTestLedger, type TestLedger } from '../support/ledger-server';
+import {
+  connectClient,
+  ok,
+  send,
+  startTestLedger,
+  TEST_JWT_SECRET,
+  type TestLedger,
+} from '../support/ledger-server';
 import { payloadEdge, repair } from './schema-edges';
 
 /**
@@ -50,9 +58,13 @@ const scenario = fc.record({
 /** The commands of one run, ids filled in, `seq` in order (a gap would only be refused). */
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
+/** The client's one team: a generated `teamId` becomes it, so team runs are projected, verified and rebuilt too. */
+const TEAM = randomUUID();
+
 function steps(s: Scenario): Step[] {
   const runId = randomUUID();
-  const list: Step[] = [{ name: 'run.start', payload: { ...s.start, runId } }];
+  const start = s.start.teamId === undefined ? s.start : { ...s.start, teamId: TEAM };
+  const list: Step[] = [{ name: 'run.start', payload: { ...start, runId } }];
   for (const t of s.tasks) {
     const taskId = randomUUID();
     list.push({ name: 'task.create', payload: { ...t.create, runId, taskId } });
@@ -79,7 +91,7 @@ describe('schema edges: every acked command projects', () => {
 
   beforeAll(async () => {
     t = await startTestLedger();
-    client = await connectClient(t.url, t.token());
+    client = await connectClient(t.url, signToken(randomUUID(), TEST_JWT_SECRET, { teams: [TEAM] }));
     admin = await connectClient(t.url, t.token(randomUUID(), { admin: true }));
   });
   afterAll(async () => {

@@ -138,6 +138,8 @@ export const commandSchemas = {
     settings: jsonObject,
     variableValues: jsonObject.optional(),
     brokerValues: jsonObject.optional(),
+    /** A team of the caller's token whose members may read the run (docs/protocol.md, Teams). */
+    teamId: uuid.optional(),
   }),
   'task.create': z.strictObject({
     commandId,
@@ -197,6 +199,8 @@ export const commandSchemas = {
       /** Last activity within [from, to]; a date alone means that whole UTC day. */
       from: isoTime.or(z.iso.date()).optional(),
       to: isoTime.or(z.iso.date()).optional(),
+      /** The runs of this team (the caller must be a member) instead of the caller's own. */
+      teamId: uuid.optional(),
     })
     .refine((p) => !(p.from && p.to && activityBound(p.from, 'from') > activityBound(p.to, 'to')), {
       message: 'from must not be after to',
@@ -218,6 +222,8 @@ export const commandSchemas = {
     from: isoTime.or(z.iso.date()).optional(),
     to: isoTime.or(z.iso.date()).optional(),
     groupBy: z.enum(['day', 'model']),
+    /** The usage of this team's runs (the caller must be its admin) instead of the caller's own. */
+    teamId: uuid.optional(),
   }),
   'projections.status': z.strictObject({}),
   'projections.rebuild': z.strictObject({ name: z.string().min(1).max(100).optional() }),

@@ -18,6 +18,8 @@ export type MessageView = z.infer<typeof messageView>;
 export const runView = z.object({
   id: z.string(),
   userId: z.string(),
+  /** The team whose members may read the run (null: the owner only). Optional for clients of older servers. */
+  teamId: z.string().nullable().optional(),
   sourceType: z.string(),
   sourceId: z.string().nullable(),
   name: z.string(),
@@ -47,6 +49,8 @@ export const taskView = z.object({
   id: z.string(),
   runId: z.string(),
   userId: z.string(),
+  /** The run's team, carried on each task so that row-level security can decide on the row alone. */
+  teamId: z.string().nullable().optional(),
   taskId: z.string(),
   service: z.string(),
   taskName: z.string(),

@@ -48,6 +48,7 @@ export const eventDataSchemas = {
     userId: id,
     sourceType: z.string().min(1),
     sourceId: id.optional(),
+    teamId: id.optional(),
     name: z.string(),
     settings: object,
     variableValues: object,

@@ -6,8 +6,9 @@ import type { ChunkKind } from '@ledger/contract';
  * 2: usage may carry the billing dimensions (cacheWrite1hTokens, audio/image/video parts, webSearches,
  * groundingRequests, requests, serviceTier, region) and TaskCompleted a reportedCost. Version-1 events have none of
  * them: every one is optional and an absent count is 0, so a version-1 event keeps its meaning.
+ * 3: RunStarted may carry a teamId; an event without one is a run of its owner alone, as before.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface EventMetadata {
   readonly userId: string;
@@ -82,6 +83,8 @@ export interface RunStartedData {
   readonly userId: string;
   readonly sourceType: string;
   readonly sourceId?: string;
+  /** Since schema 3: the team whose members may read the run. Absent: the owner alone (as before). */
+  readonly teamId?: string;
   readonly name: string;
   readonly settings: Record<string, unknown>;
   readonly variableValues: Record<string, unknown>;

@@ -109,6 +109,7 @@ function startRun(
           userId: ctx.userId,
           sourceType: data.sourceType,
           ...(data.sourceId !== undefined && { sourceId: data.sourceId }),
+          ...(data.teamId !== undefined && { teamId: data.teamId }),
           name: data.name ?? autoRunName(ctx.now),
           settings: data.settings,
           variableValues: data.variableValues ?? {},

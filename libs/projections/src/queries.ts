@@ -9,18 +9,23 @@ import {
 } from '@ledger/contract';
 import { rowToRun, rowToTask, type Row } from './run-view.rows';
 import { money } from './money';
-import { asUser } from './user-scope';
+import { asUser, isUuid, readScope, type ReadScope } from './user-scope';
 
 /** Queries of the read models: they read the tables directly and parse rows with zod into the contract's shapes. */
 
+/** A run of the reader, or of one of its teams (null: none, or not readable by it). */
 export async function getRun(
   pool: Pool,
-  userId: string,
+  reader: string | ReadScope,
   runId: string,
 ): Promise<{ run: RunView; tasks: TaskView[] } | null> {
+  const { userId, teams } = readScope(reader);
   if (!isUuid(runId) || !isUuid(userId)) return null;
-  return asUser(pool, userId, async (db) => {
-    const runs = await db.query<Row>('SELECT * FROM ai_runs WHERE id = $1 AND user_id = $2', [runId, userId]);
+  return asUser(pool, { userId, teams }, async (db) => {
+    const runs = await db.query<Row>(
+      'SELECT * FROM ai_runs WHERE id = $1 AND (user_id = $2 OR team_id = ANY($3::uuid[]))',
+      [runId, userId, teams],
+    );
     if (runs.rows.length === 0) return null;
     const tasks = await db.query<Row>('SELECT * FROM ai_tasks WHERE run_id = $1 ORDER BY created_at, id', [
       runId,
@@ -44,6 +49,8 @@ export interface ListRunsOptions {
   /** Last activity at or after / at or before (ISO times or dates: a date is its whole UTC day). */
   readonly from?: string;
   readonly to?: string;
+  /** The runs of this team instead of the reader's own (the reader must be a member: else no rows). */
+  readonly teamId?: string;
 }
 
 const cursorSchema = z.tuple([z.string().datetime({ offset: true }), z.string().uuid()]);
@@ -77,35 +84,44 @@ const ACTIVITY = 'COALESCE(last_message_at, updated_at)';
 export const MIN_TRIGRAM_CHARS = 3;
 
 /**
- * A user's runs, newest activity (last message, else last update) first, keyset-paged by an opaque cursor
- * that stays valid with the same filters. Each run carries the distinct models of its tasks.
+ * A user's runs (or, with `teamId`, its team's), newest activity (last message, else last update) first,
+ * keyset-paged by an opaque cursor that stays valid with the same filters. Each run carries the distinct models
+ * of its tasks.
  */
 export async function listRuns(
   pool: Pool,
-  userId: string,
+  reader: string | ReadScope,
   options: ListRunsOptions = {},
 ): Promise<{ runs: RunListItem[]; nextCursor: string | null }> {
   const limit = Math.min(200, Math.max(1, Math.trunc(options.limit ?? 50)));
-  if (!isUuid(userId)) return { runs: [], nextCursor: null };
-  const params: unknown[] = [userId, options.archived ?? false];
-  const where = ['user_id = $1', 'archived = $2'];
+  const scope = readScope(reader);
+  const { userId } = scope;
+  const teamId = options.teamId?.toLowerCase();
+  if (!isUuid(userId) || (teamId !== undefined && !scope.teams.includes(teamId)))
+    return { runs: [], nextCursor: null };
+  const owner = teamId === undefined ? 'user_id' : 'team_id';
+  const params: unknown[] = [teamId ?? userId, options.archived ?? false];
+  const where = [`${owner} = $1`, 'archived = $2'];
   const param = (value: unknown) => `$${params.push(value)}`;
   if (options.sourceType !== undefined) where.push(`source_type = ${param(options.sourceType)}`);
   if (options.starred !== undefined) where.push(`starred = ${param(options.starred)}`);
   if (options.from) where.push(`${ACTIVITY} >= ${param(activityBound(options.from, 'from'))}::timestamptz`);
   if (options.to) where.push(`${ACTIVITY} <= ${param(activityBound(options.to, 'to'))}::timestamptz`);
   if (options.model !== undefined)
-    where.push(`id IN (SELECT run_id FROM ai_tasks WHERE user_id = $1 AND model = ${param(options.model)})`);
+    where.push(`id IN (SELECT run_id FROM ai_tasks WHERE ${owner} = $1 AND model = ${param(options.model)})`);
   const q = options.q?.trim();
   // Names only below 3 characters: a trigram index cannot narrow a shorter pattern, and names are short to scan.
   if (q && q.length < MIN_TRIGRAM_CHARS) where.push(`name ILIKE ${param(searchPattern(q))}`);
+  // A team's runs are searched in their rows: the trigram index is keyed by user (documented in docs/security.md).
+  else if (q && teamId !== undefined)
+    where.push(`ledger_run_search_text(name, messages) ILIKE ${param(searchPattern(q))}`);
   // Through the owner-side function, so the trigram index serves (see migrations/1700000000005_runs-search.sql).
   else if (q) where.push(`id IN (SELECT ledger_search_run_ids(${param(searchPattern(q))}))`);
   if (options.cursor) {
     const [activity, id] = decodeCursor(options.cursor);
     where.push(`(${ACTIVITY}, id) < (${param(activity)}::timestamptz, ${param(id)}::uuid)`);
   }
-  return asUser(pool, userId, async (db) => {
+  return asUser(pool, scope, async (db) => {
     const { rows } = await db.query<Row>(
       `SELECT * FROM ai_runs WHERE ${where.join(' AND ')}
        ORDER BY ${ACTIVITY} DESC, id DESC LIMIT ${param(limit + 1)}`,
@@ -143,6 +159,8 @@ export interface UsageSummaryOptions {
   readonly from?: string;
   readonly to?: string;
   readonly groupBy: 'day' | 'model';
+  /** The usage of this team's runs instead of the reader's own (the reader must be a member: else no rows). */
+  readonly teamId?: string;
 }
 
 const usageRow = z.object({
@@ -156,24 +174,36 @@ const usageRow = z.object({
   unpriced_tasks: z.coerce.number(),
 });
 
-/** The caller's usage from `usage_daily` (never a scan of tasks), by UTC day of the task's end or by model. */
+/** A team's usage, summed from its tasks as `usage_daily` sums a user's: ended tasks, by UTC day of the end. */
+const TEAM_USAGE = `(SELECT (completed_at AT TIME ZONE 'UTC')::date AS day, model, 1 AS tasks, tokens_input AS input_tokens,
+    tokens_output AS output_tokens, tokens_cached AS cached_tokens, tokens_reasoning AS reasoning_tokens, cost,
+    (cost IS NULL)::int AS unpriced_tasks
+  FROM ai_tasks WHERE team_id = $1 AND status IN ('completed', 'failed') AND completed_at IS NOT NULL) AS team_tasks`;
+
+/**
+ * The caller's usage from `usage_daily` (never a scan of tasks), by UTC day of the task's end or by model; with
+ * `teamId`, the team's, from the team's ended tasks (an index on `ai_tasks.team_id` narrows the scan).
+ */
 export async function usageSummary(
   pool: Pool,
-  userId: string,
+  reader: string | ReadScope,
   options: UsageSummaryOptions,
 ): Promise<{ rows: UsageSummaryRow[] }> {
-  if (!isUuid(userId)) return { rows: [] };
-  const params: unknown[] = [userId];
-  const where = ['user_id = $1'];
+  const scope = readScope(reader);
+  const teamId = options.teamId?.toLowerCase();
+  if (!isUuid(scope.userId) || (teamId !== undefined && !scope.teams.includes(teamId))) return { rows: [] };
+  const params: unknown[] = [teamId ?? scope.userId];
+  const where = teamId === undefined ? ['user_id = $1'] : ['true'];
   if (options.from) where.push(`day >= $${params.push(options.from.slice(0, 10))}::date`);
   if (options.to) where.push(`day <= $${params.push(options.to.slice(0, 10))}::date`);
   const key = options.groupBy === 'day' ? `to_char(day, 'YYYY-MM-DD')` : 'model';
-  const { rows } = await asUser(pool, userId, (db) =>
+  const source = teamId === undefined ? 'usage_daily' : TEAM_USAGE;
+  const { rows } = await asUser(pool, scope, (db) =>
     db.query(
       `SELECT ${key} AS key, SUM(tasks) AS tasks, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-            SUM(cached_tokens) AS cached_tokens, SUM(reasoning_tokens) AS reasoning_tokens, SUM(cost)::text AS cost,
-            SUM(unpriced_tasks) AS unpriced_tasks
-     FROM usage_daily WHERE ${where.join(' AND ')} GROUP BY 1 ORDER BY 1`,
+            SUM(cached_tokens) AS cached_tokens, SUM(reasoning_tokens) AS reasoning_tokens,
+            COALESCE(SUM(cost), 0)::text AS cost, SUM(unpriced_tasks) AS unpriced_tasks
+     FROM ${source} WHERE ${where.join(' AND ')} GROUP BY 1 ORDER BY 1`,
       params,
     ),
   );
@@ -192,8 +222,4 @@ export async function usageSummary(
       return options.groupBy === 'day' ? { day: String(r.key), ...base } : { model: String(r.key), ...base };
     }),
   };
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

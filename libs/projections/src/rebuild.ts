@@ -55,6 +55,12 @@ const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; 
     sql: 'CREATE INDEX ai_runs_user_activity_idx{s} ON {t} (user_id, (COALESCE(last_message_at, updated_at)) DESC, id DESC)',
   },
   {
+    // runs.list `teamId` (migrations/1700000000008_teams.sql).
+    table: 'runs',
+    name: 'ai_runs_team_activity_idx',
+    sql: 'CREATE INDEX ai_runs_team_activity_idx{s} ON {t} (team_id, (COALESCE(last_message_at, updated_at)) DESC, id DESC) WHERE team_id IS NOT NULL',
+  },
+  {
     table: 'tasks',
     name: 'ai_tasks_pkey',
     sql: 'ALTER TABLE {t} ADD CONSTRAINT ai_tasks_pkey{s} PRIMARY KEY (id)',
@@ -69,6 +75,12 @@ const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; 
     table: 'tasks',
     name: 'ai_tasks_user_model_idx',
     sql: 'CREATE INDEX ai_tasks_user_model_idx{s} ON {t} (user_id, model, run_id)',
+  },
+  {
+    // usage.summary `teamId` (migrations/1700000000008_teams.sql).
+    table: 'tasks',
+    name: 'ai_tasks_team_idx',
+    sql: 'CREATE INDEX ai_tasks_team_idx{s} ON {t} (team_id, completed_at) WHERE team_id IS NOT NULL',
   },
   {
     table: 'usage',

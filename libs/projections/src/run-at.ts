@@ -3,6 +3,7 @@ import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { foldRunView } from './run-view.fold';
 import { serialiseView } from './run-view.rows';
+import { readScope, type ReadScope } from './user-scope';
 
 export interface RunAtOptions {
   /** Inclusive stream revision. */
@@ -17,10 +18,13 @@ export interface RunAtResult {
   readonly version: number;
 }
 
-/** A run as it was at a version or a time: its stream folded with the projector's fold. Another user's run: null. */
+/**
+ * A run as it was at a version or a time: its stream folded with the projector's fold. A run that is neither the
+ * reader's nor one of its teams': null.
+ */
 export async function runAt(
   store: EventStore,
-  userId: string,
+  reader: string | ReadScope,
   runId: string,
   options: RunAtOptions = {},
 ): Promise<RunAtResult | null> {
@@ -33,6 +37,9 @@ export async function runAt(
     events = events.filter((e) => new Date(e.metadata.recordedAt).getTime() <= at);
   }
   const view = foldRunView(events);
-  if (!view || view.run.userId !== userId) return null;
+  const { userId, teams } = readScope(reader);
+  if (!view) return null;
+  const teamId = view.run.teamId ?? null;
+  if (view.run.userId !== userId && (teamId === null || !teams.includes(teamId))) return null;
   return { ...serialiseView(view), version: view.run.version };
 }

@@ -100,6 +100,7 @@ export function evolveRunView(
         id: taskRowIdFor(d.runId, d.taskId),
         runId: d.runId,
         userId: view.run.userId,
+        teamId: view.run.teamId ?? null,
         taskId: d.taskId,
         service: d.service,
         taskName: d.taskName,
@@ -250,6 +251,7 @@ function startedRun(d: Extract<RunEvent, { type: 'RunStarted' }>['data'], event:
   return {
     id: d.runId,
     userId: d.userId,
+    teamId: d.teamId ?? null,
     sourceType: d.sourceType,
     sourceId: d.sourceId ?? null,
     name: d.name,

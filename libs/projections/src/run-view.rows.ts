@@ -15,6 +15,7 @@ type Column = readonly [column: string, sqlType: string, field: string, parser?:
 export const RUN_COLUMNS: readonly Column[] = [
   ['id', 'uuid', 'id'],
   ['user_id', 'uuid', 'userId'],
+  ['team_id', 'uuid', 'teamId'],
   ['source_type', 'text', 'sourceType'],
   ['source_id', 'text', 'sourceId'],
   ['name', 'text', 'name'],
@@ -39,6 +40,7 @@ export const TASK_COLUMNS: readonly Column[] = [
   ['id', 'uuid', 'id'],
   ['run_id', 'uuid', 'runId'],
   ['user_id', 'uuid', 'userId'],
+  ['team_id', 'uuid', 'teamId'],
   ['task_id', 'uuid', 'taskId'],
   ['service', 'text', 'service'],
   ['task_name', 'text', 'taskName'],

@@ -127,7 +127,7 @@ export class BudgetService {
     const spend = await runSpendSince(this.pool, userId, runId, from);
     if (!Object.keys(spend.days).length && !Object.keys(spend.unpricedTasks).length) return null;
     return () =>
-      this.decide({ userId, admin: false }, userId, (fresh, now) =>
+      this.decide({ userId, admin: false, teams: [], teamRoles: {} }, userId, (fresh, now) =>
         decideCarrySpend(fresh, userId, runId, spend, now),
       );
   }

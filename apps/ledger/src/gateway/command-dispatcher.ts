@@ -65,7 +65,7 @@ export class CommandDispatcher {
       const cost = commandCost(name, payload);
       if (cost > 1) await this.charge(session.caller.userId, cost - 1, cost);
       const data = WRITES.has(name)
-        ? await this.write(
+        ? await this.writeAs(
             session.caller,
             name as WriteCommandName,
             payload as CommandPayload<WriteCommandName>,
@@ -91,27 +91,51 @@ export class CommandDispatcher {
       });
   }
 
-  private async write(
+  /**
+   * Team rules before the run's writer (which knows owners only): `run.start`'s team must be one of the caller's;
+   * on another user's run, a teammate's write is FORBIDDEN and a team admin's `run.delete` is made in the owner's
+   * name (docs/security.md, Teams). A caller with no teams needs no look-up: the writer answers NOT_FOUND.
+   */
+  private async writeAs(
     caller: Caller,
     name: WriteCommandName,
     payload: CommandPayload<WriteCommandName>,
   ): Promise<unknown> {
+    if (name === 'run.start') {
+      const p = payload as CommandPayload<'run.start'>;
+      if (p.teamId === undefined) return this.write(caller.userId, name, payload);
+      const teamId = p.teamId.toLowerCase();
+      if (!caller.teams.includes(teamId))
+        throw new LedgerError('FORBIDDEN', 'teamId is not one of the teams of your token');
+      return this.write(caller.userId, name, { ...p, teamId });
+    }
+    if (caller.teams.length === 0 || !('runId' in payload)) return this.write(caller.userId, name, payload);
+    const { runId, commandId = randomUUID() } = payload as { runId: string; commandId?: string };
+    const as = await this.reads.ownership.authorizeWrite(caller, name, runId, commandId);
+    return this.write(as.userId, name, { ...payload, commandId: as.commandId });
+  }
+
+  private async write(
+    userId: string,
+    name: WriteCommandName,
+    payload: CommandPayload<WriteCommandName>,
+  ): Promise<unknown> {
     if (name === 'task.create')
-      await this.budgets.beforeTaskCreate(caller.userId, payload as CommandPayload<'task.create'>);
+      await this.budgets.beforeTaskCreate(userId, payload as CommandPayload<'task.create'>);
     const { commandId: given, ...rest } = payload;
     const commandId = given ?? randomUUID();
-    const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(caller.userId, commandId);
+    const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(userId, commandId);
     const command = new RecordCommand({
       name,
       runId,
       payload: { ...payload, runId } as never,
-      userId: caller.userId,
+      userId,
       commandId,
       payloadHash: digest({ name, payload: rest }),
       now: this.clock().toISOString(),
     });
     // Measured before the deletion: the run's cost this period, kept for its owner's budget once it is erased.
-    const carry = name === 'run.delete' ? await this.budgets.carryBeforeDelete(caller.userId, runId) : null;
+    const carry = name === 'run.delete' ? await this.budgets.carryBeforeDelete(userId, runId) : null;
     const written = withTimeout(this.commandBus.execute(command), WRITE_TIMEOUT_MS);
     if (name === 'run.delete')
       return written.then(async (ack) => {
@@ -123,22 +147,23 @@ export class CommandDispatcher {
   }
 
   private read(session: Session, name: CommandName, payload: unknown): Promise<unknown> {
-    const userId = session.caller.userId;
+    const { caller } = session;
+    const userId = caller.userId;
     switch (name) {
       case 'run.get':
-        return this.reads.getRun(userId, payload as CommandPayload<'run.get'>);
+        return this.reads.getRun(caller, payload as CommandPayload<'run.get'>);
       case 'runs.list':
-        return this.reads.listRuns(userId, payload as CommandPayload<'runs.list'>);
+        return this.reads.listRuns(caller, payload as CommandPayload<'runs.list'>);
       case 'run.subscribe':
-        return this.reads.subscribe(userId, payload as CommandPayload<'run.subscribe'>, session);
+        return this.reads.subscribe(caller, payload as CommandPayload<'run.subscribe'>, session);
       case 'run.unsubscribe':
         return this.reads.unsubscribe(payload as CommandPayload<'run.unsubscribe'>, session);
       case 'run.replay':
-        return this.reads.replay(userId, payload as CommandPayload<'run.replay'>, session.sink);
+        return this.reads.replay(caller, payload as CommandPayload<'run.replay'>, session.sink);
       case 'run.at':
-        return this.reads.runAt(userId, payload as CommandPayload<'run.at'>);
+        return this.reads.runAt(caller, payload as CommandPayload<'run.at'>);
       case 'usage.summary':
-        return this.reads.usageSummary(userId, payload as CommandPayload<'usage.summary'>);
+        return this.reads.usageSummary(caller, payload as CommandPayload<'usage.summary'>);
       case 'projections.status':
         return this.reads.projectionStatus();
       case 'projections.rebuild':

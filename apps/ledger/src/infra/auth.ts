@@ -4,6 +4,10 @@ import { z } from 'zod';
 export interface Caller {
   readonly userId: string;
   readonly admin: boolean;
+  /** The caller's teams (the token's `teams`, plus any team it names in `teamRoles`): their runs are readable. */
+  readonly teams: readonly string[];
+  /** The caller's role in each of its teams; a team admin may delete the team's runs and read its usage. */
+  readonly teamRoles: Readonly<Record<string, TeamRole>>;
   /** When the token stops being valid (ms since the epoch, leeway included): the socket is cut then. */
   readonly expiresAt?: number;
 }
@@ -22,10 +26,19 @@ export const CLOCK_LEEWAY_S = 5;
 /** Longest token lifetime when the caller passes a bare secret (the default of LEDGER_TOKEN_MAX_TTL). */
 const DEFAULT_MAX_TTL_S = 30 * 86_400;
 
-// `teams` / `teamRoles` are reserved for team features: accepted, not interpreted here.
+export type TeamRole = 'admin' | 'member';
+
+/** The most teams one token may name (docs/security.md, Teams): a larger claim refuses the token. */
+export const MAX_TEAMS = 100;
+
 const claims = z.object({
   sub: z.uuid(),
   roles: z.array(z.string()).optional(),
+  teams: z.array(z.uuid()).max(MAX_TEAMS).optional(),
+  teamRoles: z
+    .record(z.uuid(), z.enum(['admin', 'member']))
+    .refine((roles) => Object.keys(roles).length <= MAX_TEAMS, `at most ${MAX_TEAMS} teamRoles`)
+    .optional(),
   exp: z.number({ error: 'exp is required' }).int(),
   iat: z.number().int().optional(),
 });
@@ -50,9 +63,16 @@ export function verifyToken(token: unknown, policy: TokenPolicy | string, now = 
   const nowS = Math.floor(now / 1000);
   const lifetime = parsed.exp - Math.min(parsed.iat ?? nowS, nowS);
   if (lifetime > p.LEDGER_TOKEN_MAX_TTL + CLOCK_LEEWAY_S) throw new Error('token lifetime over the cap');
+  const teamRoles: Record<string, TeamRole> = Object.assign(Object.create(null), parsed.teamRoles);
+  const teams = [
+    ...new Set([...(parsed.teams ?? []), ...Object.keys(teamRoles)].map((t) => t.toLowerCase())),
+  ];
+  if (teams.length > MAX_TEAMS) throw new Error(`more than ${MAX_TEAMS} teams`);
   return {
     userId: parsed.sub,
     admin: parsed.roles?.includes('admin') ?? false,
+    teams,
+    teamRoles: Object.fromEntries(Object.entries(teamRoles).map(([t, r]) => [t.toLowerCase(), r])),
     expiresAt: (parsed.exp + CLOCK_LEEWAY_S) * 1000,
   };
 }
@@ -63,10 +83,16 @@ export interface SignOptions {
   expiresIn?: string | number;
   audience?: string;
   issuer?: string;
+  teams?: string[];
+  teamRoles?: Record<string, TeamRole>;
 }
 
 export function signToken(userId: string, secret: string, options: SignOptions = {}): string {
-  return jwt.sign({ sub: userId, roles: options.admin ? ['admin'] : [] }, secret, {
+  const teamClaims = {
+    ...(options.teams && { teams: options.teams }),
+    ...(options.teamRoles && { teamRoles: options.teamRoles }),
+  };
+  return jwt.sign({ sub: userId, roles: options.admin ? ['admin'] : [], ...teamClaims }, secret, {
     algorithm: 'HS256',
     expiresIn: (options.expiresIn ?? '1d') as jwt.SignOptions['expiresIn'],
     ...(options.audience && { audience: options.audience }),

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { LedgerError, type AckData, type CommandPayload } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
-import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import {
   getRun,
@@ -16,7 +15,7 @@ import {
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { RunWriter } from '../write/run-writer';
-import { Ownership } from './ownership';
+import { Ownership, type Viewer } from './ownership';
 import { ProjectionHost } from './projection-host';
 import type { ReplayTarget } from './replay';
 import { Replays } from './replays';
@@ -58,16 +57,16 @@ export class ReadService {
   }
 
   /** The run's rows; read-your-writes: waits (briefly) until they reflect every write this server acknowledged. */
-  async getRun(userId: string, p: CommandPayload<'run.get'>): Promise<AckData['run.get']> {
+  async getRun(viewer: Viewer, p: CommandPayload<'run.get'>): Promise<AckData['run.get']> {
     const deadline = Date.now() + READ_YOUR_WRITES_MS;
     for (;;) {
       const known = this.writer.knownVersion(p.runId);
       // Listen before reading, so a commit between the read and the wait is not missed.
       const caughtUp = this.waitForRun(p.runId, known ?? -1, deadline);
       try {
-        const found = await getRun(this.pool, userId, p.runId);
+        const found = await getRun(this.pool, viewer, p.runId);
         if (found && (known === null || found.run.version >= known)) return found;
-        if (!found && (known === null || !(await this.inLog(userId, p.runId))))
+        if (!found && (known === null || !(await this.inLog(viewer, p.runId))))
           throw new LedgerError('NOT_FOUND', 'run not found');
         if (!(await caughtUp.done)) {
           if (found) return found;
@@ -79,23 +78,31 @@ export class ReadService {
     }
   }
 
-  /** Whether the log holds a live run of this user (an erased run keeps only its tombstone). */
-  private async inLog(userId: string, runId: string): Promise<boolean> {
-    const [first] = await this.store.readStream(toRunStreamId(runId), { maxCount: 1 });
-    return first?.type === 'RunStarted' && (first.data as { userId: string }).userId === userId;
+  /** Whether the log holds a live run this caller reads (an erased run keeps only its tombstone). */
+  private async inLog(viewer: Viewer, runId: string): Promise<boolean> {
+    return this.ownership.access(viewer, runId).then(
+      () => true,
+      () => false,
+    );
   }
 
-  async listRuns(userId: string, p: CommandPayload<'runs.list'>): Promise<AckData['runs.list']> {
-    return listRuns(this.pool, userId, p);
+  /** The caller's runs, or with `teamId` the runs of one of its teams (FORBIDDEN for a team it is not in). */
+  async listRuns(viewer: Viewer, p: CommandPayload<'runs.list'>): Promise<AckData['runs.list']> {
+    if (p.teamId !== undefined && !viewer.teams.includes(p.teamId.toLowerCase()))
+      throw new LedgerError('FORBIDDEN', 'teamId is not one of the teams of your token');
+    return listRuns(this.pool, viewer, p);
   }
 
-  async usageSummary(userId: string, p: CommandPayload<'usage.summary'>): Promise<AckData['usage.summary']> {
-    return usageSummary(this.pool, userId, p);
+  /** The caller's usage, or with `teamId` its team's: for an admin of that team only (FORBIDDEN otherwise). */
+  async usageSummary(viewer: Viewer, p: CommandPayload<'usage.summary'>): Promise<AckData['usage.summary']> {
+    if (p.teamId !== undefined && viewer.teamRoles[p.teamId.toLowerCase()] !== 'admin')
+      throw new LedgerError('FORBIDDEN', "a team's usage is for the admins of that team");
+    return usageSummary(this.pool, viewer, p);
   }
 
-  async runAt(userId: string, p: CommandPayload<'run.at'>): Promise<AckData['run.at']> {
-    await this.ownership.assertOwner(userId, p.runId);
-    const at = await runAt(this.store, userId, p.runId, { version: p.version, at: p.at });
+  async runAt(viewer: Viewer, p: CommandPayload<'run.at'>): Promise<AckData['run.at']> {
+    await this.ownership.assertReader(viewer, p.runId);
+    const at = await runAt(this.store, viewer, p.runId, { version: p.version, at: p.at });
     return at ?? { run: null, tasks: [], version: -1 };
   }
 
@@ -150,11 +157,11 @@ export class ReadService {
   }
 
   async subscribe(
-    userId: string,
+    viewer: Viewer,
     p: CommandPayload<'run.subscribe'>,
     session: SubscriptionSession,
   ): Promise<AckData['run.subscribe']> {
-    await this.ownership.assertOwner(userId, p.runId);
+    await this.ownership.assertReader(viewer, p.runId);
     session.join(p.runId);
     return {};
   }
@@ -168,11 +175,11 @@ export class ReadService {
   }
 
   async replay(
-    userId: string,
+    viewer: Viewer,
     p: CommandPayload<'run.replay'>,
     sink: ReplaySink,
   ): Promise<AckData['run.replay']> {
-    await this.ownership.assertOwner(userId, p.runId);
-    return this.replays.run(userId, p, sink);
+    await this.ownership.assertReader(viewer, p.runId);
+    return this.replays.run(viewer.userId, p, sink);
   }
 }
