@@ -208,6 +208,9 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'prices.missing': {},
       'projections.retry': { runId: quiet.runId },
       'projections.skip': { runId: quiet.runId },
+      'run.share': { runId: busy.runId, expiresInDays: 1 },
+      'run.unshare': { runId: busy.runId, shareId: randomUUID() },
+      'run.shares': { runId: quiet.runId },
     });
     const base = bases();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shareCommandSchemas } from './share.commands';
 
 /** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
@@ -224,6 +225,7 @@ export const commandSchemas = {
   'prices.missing': z.strictObject({}),
   'projections.retry': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
   'projections.skip': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
+  ...shareCommandSchemas,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -242,6 +244,8 @@ export const WRITE_COMMANDS = [
   'run.star',
   'run.archive',
   'run.delete',
+  'run.share',
+  'run.unshare',
 ] as const satisfies readonly CommandName[];
 export type WriteCommandName = (typeof WRITE_COMMANDS)[number];
 export const ADMIN_COMMANDS: readonly CommandName[] = [

@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './commands';
 export * from './views';
+export * from './share.commands';

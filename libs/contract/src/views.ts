@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chunkKinds } from './commands';
+import type { ShareAckData } from './share.commands';
 
 /** Read-model rows as they leave the server (camelCase). Money is a decimal string, never a float. */
 
@@ -97,7 +98,7 @@ export interface CompletionAck {
 }
 
 /** The ack data of each command (docs/protocol.md §4). */
-export interface AckData {
+export interface AckData extends ShareAckData {
   'run.start': { runId: string };
   'task.create': { taskId: string };
   'task.chunk': { seq: number };

@@ -28,3 +28,11 @@ export { verify, type Mismatch, type VerifyOptions } from './verify';
 export { money } from './money';
 export * from './user-scope';
 export * from './invariants';
+export {
+  findOpenShare,
+  listShares,
+  projectShares,
+  replaceShares,
+  shareEvents,
+  type OpenShare,
+} from './shares.projection';

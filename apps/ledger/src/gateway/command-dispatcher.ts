@@ -19,12 +19,15 @@ import type { Caller } from '../infra/auth';
 import { RecordCommand } from '../write/record.command';
 import { ReadService, type ReplaySink } from '../read/read.service';
 import { AdminService } from '../read/admin.service';
+import { ShareService } from '../read/shares';
 import { toAckError } from './ack-error';
 import { parsePayload } from './payload';
 import { UserRateLimiter, commandCost } from './rate-limiter';
 
 export interface Session {
   readonly caller: Caller;
+  /** `http(s)://host` the client reached this server at (share links without LEDGER_PUBLIC_URL). */
+  readonly origin?: string;
   readonly sink: ReplaySink;
   join(runId: string): void;
   leave(runId: string): void;
@@ -42,6 +45,7 @@ export class CommandDispatcher {
     private readonly commandBus: CommandBus,
     private readonly reads: ReadService,
     private readonly admin: AdminService,
+    private readonly shares: ShareService,
     private readonly metrics: LedgerMetrics,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -61,11 +65,7 @@ export class CommandDispatcher {
       const cost = commandCost(name, payload);
       if (cost > 1) await this.charge(session.caller.userId, cost - 1, cost);
       const data = WRITES.has(name)
-        ? await this.write(
-            session.caller,
-            name as WriteCommandName,
-            payload as CommandPayload<WriteCommandName>,
-          )
+        ? await this.write(session, name as WriteCommandName, payload as CommandPayload<WriteCommandName>)
         : await this.read(session, name, payload);
       this.metrics.commands.inc({ command: name, result: 'ok' });
       return { ok: true, data };
@@ -87,14 +87,36 @@ export class CommandDispatcher {
       });
   }
 
-  private write(
-    caller: Caller,
+  private async write(
+    session: Session,
     name: WriteCommandName,
     payload: CommandPayload<WriteCommandName>,
   ): Promise<unknown> {
+    const caller = session.caller;
     const { commandId: given, ...rest } = payload;
     const commandId = given ?? randomUUID();
     const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(caller.userId, commandId);
+    // A share link's token is made here, from the command, and only its hash goes on (docs/security.md, Sharing).
+    const share = name === 'run.share' ? this.shares.tokenFor(caller.userId, runId, commandId) : null;
+    if (share) {
+      const { shareId } = (await this.record(caller, name, runId, commandId, rest, {
+        ...payload,
+        shareId: share.shareId,
+        tokenHash: share.tokenHash,
+      })) as { shareId: string };
+      return this.shares.ack(shareId, share.token, session.origin);
+    }
+    return this.record(caller, name, runId, commandId, rest, payload);
+  }
+
+  private record(
+    caller: Caller,
+    name: WriteCommandName,
+    runId: string,
+    commandId: string,
+    rest: object,
+    payload: object,
+  ): Promise<unknown> {
     const command = new RecordCommand({
       name,
       runId,
@@ -124,6 +146,8 @@ export class CommandDispatcher {
         return this.reads.replay(userId, payload as CommandPayload<'run.replay'>, session.sink);
       case 'run.at':
         return this.reads.runAt(userId, payload as CommandPayload<'run.at'>);
+      case 'run.shares':
+        return this.shares.list(userId, payload as CommandPayload<'run.shares'>);
       case 'usage.summary':
         return this.reads.usageSummary(userId, payload as CommandPayload<'usage.summary'>);
       case 'projections.status':
