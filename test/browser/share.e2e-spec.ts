@@ -17,6 +17,7 @@ if (missing) process.stdout.write(`\n[browser tests] ${missing}\n`);
   let browser: Browser;
   let page: Page;
   let owner: Socket;
+  let ownerToken: string;
   let runId: string;
   let link: { shareId: string; url: string };
   const requests: string[] = [];
@@ -30,7 +31,8 @@ if (missing) process.stdout.write(`\n[browser tests] ${missing}\n`);
     built = buildDashboard();
     // The ledger serves this build itself: the link's page and its API are on the ledger's own origin.
     [t, browser] = await Promise.all([startTestLedger({ LEDGER_WEB_DIR: built }), launchChromium()]);
-    owner = await connectClient(t.url, t.token(randomUUID()));
+    ownerToken = t.token(randomUUID());
+    owner = await connectClient(t.url, ownerToken);
     runId = (
       await ok<{ runId: string }>(owner, 'run.start', {
         sourceType: 'chat',
@@ -95,5 +97,39 @@ if (missing) process.stdout.write(`\n[browser tests] ${missing}\n`);
     await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
     expect(await page.getByText('What is six times seven?').count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it("the owner makes, copies and revokes a link with the run page's Share button", async () => {
+    const dashboard = await browser.context.newPage();
+    await dashboard.goto(`${t.url}/#token=${ownerToken}`);
+    await dashboard.getByRole('link', { name: 'Shared answer', exact: true }).click();
+    await dashboard.getByRole('button', { name: 'Share', exact: true }).click();
+    // The link revoked above is listed, revoked; a new one is made with its own expiry.
+    await dashboard
+      .getByRole('table', { name: 'Share links' })
+      .getByText(/^revoked /)
+      .waitFor();
+    await dashboard.getByLabel('Expires in (days)').fill('3');
+    await dashboard.getByRole('button', { name: 'Create link' }).click();
+    const field = dashboard.getByLabel('Link (shown once)');
+    await field.waitFor();
+    const url = await field.inputValue();
+    expect(url).toMatch(new RegExp(`^${t.url}/share/[A-Za-z0-9_-]{43}$`));
+    const revoke = dashboard.getByRole('button', { name: 'Revoke' });
+    await revoke.waitFor();
+    await projected();
+
+    const viewer = await browser.context.newPage();
+    expect((await viewer.goto(url))?.status()).toBe(200);
+    await viewer.getByText('What is six times seven?').first().waitFor();
+
+    await revoke.click();
+    await dashboard.getByRole('button', { name: 'Revoke' }).waitFor({ state: 'detached' });
+    await projected();
+    expect((await viewer.goto(url))?.status()).toBe(404);
+    await viewer.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+    expect(await seriousViolations(dashboard)).toEqual([]);
+    await viewer.close();
+    await dashboard.close();
   });
 });

@@ -13,6 +13,7 @@ import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { findOpenShare, getRun, listShares } from '@ledger/projections';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
+import { ProjectionHost } from './projection-host';
 import { ReadService } from './read.service';
 import { hashShareToken, SHARE_TOKEN_PATTERN, shareTokenFor, shareUrl } from './share-token';
 
@@ -22,6 +23,9 @@ export interface SharedRun {
   tasks: Array<Omit<TaskView, 'userId' | 'requestData'> & { requestData?: Record<string, unknown> }>;
   events: ReplayFrame[];
 }
+
+/** How long `run.shares` waits for the projection to show this server's last writes (as `run.get` does). */
+const READ_YOUR_WRITES_MS = 3000;
 
 /** Event types a shared replay leaves out: the links themselves are the owner's business. */
 const PRIVATE_EVENTS: ReadonlySet<string> = new Set(['ShareCreated', 'ShareRevoked']);
@@ -37,6 +41,7 @@ export class ShareService {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly reads: ReadService,
+    private readonly projection: ProjectionHost,
   ) {}
 
   /** The token, its hash and the link's id for a `run.share` command (the same again for a retry). */
@@ -53,7 +58,20 @@ export class ShareService {
 
   async list(userId: string, p: CommandPayload<'run.shares'>): Promise<AckData['run.shares']> {
     await this.reads.ownership.assertOwner(userId, p.runId);
+    await this.caughtUp();
     return { shares: await listShares(this.pool, userId, p.runId) };
+  }
+
+  /**
+   * Read-your-writes for the listing: waits (at most READ_YOUR_WRITES_MS) for the projection to reach the log's
+   * head, so a link made or revoked just before is listed as such.
+   */
+  private async caughtUp(): Promise<void> {
+    const head = await this.store.headPosition();
+    if (!head) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_YOUR_WRITES_MS)));
+    await Promise.race([this.projection.projector.waitFor(head), late]).finally(() => clearTimeout(timer));
   }
 
   /** The shared run, or null for a token that is malformed, unknown, revoked or expired (all look the same). */
@@ -61,6 +79,14 @@ export class ShareService {
     if (!SHARE_TOKEN_PATTERN.test(token)) return null;
     const share = await findOpenShare(this.pool, hashShareToken(token), this.now());
     if (!share) return null;
+    // The log, not the projection, has the last word: a link revoked (or a run erased) a moment ago is dead as
+    // soon as its command was acknowledged, even while the projection has not caught up yet.
+    const log = await this.store.readStream(toRunStreamId(share.runId));
+    if (log[0]?.type !== 'RunStarted') return null;
+    if (
+      log.some((e) => e.type === 'ShareRevoked' && (e.data as { shareId: string }).shareId === share.shareId)
+    )
+      return null;
     const found = await getRun(this.pool, share.userId, share.runId);
     if (!found) return null;
     const withRequests = share.include.includes('requestData');
@@ -68,17 +94,15 @@ export class ShareService {
     const tasks = found.tasks.map(({ userId: _t, requestData, ...task }) =>
       withRequests ? { ...task, requestData } : task,
     );
-    const events: ReplayFrame[] = [];
-    for (const e of await this.store.readStream(toRunStreamId(share.runId))) {
-      if (PRIVATE_EVENTS.has(e.type)) continue;
-      events.push({
+    const events: ReplayFrame[] = log
+      .filter((e) => !PRIVATE_EVENTS.has(e.type))
+      .map((e) => ({
         runId: share.runId,
         version: e.revision,
         type: e.type,
         data: publicData(e.type, e.data as unknown as Record<string, unknown>, withRequests),
         metadata: { recordedAt: e.metadata.recordedAt, schemaVersion: e.metadata.schemaVersion },
-      });
-    }
+      }));
     return { run, tasks, events };
   }
 }
