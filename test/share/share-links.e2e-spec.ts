@@ -215,3 +215,24 @@ describe('share links', () => {
     expect(await read()).toEqual(before);
   });
 });
+
+describe('share links: the per-address limit', () => {
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger({ LEDGER_SHARE_RATE_LIMIT: '3' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 429 with Retry-After past LEDGER_SHARE_RATE_LIMIT requests a minute, on the page and the API', async () => {
+    const token = 'A'.repeat(43);
+    const statuses: number[] = [];
+    for (const path of ['/api/share/', '/share/', '/api/share/', '/share/', '/api/share/']) {
+      const res = await fetch(`${t.url}${path}${token}`);
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429, 429]);
+  });
+});
