@@ -20,6 +20,7 @@ import { RecordCommand } from '../write/record.command';
 import { ReadService, type ReplaySink } from '../read/read.service';
 import { AdminService } from '../read/admin.service';
 import { ShareService } from '../read/shares';
+import { shareUrl } from '../read/share-token';
 import { toAckError } from './ack-error';
 import { parsePayload } from './payload';
 import { UserRateLimiter, commandCost } from './rate-limiter';
@@ -99,12 +100,13 @@ export class CommandDispatcher {
     // A share link's token is made here, from the command, and only its hash goes on (docs/security.md, Sharing).
     const share = name === 'run.share' ? this.shares.tokenFor(caller.userId, runId, commandId) : null;
     if (share) {
+      const origin = this.shares.originFor(session.origin);
       const { shareId } = (await this.record(caller, name, runId, commandId, rest, {
         ...payload,
         shareId: share.shareId,
         tokenHash: share.tokenHash,
       })) as { shareId: string };
-      return this.shares.ack(shareId, share.token, session.origin);
+      return { shareId, url: shareUrl(origin, share.token) };
     }
     return this.record(caller, name, runId, commandId, rest, payload);
   }

@@ -15,7 +15,7 @@ import { findOpenShare, getRun, listShares } from '@ledger/projections';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
 import { ReadService } from './read.service';
-import { hashShareToken, SHARE_TOKEN_PATTERN, shareTokenFor, shareUrl } from './share-token';
+import { hashShareToken, SHARE_TOKEN_PATTERN, shareTokenFor } from './share-token';
 
 /** What a share link shows: the run, its tasks and its events for the replay, with no user id anywhere. */
 export interface SharedRun {
@@ -49,11 +49,14 @@ export class ShareService {
     return shareTokenFor(this.config.jwtSecret, userId, runId, commandId);
   }
 
-  /** The ack of `run.share`: the link's absolute URL, from LEDGER_PUBLIC_URL, else the address the sharer used. */
-  ack(shareId: string, token: string, origin: string | undefined): AckData['run.share'] {
-    const base = this.config.LEDGER_PUBLIC_URL ?? origin;
-    if (!base) throw new LedgerError('UNAVAILABLE', 'no origin for share links: set LEDGER_PUBLIC_URL');
-    return { shareId, url: shareUrl(base, token) };
+  /**
+   * The origin of new links: LEDGER_PUBLIC_URL, else the address the sharer used. Asked before the link is
+   * written, so a command that could not be answered with a URL writes nothing.
+   */
+  originFor(socketOrigin: string | undefined): string {
+    const origin = this.config.LEDGER_PUBLIC_URL ?? socketOrigin;
+    if (!origin) throw new LedgerError('UNAVAILABLE', 'no origin for share links: set LEDGER_PUBLIC_URL');
+    return origin;
   }
 
   async list(userId: string, p: CommandPayload<'run.shares'>): Promise<AckData['run.shares']> {
