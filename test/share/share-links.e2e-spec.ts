@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { ShareView } from '@ledger/contract';
-import { rebuild } from '@ledger/projections';
+import { asUser, rebuild } from '@ledger/projections';
 import { ProjectionHost } from '../../apps/ledger/src/read/projection-host';
 import { ShareService, type SharedRun } from '../../apps/ledger/src/read/shares';
 import {
@@ -203,6 +203,21 @@ describe('share links', () => {
       runId,
     ]);
     expect(rows[0].n).toBe(0);
+  });
+
+  it('row-level security shows a user only their own links, even to a query with no WHERE', async () => {
+    const strangerId = randomUUID();
+    const theirs = await connectClient(t.url, t.token(strangerId));
+    const { runId } = await ok<{ runId: string }>(theirs, 'run.start', { sourceType: 'chat', settings: {} });
+    await ok(theirs, 'run.share', { runId });
+    theirs.close();
+    await projected();
+    const owners = (userId: string) =>
+      asUser(t.pool, userId, async (db) => (await db.query('SELECT user_id FROM run_shares')).rows);
+    const mine = await owners(ownerId);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((r) => r.user_id))).toEqual(new Set([ownerId]));
+    expect(await owners(strangerId)).toEqual([{ user_id: strangerId }]);
   });
 
   it('a rebuild gives the same run_shares rows', async () => {
