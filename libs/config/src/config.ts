@@ -68,7 +68,7 @@ const configSchema = z.object({
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
   /** Origin of share links (`https://ledger.example.com`); default: the address the sharer's socket used. */
   LEDGER_PUBLIC_URL: z
-    .url()
+    .url({ protocol: /^https?$/, error: 'LEDGER_PUBLIC_URL must be an http(s) URL' })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   /** Requests to `/share/…` and `/api/share/…` per address and minute (docs/security.md, Sharing). */
