@@ -63,7 +63,7 @@ export class ShareController {
     @Res() res: ServerResponse,
   ): Promise<void> {
     if (!(await this.admit(req, res))) return;
-    const open = (await this.shares.open(token)) !== null;
+    const open = await this.shares.isOpen(token);
     const page = this.indexHtml();
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.headers.host));
     res.setHeader('X-Frame-Options', 'DENY');

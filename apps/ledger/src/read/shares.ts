@@ -9,9 +9,9 @@ import {
   type TaskView,
 } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
-import { toRunStreamId } from '@ledger/domain';
+import { toRunStreamId, type RecordedEvent } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { findOpenShare, getRun, listShares } from '@ledger/projections';
+import { findOpenShare, getRun, listShares, type OpenShare } from '@ledger/projections';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
 import { ReadService } from './read.service';
@@ -77,8 +77,13 @@ export class ShareService {
     await Promise.race([this.projection.projector.waitFor(head), late]).finally(() => clearTimeout(timer));
   }
 
-  /** The shared run, or null for a token that is malformed, unknown, revoked or expired (all look the same). */
-  async open(token: string): Promise<SharedRun | null> {
+  /** Whether the token opens a run now (the page's status), without reading the run's rows. */
+  async isOpen(token: string): Promise<boolean> {
+    return (await this.resolve(token)) !== null;
+  }
+
+  /** The open link of this token and its run's events, or null (malformed, unknown, revoked, expired, erased). */
+  private async resolve(token: string): Promise<{ share: OpenShare; log: RecordedEvent[] } | null> {
     if (!SHARE_TOKEN_PATTERN.test(token)) return null;
     const share = await findOpenShare(this.pool, hashShareToken(token), this.now());
     if (!share) return null;
@@ -86,10 +91,17 @@ export class ShareService {
     // soon as its command was acknowledged, even while the projection has not caught up yet.
     const log = await this.store.readStream(toRunStreamId(share.runId));
     if (log[0]?.type !== 'RunStarted') return null;
-    if (
-      log.some((e) => e.type === 'ShareRevoked' && (e.data as { shareId: string }).shareId === share.shareId)
-    )
-      return null;
+    const revoked = log.some(
+      (e) => e.type === 'ShareRevoked' && (e.data as { shareId: string }).shareId === share.shareId,
+    );
+    return revoked ? null : { share, log };
+  }
+
+  /** The shared run, or null for a token that is malformed, unknown, revoked or expired (all look the same). */
+  async open(token: string): Promise<SharedRun | null> {
+    const opened = await this.resolve(token);
+    if (!opened) return null;
+    const { share, log } = opened;
     const found = await getRun(this.pool, share.userId, share.runId);
     if (!found) return null;
     const withRequests = share.include.includes('requestData');
