@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { toRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
+import { toRunStreamId, type GlobalPosition } from '@ledger/domain';
 import { comparePositions, type EventStore } from '@ledger/event-store';
 import { diffBatch, foldBatch, UsageAccumulator, type FoldedBatch, type RunFailure } from './run-view.batch';
 import type { FoldScratch, RunViewModel } from './run-view.fold';
@@ -24,7 +24,7 @@ import {
   readSkipped,
   toQuarantined,
 } from './quarantine.sql';
-import { replaceShares, shareEvents } from './shares.projection';
+import { replaceShares, ShareLog } from './shares.projection';
 
 export interface RebuildOptions {
   readonly store: EventStore;
@@ -105,7 +105,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       blocked: new Set(),
       skipped: await readSkipped(q, name),
       scratch: new WeakSet(), // every view here is made by this fold
-      shareLog: [],
+      shares: new ShareLog(),
     };
 
     // 1. The whole log, folded in memory.
@@ -115,7 +115,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     for (;;) {
       const page = await store.readAll(position, pageSize);
       if (page.length === 0) break;
-      fold.shareLog.push(...shareEvents(page, fold.skipped));
+      fold.shares.add(page, fold.skipped);
       merge(
         fold,
         foldBatch(fold.views, page, {
@@ -166,7 +166,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
         await client.query(`ALTER INDEX ${index.name}${SUFFIX} RENAME TO ${index.name}`);
       await client.query('SELECT ledger_apply_read_security()');
       await client.query('SELECT ledger_attach_run_search()');
-      await replaceShares(client as Queryable, fold.shareLog);
+      await replaceShares(client as Queryable, fold.shares.events);
       await clearQuarantine(client as Queryable, name);
       await quarantineRuns(
         client as Queryable,
@@ -202,8 +202,8 @@ interface FoldState {
   readonly blocked: Set<string>;
   readonly skipped: ReadonlySet<string>;
   readonly scratch: FoldScratch;
-  /** The log's share events (and erasures), for `run_shares` (shares.projection.ts). */
-  readonly shareLog: RecordedEvent[];
+  /** The log's share events (and erasures of shared runs), for `run_shares` (shares.projection.ts). */
+  readonly shares: ShareLog;
 }
 
 function merge(fold: FoldState, folded: FoldedBatch): void {
@@ -307,7 +307,7 @@ async function catchUp(
   for (;;) {
     const page = await store.readAll(position, pageSize);
     if (page.length === 0) return { position, events };
-    fold.shareLog.push(...shareEvents(page, fold.skipped));
+    fold.shares.add(page, fold.skipped);
     const folded = foldBatch(fold.views, page, { quarantined: fold.blocked, skipped: fold.skipped });
     const written = await writeFolded(q, SHADOW_TABLES, fold.views, folded);
     await markRows(q, SHADOW_TABLES, [...written.folded.failures.keys()]);

@@ -21,6 +21,24 @@ export function shareEvents(
   return events.filter((e) => SHARE_EVENTS.has(e.type) && !skipped?.has(e.id));
 }
 
+/**
+ * A rebuild's share events over the whole log: link events, and erasures of runs that had links (an erased run's
+ * stream keeps only its tombstone, so most erasures concern no link and are not held).
+ */
+export class ShareLog {
+  readonly events: RecordedEvent[] = [];
+  private readonly shared = new Set<string>();
+
+  add(page: readonly RecordedEvent[], skipped?: ReadonlySet<string>): void {
+    for (const e of shareEvents(page, skipped)) {
+      const runId = (e.data as { runId: string }).runId;
+      if (e.type === 'ShareCreated') this.shared.add(runId);
+      else if (e.type === 'RunDeleted' && !this.shared.delete(runId)) continue;
+      this.events.push(e);
+    }
+  }
+}
+
 export async function projectShares(q: Queryable, events: readonly RecordedEvent[]): Promise<void> {
   for (const e of events) {
     if (e.type === 'ShareCreated') {
