@@ -211,6 +211,9 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'budget.set': { userId: randomUUID(), period: 'day', limit: '1' },
       'budget.clear': { userId: randomUUID() },
       'budget.get': {},
+      'run.share': { runId: busy.runId, expiresInDays: 1 },
+      'run.unshare': { runId: busy.runId, shareId: randomUUID() },
+      'run.shares': { runId: quiet.runId },
     });
     const base = bases();
 

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CommandDispatcher } from './gateway/command-dispatcher';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { HealthController } from './http/health.controller';
+import { ShareController } from './http/share.controller';
 import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
 import type { LedgerRuntime } from './infra/runtime';
@@ -10,6 +11,7 @@ import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
 import { AdminService } from './read/admin.service';
+import { ShareService } from './read/shares';
 import { USER_PUSHER } from './read/user-pusher';
 import { ReadService } from './read/read.service';
 import { RecordCommandHandler } from './write/record.command';
@@ -20,7 +22,7 @@ import { CLOCK, systemClock, type Clock } from './infra/clock';
 
 const commandHandlers = [RecordCommandHandler];
 const gateways = [LedgerGateway, CommandDispatcher];
-const readSide = [ReadService, ProjectionHost, PushService, AdminService];
+const readSide = [ReadService, ProjectionHost, PushService, AdminService, ShareService];
 
 @Module({})
 export class AppModule {
@@ -37,7 +39,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), WebModule.forConfig(runtime.config)],
-      controllers: [HealthController],
+      controllers: [HealthController, ShareController],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: CONFIG, useValue: runtime.config },

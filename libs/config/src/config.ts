@@ -67,6 +67,13 @@ const configSchema = z.object({
   LEDGER_APPENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
+  /** Origin of share links (`https://ledger.example.com`); default: the address the sharer's socket used. */
+  LEDGER_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'LEDGER_PUBLIC_URL must be an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /** Requests to `/share/…` and `/api/share/…` per address and minute (docs/security.md, Sharing). */
+  LEDGER_SHARE_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(120),
   /** The built dashboard (Vite output) served at `/`; default: the installation's `dist/web`. */
   LEDGER_WEB_DIR: z.string().min(1).optional(),
   // Replay resources (docs/security.md, replay).

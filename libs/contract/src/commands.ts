@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { budgetCommandSchemas } from './budget.commands';
+import { shareCommandSchemas } from './share.commands';
 
 /** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
@@ -232,6 +233,7 @@ export const commandSchemas = {
   'projections.retry': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
   'projections.skip': z.strictObject({ runId: uuid, name: z.string().min(1).max(100).optional() }),
   ...budgetCommandSchemas,
+  ...shareCommandSchemas,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -250,6 +252,8 @@ export const WRITE_COMMANDS = [
   'run.star',
   'run.archive',
   'run.delete',
+  'run.share',
+  'run.unshare',
 ] as const satisfies readonly CommandName[];
 export type WriteCommandName = (typeof WRITE_COMMANDS)[number];
 export const ADMIN_COMMANDS: readonly CommandName[] = [

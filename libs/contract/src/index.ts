@@ -2,3 +2,4 @@ export * from './errors';
 export * from './commands';
 export * from './views';
 export * from './budget.commands';
+export * from './share.commands';

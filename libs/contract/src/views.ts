@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chunkKinds } from './commands';
 import type { BudgetAlert, BudgetView } from './budget.commands';
+import type { ShareAckData } from './share.commands';
 
 /** Read-model rows as they leave the server (camelCase). Money is a decimal string, never a float. */
 
@@ -102,7 +103,7 @@ export interface CompletionAck {
 }
 
 /** The ack data of each command (docs/protocol.md §4). */
-export interface AckData {
+export interface AckData extends ShareAckData {
   'run.start': { runId: string };
   'task.create': { taskId: string };
   'task.chunk': { seq: number };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { chunkKinds } from '@ledger/contract';
+import { chunkKinds, SHARE_INCLUDES } from '@ledger/contract';
 import type { RunEventType } from './events';
 
 /** Zod schemas of every event's data (PROTOCOL.md §1): for checking events at the edges (import, copy, tests). */
@@ -113,6 +113,14 @@ export const eventDataSchemas = {
     catalogVersion: z.string().optional(),
   }),
   RunDeleted: z.strictObject({ runId: id }),
+  ShareCreated: z.strictObject({
+    runId: id,
+    shareId: id,
+    tokenHash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest in hex'),
+    expiresAt: time,
+    include: z.array(z.enum(SHARE_INCLUDES)),
+  }),
+  ShareRevoked: z.strictObject({ runId: id, shareId: id }),
 } satisfies Record<RunEventType, z.ZodType>;
 
 export const eventMetadataSchema = z.object({

@@ -1,4 +1,4 @@
-import type { ChunkKind } from '@ledger/contract';
+import type { ChunkKind, ShareInclude } from '@ledger/contract';
 
 /** The events of PROTOCOL.md §1. Plain readonly data; one stream per run (`run-<runId>`). */
 
@@ -151,6 +151,17 @@ export interface TaskRepricedData {
   readonly catalogVersion?: string;
 }
 
+/** A share link (docs/security.md, Sharing): only the SHA-256 of its token is ever written, never the token. */
+export interface ShareCreatedData {
+  readonly runId: string;
+  readonly shareId: string;
+  /** SHA-256 of the token, hex. */
+  readonly tokenHash: string;
+  readonly expiresAt: string;
+  /** What the link shows besides the conversation (`requestData`: the tasks' request payloads). */
+  readonly include: readonly ShareInclude[];
+}
+
 type E<T extends string, D> = { readonly type: T; readonly data: D; readonly metadata: EventMetadata };
 
 export type RunStarted = E<'RunStarted', RunStartedData>;
@@ -164,6 +175,8 @@ export type RunUnstarred = E<'RunUnstarred', { readonly runId: string }>;
 export type RunArchived = E<'RunArchived', { readonly runId: string }>;
 export type TaskRepriced = E<'TaskRepriced', TaskRepricedData>;
 export type RunDeleted = E<'RunDeleted', { readonly runId: string }>;
+export type ShareCreated = E<'ShareCreated', ShareCreatedData>;
+export type ShareRevoked = E<'ShareRevoked', { readonly runId: string; readonly shareId: string }>;
 
 export type RunEvent =
   | RunStarted
@@ -176,7 +189,9 @@ export type RunEvent =
   | RunUnstarred
   | RunArchived
   | TaskRepriced
-  | RunDeleted;
+  | RunDeleted
+  | ShareCreated
+  | ShareRevoked;
 export type RunEventType = RunEvent['type'];
 
 export const RUN_EVENT_TYPES: readonly RunEventType[] = [
@@ -191,6 +206,8 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'RunArchived',
   'TaskRepriced',
   'RunDeleted',
+  'ShareCreated',
+  'ShareRevoked',
 ];
 
 /** An event as stored: with its stream, revision in the stream, and global position. */

@@ -9,3 +9,4 @@ export * from './budget.period';
 export * from './budget.state';
 export * from './budget.decide';
 export * from './retention.policy';
+export * from './run.share';

@@ -1,10 +1,14 @@
 import { LedgerError, type CommandPayload, type UsageInput, type WriteCommandName } from '@ledger/contract';
 import type { Cost, RunEvent, RunEventType, Usage, UsageSource } from './events';
 import { autoRunName, chunkDigest, nameFromMessage, type RunState, type TaskState } from './run.state';
+import { shareRun, unshareRun, type ShareSecret } from './run.share';
 
 /** A write command as the domain sees it: the validated payload plus who, which command and when. */
 export type RunCommand = {
-  [N in WriteCommandName]: { readonly type: N; readonly data: CommandPayload<N> & { runId: string } };
+  [N in WriteCommandName]: {
+    readonly type: N;
+    readonly data: CommandPayload<N> & { runId: string } & (N extends 'run.share' ? ShareSecret : unknown);
+  };
 }[WriteCommandName];
 
 export interface PriceRequest {
@@ -87,6 +91,10 @@ export function decide(command: RunCommand, state: RunState, ctx: DecideContext)
       return { events: state.archived ? [] : [{ type: 'RunArchived', data: { runId } }], ack: {} };
     case 'run.delete':
       return { events: [{ type: 'RunDeleted', data: { runId } }], ack: {} };
+    case 'run.share':
+      return shareRun(command.data, state, ctx.now);
+    case 'run.unshare':
+      return unshareRun(command.data, state);
     default: {
       const unknown: never = command;
       throw new LedgerError('VALIDATION', `unknown command ${(unknown as RunCommand).type}`);

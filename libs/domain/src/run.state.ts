@@ -35,6 +35,8 @@ export interface RunState {
   starred: boolean;
   archived: boolean;
   tasks: Map<string, TaskState>;
+  /** The run's share links by shareId (whether revoked), so `run.unshare` can tell an unknown one. */
+  shares: Map<string, { revoked: boolean }>;
   /** Recent commands by commandId with their ack, so a retry is answered the same (bounded). */
   commands: Map<string, CommandRecord>;
 }
@@ -51,6 +53,7 @@ export function initialRunState(): RunState {
     starred: false,
     archived: false,
     tasks: new Map(),
+    shares: new Map(),
     commands: new Map(),
   };
 }
@@ -123,6 +126,11 @@ function ackOf(command: string, event: RunEvent, previous: unknown): unknown {
       return {};
     case 'TaskRepriced':
       return undefined;
+    case 'ShareCreated':
+      // The ack's url is rebuilt at the edge from the same command (its token is never stored).
+      return { shareId: event.data.shareId };
+    case 'ShareRevoked':
+      return {};
   }
 }
 
@@ -188,11 +196,18 @@ export function evolve(state: RunState, event: RunEvent, revision?: number): Run
     case 'RunArchived':
       state.archived = true;
       break;
+    case 'ShareCreated':
+      state.shares.set(event.data.shareId, { revoked: false });
+      break;
+    case 'ShareRevoked':
+      state.shares.set(event.data.shareId, { revoked: true });
+      break;
     case 'RunDeleted':
       // The tombstone is all that stays of an erased stream; its metadata names the owner.
       state.userId = state.userId ?? event.metadata.userId;
       state.status = 'deleted';
       state.tasks.clear();
+      state.shares.clear();
       state.commands.clear();
       break;
     default: {

@@ -29,3 +29,11 @@ export { money } from './money';
 export * from './user-scope';
 export * from './invariants';
 export { periodSpend, type PeriodSpend } from './budget-spend';
+export {
+  findOpenShare,
+  listShares,
+  projectShares,
+  replaceShares,
+  shareEvents,
+  type OpenShare,
+} from './shares.projection';

@@ -31,6 +31,7 @@ import {
   type QuarantinedRun,
 } from './quarantine.sql';
 import { projectionStatus } from './status';
+import { projectShares, shareEvents } from './shares.projection';
 
 export interface ProjectorChange {
   /** Every run the batch touched, deleted ones included (those are absent from `runs`). */
@@ -249,6 +250,7 @@ export class Projector {
 
     const folded = foldBatch(base, events, { quarantined, skipped });
     const written = await writeFolded(client as Queryable, LIVE_TABLES, base, folded);
+    await projectShares(client as Queryable, shareEvents(events, skipped));
     const failed = [...written.folded.failures].map(([runId, f]) => toQuarantined(runId, f));
     const released = [...written.folded.released];
     let epoch: string | null = null;

@@ -24,6 +24,7 @@ import {
   readSkipped,
   toQuarantined,
 } from './quarantine.sql';
+import { replaceShares, ShareLog } from './shares.projection';
 
 export interface RebuildOptions {
   readonly store: EventStore;
@@ -116,6 +117,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       blocked: new Set(),
       skipped: await readSkipped(q, name),
       scratch: new WeakSet(), // every view here is made by this fold
+      shares: new ShareLog(),
     };
 
     // 1. The whole log, folded in memory.
@@ -125,6 +127,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     for (;;) {
       const page = await store.readAll(position, pageSize);
       if (page.length === 0) break;
+      fold.shares.add(page, fold.skipped);
       merge(
         fold,
         foldBatch(fold.views, page, {
@@ -175,6 +178,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
         await client.query(`ALTER INDEX ${index.name}${SUFFIX} RENAME TO ${index.name}`);
       await client.query('SELECT ledger_apply_read_security()');
       await client.query('SELECT ledger_attach_run_search()');
+      await replaceShares(client as Queryable, fold.shares.events);
       await clearQuarantine(client as Queryable, name);
       await quarantineRuns(
         client as Queryable,
@@ -210,6 +214,8 @@ interface FoldState {
   readonly blocked: Set<string>;
   readonly skipped: ReadonlySet<string>;
   readonly scratch: FoldScratch;
+  /** The log's share events (and erasures of shared runs), for `run_shares` (shares.projection.ts). */
+  readonly shares: ShareLog;
 }
 
 function merge(fold: FoldState, folded: FoldedBatch): void {
@@ -313,6 +319,7 @@ async function catchUp(
   for (;;) {
     const page = await store.readAll(position, pageSize);
     if (page.length === 0) return { position, events };
+    fold.shares.add(page, fold.skipped);
     const folded = foldBatch(fold.views, page, { quarantined: fold.blocked, skipped: fold.skipped });
     const written = await writeFolded(q, SHADOW_TABLES, fold.views, folded);
     await markRows(q, SHADOW_TABLES, [...written.folded.failures.keys()]);

@@ -84,6 +84,11 @@ export function evolveRunView(
   });
 
   switch (e.type) {
+    case 'ShareCreated':
+    case 'ShareRevoked':
+      // Links live in their own table (shares.projection.ts); the run only moves to the stream's version, so a
+      // read that waits for its writes sees them. Its activity time is left alone: sharing is not activity.
+      return { run: patched(scratch, view.run, { version: event.revision }), tasks: view.tasks };
     case 'RunRenamed':
       return touch({ name: e.data.name });
     case 'RunStarred':

@@ -25,3 +25,4 @@ export {
 export { runToOtlp } from './export';
 export { useLedgerStyles } from './styles';
 export { formatCost, formatMs, formatTokens, formatTime } from './format';
+export { sharedRunLedger, type SharedRunData } from './share-ledger';

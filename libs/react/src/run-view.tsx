@@ -19,6 +19,8 @@ export interface RunViewProps {
   onDeleted?(runId: string): void;
   /** Shown between the actions and the conversation (the dashboard puts its `<ReplayPlayer>` there). */
   replay?: ReactNode | ((run: RunRow) => ReactNode);
+  /** Without Rename, Star, Archive and Delete (a shared run's page: the viewer may not change it). */
+  readOnly?: boolean;
 }
 
 /** The conversation: recorded messages, then the answer of each task still streaming, growing live. */
@@ -53,7 +55,7 @@ function Conversation({ run, tasks }: { run: RunRow; tasks: TaskView[] }) {
 }
 
 /** A run, live: its conversation, its tasks' facts, and the buttons Rename, Star, Archive, Delete, Resume, Replay, Export. */
-export function RunView({ runId, onResume, onReplay, onDeleted, replay }: RunViewProps) {
+export function RunView({ runId, onResume, onReplay, onDeleted, replay, readOnly }: RunViewProps) {
   useLedgerStyles();
   const ledger = useLedger();
   const { run, tasks, loading, error, gone } = useRun(runId);
@@ -106,39 +108,43 @@ export function RunView({ runId, onResume, onReplay, onDeleted, replay }: RunVie
         {run.archived && ' · archived'} · version {run.version}
       </p>
       <div className="rl-toolbar" role="toolbar" aria-label="Run actions">
-        <button
-          className="rl-btn"
-          type="button"
-          onClick={() => setRenaming(run.name)}
-          disabled={busy !== null}
-        >
-          Rename
-        </button>
-        <button
-          className="rl-btn"
-          type="button"
-          aria-pressed={run.starred}
-          disabled={busy !== null}
-          onClick={() => act('Star', () => handle.star(!run.starred))}
-        >
-          Star
-        </button>
-        <button
-          className="rl-btn"
-          type="button"
-          disabled={busy !== null || run.archived}
-          onClick={() => act('Archive', () => handle.archive())}
-        >
-          Archive
-        </button>
-        <button
-          className="rl-btn rl-btn-danger"
-          type="button"
-          disabled={busy !== null}
-          onClick={() => setConfirming(true)}
-        >
-          Delete
-        </button>
+        {!readOnly && (
+          <>
+            <button
+              className="rl-btn"
+              type="button"
+              onClick={() => setRenaming(run.name)}
+              disabled={busy !== null}
+            >
+              Rename
+            </button>
+            <button
+              className="rl-btn"
+              type="button"
+              aria-pressed={run.starred}
+              disabled={busy !== null}
+              onClick={() => act('Star', () => handle.star(!run.starred))}
+            >
+              Star
+            </button>
+            <button
+              className="rl-btn"
+              type="button"
+              disabled={busy !== null || run.archived}
+              onClick={() => act('Archive', () => handle.archive())}
+            >
+              Archive
+            </button>
+            <button
+              className="rl-btn rl-btn-danger"
+              type="button"
+              disabled={busy !== null}
+              onClick={() => setConfirming(true)}
+            >
+              Delete
+            </button>
+          </>
+        )}
         {onResume && (
           <button
             className="rl-btn"

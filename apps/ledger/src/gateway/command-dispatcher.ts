@@ -19,6 +19,8 @@ import type { Caller } from '../infra/auth';
 import { RecordCommand } from '../write/record.command';
 import { ReadService, type ReplaySink } from '../read/read.service';
 import { AdminService } from '../read/admin.service';
+import { ShareService } from '../read/shares';
+import { shareUrl } from '../read/share-token';
 import { toAckError } from './ack-error';
 import { parsePayload } from './payload';
 import { UserRateLimiter, commandCost } from './rate-limiter';
@@ -27,6 +29,8 @@ import { CLOCK, type Clock } from '../infra/clock';
 
 export interface Session {
   readonly caller: Caller;
+  /** `http(s)://host` the client reached this server at (share links without LEDGER_PUBLIC_URL). */
+  readonly origin?: string;
   readonly sink: ReplaySink;
   join(runId: string): void;
   leave(runId: string): void;
@@ -44,6 +48,7 @@ export class CommandDispatcher {
     private readonly commandBus: CommandBus,
     private readonly reads: ReadService,
     private readonly admin: AdminService,
+    private readonly shares: ShareService,
     private readonly metrics: LedgerMetrics,
     private readonly budgets: BudgetGate,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -65,11 +70,7 @@ export class CommandDispatcher {
       const cost = commandCost(name, payload);
       if (cost > 1) await this.charge(session.caller.userId, cost - 1, cost);
       const data = WRITES.has(name)
-        ? await this.writeAs(
-            session.caller,
-            name as WriteCommandName,
-            payload as CommandPayload<WriteCommandName>,
-          )
+        ? await this.writeAs(session, name as WriteCommandName, payload as CommandPayload<WriteCommandName>)
         : await this.read(session, name, payload);
       this.metrics.commands.inc({ command: name, result: 'ok' });
       return { ok: true, data };
@@ -97,25 +98,29 @@ export class CommandDispatcher {
    * name (docs/security.md, Teams). A caller with no teams needs no look-up: the writer answers NOT_FOUND.
    */
   private async writeAs(
-    caller: Caller,
+    session: Session,
     name: WriteCommandName,
     payload: CommandPayload<WriteCommandName>,
   ): Promise<unknown> {
+    const caller = session.caller;
     if (name === 'run.start') {
       const p = payload as CommandPayload<'run.start'>;
-      if (p.teamId === undefined) return this.write(caller.userId, name, payload);
+      if (p.teamId === undefined) return this.write(session, caller.userId, name, payload);
       const teamId = p.teamId.toLowerCase();
       if (!caller.teams.includes(teamId))
         throw new LedgerError('FORBIDDEN', 'teamId is not one of the teams of your token');
-      return this.write(caller.userId, name, { ...p, teamId });
+      return this.write(session, caller.userId, name, { ...p, teamId });
     }
-    if (caller.teams.length === 0 || !('runId' in payload)) return this.write(caller.userId, name, payload);
+    if (caller.teams.length === 0 || !('runId' in payload))
+      return this.write(session, caller.userId, name, payload);
     const { runId, commandId = randomUUID() } = payload as { runId: string; commandId?: string };
     const as = await this.reads.ownership.authorizeWrite(caller, name, runId, commandId);
-    return this.write(as.userId, name, { ...payload, commandId: as.commandId });
+    return this.write(session, as.userId, name, { ...payload, commandId: as.commandId });
   }
 
+  /** `userId` is the run's owner: the caller, or the owner a team admin deletes for. */
   private async write(
+    session: Session,
     userId: string,
     name: WriteCommandName,
     payload: CommandPayload<WriteCommandName>,
@@ -125,6 +130,28 @@ export class CommandDispatcher {
     const { commandId: given, ...rest } = payload;
     const commandId = given ?? randomUUID();
     const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(userId, commandId);
+    // A share link's token is made here, from the command, and only its hash goes on (docs/security.md, Sharing).
+    const share = name === 'run.share' ? this.shares.tokenFor(userId, runId, commandId) : null;
+    if (share) {
+      const origin = this.shares.originFor(session.origin);
+      const { shareId } = (await this.record(userId, name, runId, commandId, rest, {
+        ...payload,
+        shareId: share.shareId,
+        tokenHash: share.tokenHash,
+      })) as { shareId: string };
+      return { shareId, url: shareUrl(origin, share.token) };
+    }
+    return this.record(userId, name, runId, commandId, rest, payload);
+  }
+
+  private async record(
+    userId: string,
+    name: WriteCommandName,
+    runId: string,
+    commandId: string,
+    rest: object,
+    payload: object,
+  ): Promise<unknown> {
     const command = new RecordCommand({
       name,
       runId,
@@ -162,6 +189,8 @@ export class CommandDispatcher {
         return this.reads.replay(caller, payload as CommandPayload<'run.replay'>, session.sink);
       case 'run.at':
         return this.reads.runAt(caller, payload as CommandPayload<'run.at'>);
+      case 'run.shares':
+        return this.shares.list(userId, payload as CommandPayload<'run.shares'>);
       case 'usage.summary':
         return this.reads.usageSummary(caller, payload as CommandPayload<'usage.summary'>);
       case 'projections.status':

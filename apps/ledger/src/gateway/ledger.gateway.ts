@@ -69,6 +69,7 @@ export class LedgerGateway
     void socket.join(userRoom(caller.userId));
     const session: Session = {
       caller,
+      origin: socketOrigin(socket),
       sink: socketReplaySink(socket, this.config.LEDGER_REPLAY_BUFFER_BYTES),
       join: (runId) => void socket.join(runRoom(runId)),
       leave: (runId) => void socket.leave(runRoom(runId)),
@@ -123,4 +124,12 @@ export class LedgerGateway
     this.accepting = false;
     this.server?.disconnectSockets(true);
   }
+}
+
+/** The address the client reached this server at (its Host header), for share links without LEDGER_PUBLIC_URL. */
+function socketOrigin(socket: Socket): string | undefined {
+  const host = socket.handshake.headers.host;
+  // A name or an address with its port: anything else (a forged header) gives no origin rather than a bad URL.
+  if (!host || !/^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host)) return undefined;
+  return `${socket.handshake.secure ? 'https' : 'http'}://${host}`;
 }

@@ -2,6 +2,7 @@ import { ReplayPlayer, RunView } from '@run-ledger/react';
 import type { ResumedRun } from '@run-ledger/client';
 import { useState } from 'react';
 import { href, navigate } from '../router';
+import { ShareLinks } from '../share-links';
 
 /** What Resume gives a person: the conversation to continue, in both providers' formats, to copy. */
 function Resumed({ resumed }: { resumed: ResumedRun }) {
@@ -41,6 +42,7 @@ export default function RunPage({ runId }: { runId: string }) {
         replay={(run) => (
           <>
             {resumed && <Resumed resumed={resumed} />}
+            <ShareLinks runId={runId} />
             <ReplayPlayer runId={runId} latestVersion={run.version} />
           </>
         )}
