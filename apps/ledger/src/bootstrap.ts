@@ -75,7 +75,7 @@ export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise
  * projection must not block the shutdown; it resumes from its checkpoint at the next start.
  */
 async function drainProjection(host: ProjectionHost, runtime: LedgerRuntime): Promise<void> {
-  if (runtime.config.LEDGER_PROJECTOR === 'off') return;
+  if (runtime.config.LEDGER_PROJECTOR === 'off' || !host.leads()) return;
   let timer: NodeJS.Timeout | undefined;
   try {
     const head = await runtime.store.headPosition();

@@ -160,6 +160,8 @@ export interface ProjectionStatus {
   lagMs: number;
   state: 'running' | 'catching-up' | 'failed' | 'stopped' | 'rebuilding';
   error?: string;
+  /** The instance that projects it now (`LEDGER_INSTANCE_ID`), or null while none does. */
+  leader?: string | null;
 }
 
 export interface ReplayFrame {
