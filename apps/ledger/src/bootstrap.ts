@@ -6,6 +6,7 @@ import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { AppModule } from './app.module';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { createLogger, PinoNestLogger } from './infra/logger';
+import { connectFanout, type Fanout } from './infra/redis-fanout';
 import { createRuntime, type LedgerRuntime } from './infra/runtime';
 import { ProjectionHost } from './read/projection-host';
 import { RunWriter } from './write/run-writer';
@@ -18,12 +19,15 @@ class LedgerIoAdapter extends IoAdapter {
   constructor(
     app: INestApplication,
     private readonly maxPayloadBytes: number,
+    private readonly fanout: Fanout | null = null,
   ) {
     super(app);
   }
   override createIOServer(port: number, options?: Parameters<IoAdapter['createIOServer']>[1]) {
     const limits = { maxHttpBufferSize: this.maxPayloadBytes * 4 + 65536, cors: { origin: true } };
-    return super.createIOServer(port, { ...options, ...limits } as NonNullable<typeof options>);
+    const server = super.createIOServer(port, { ...options, ...limits } as NonNullable<typeof options>);
+    this.fanout?.attach(server);
+    return server;
   }
 }
 
@@ -46,7 +50,8 @@ export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
-  app.useWebSocketAdapter(new LedgerIoAdapter(app, config.LEDGER_MAX_PAYLOAD_BYTES));
+  const fanout = connectFanout(config.REDIS_URL, logger);
+  app.useWebSocketAdapter(new LedgerIoAdapter(app, config.LEDGER_MAX_PAYLOAD_BYTES, fanout));
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
@@ -64,6 +69,7 @@ export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise
         await app.get(RunWriter).close();
         await drainProjection(app.get(ProjectionHost), runtime);
         await app.close();
+        await fanout?.close();
         await runtime.close();
       })()),
   };
