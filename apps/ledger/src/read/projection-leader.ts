@@ -90,6 +90,8 @@ export class ProjectionLeader {
       await this.options.onLead();
     } catch (error) {
       this.options.logger.warn({ err: error, projection: this.options.projection }, 'leader election failed');
+      // Ending the session frees the lock, so a projector that could not start must not be left running either.
+      if (this.leading) await this.standDown('the projector did not start');
       await this.dropSession();
     }
   }
