@@ -221,13 +221,15 @@ async function failover(adminUrl: string) {
 }
 
 /** Ack of a chunk written through one instance → the `run.updated` of that version on a subscriber of another. */
-async function pushLatency(adminUrl: string) {
+async function pushLatency(adminUrl: string, instances = 2) {
   const db = await createDatabase(adminUrl, 'push');
   await migrate(db.url);
-  const servers = await startInstances(db.url, 2, { REDIS_URL });
+  const servers = await startInstances(db.url, instances, instances > 1 ? { REDIS_URL } : {});
   try {
     const token = signToken(randomUUID(), BENCH_JWT_SECRET);
-    const [a, b] = await Promise.all(servers.map((s) => connectSocket(s.url, token)));
+    const [a, b] = await Promise.all(
+      [0, 1].map((i) => connectSocket(servers[i % servers.length].url, token)),
+    );
     const [task] = await setupTasks(a, 1, 1);
     const measure = async (writer: Socket, subscriber: Socket, from: number, count: number) => {
       await call(subscriber, 'run.subscribe', { runId: task.runId });
@@ -295,6 +297,10 @@ async function main(): Promise<void> {
     log(
       `failover: leader SIGKILLed with ${f.lagAtKill} events unprojected; new leader in ${round(f.electedMs, 0)} ms, ` +
         `lag back to 0 in ${round(f.caughtUpMs, 0)} ms (LEDGER_LEADER_RETRY_MS 250)`,
+    );
+    const alone = await pushLatency(pg.adminUrl, 1);
+    log(
+      `push latency (ack → run.updated), one instance without Redis: p50 ${round(alone.cross.p50)} ms, p99 ${round(alone.cross.p99)} ms`,
     );
     if (await redisAnswers()) {
       const p = await pushLatency(pg.adminUrl);
