@@ -110,7 +110,11 @@ export async function caughtUp(store: EventStore, slot: RunSlot): Promise<boolea
   return slot.state.version > before;
 }
 
-/** A refusal by `decide`: it may come from a cache behind the log, so it is checked against the log first. */
-export function isRefusal(error: unknown): boolean {
-  return error instanceof LedgerError;
+/**
+ * A refusal by `decide` that may come from a cache behind the log, so it is checked against the log first. Not
+ * another user's run: its owner cannot change, and a foreign command must cost no more than one event's read.
+ */
+export function isRefusal(error: unknown, state: RunState): boolean {
+  if (!(error instanceof LedgerError)) return false;
+  return !(error.code === 'NOT_FOUND' && state.userId !== null);
 }

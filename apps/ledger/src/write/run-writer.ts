@@ -146,7 +146,7 @@ export class RunWriter {
     } catch (error) {
       // Refused against this instance's cache: another instance may have written the run since. Once what this
       // slot decided before is settled, read what the log holds beyond the cache, and decide again if it moved.
-      if (!isRefusal(error)) throw error;
+      if (!isRefusal(error, state)) throw error;
       await this.quiesce(slot);
       if (await caughtUp(this.store, slot)) return this.process(slot, pending);
       throw error;
