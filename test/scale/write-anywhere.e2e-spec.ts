@@ -71,30 +71,31 @@ describe('one run written through every instance while connections move between 
     // flight has no ack then); that client reconnects through the next instance and resends (same commandId).
     let acks = 0;
     const refusals: unknown[] = [];
+    // Sends until acked: a null ack (the connection was cut) moves the client to the next instance, same commandId.
+    const send = async (w: Writer, name: string, payload: object) => {
+      for (;;) {
+        const ack = await emitAck(w.socket, name, payload);
+        if (ack) return ack.ok ? undefined : refusals.push(ack.error);
+        w.at += 1;
+        w.moves += 1;
+        w.socket = await connect(w.at);
+      }
+    };
     await Promise.all(
       writers.map(async (w, n) => {
         for (let seq = 0; seq < CHUNKS; seq++) {
           w.commandIds[seq] = randomUUID();
-          const payload = {
+          await send(w, 'task.chunk', {
             runId,
             taskId: w.taskId,
             seq,
             text: `${n}.${seq} `,
             offsetMs: seq,
             commandId: w.commandIds[seq],
-          };
-          for (;;) {
-            const ack = await emitAck(w.socket, 'task.chunk', payload);
-            if (ack?.ok) break;
-            if (ack) refusals.push(ack.error);
-            if (ack) break;
-            w.at += 1;
-            w.moves += 1;
-            w.socket = await connect(w.at);
-          }
+          });
           if (++acks % MOVE_EVERY_ACKS === 0) writers[(acks / MOVE_EVERY_ACKS) % CLIENTS].socket.close();
         }
-        await ok(w.socket, 'task.complete', {
+        await send(w, 'task.complete', {
           runId,
           taskId: w.taskId,
           usage: { inputTokens: 2, outputTokens: CHUNKS },
