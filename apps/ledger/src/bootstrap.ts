@@ -9,6 +9,7 @@ import { LedgerGateway } from './gateway/ledger.gateway';
 import { startMetricsServer } from './http/metrics-server';
 import { LedgerMetrics } from './infra/metrics';
 import { createLogger, PinoNestLogger } from './infra/logger';
+import { connectFanout } from './infra/redis-fanout';
 import { createRuntime, type LedgerRuntime } from './infra/runtime';
 import { ProjectionHost } from './read/projection-host';
 import { RunWriter } from './write/run-writer';
@@ -47,7 +48,8 @@ export async function startLedger(
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.useWebSocketAdapter(new LedgerIoAdapter(app, config));
+  const fanout = connectFanout(config.REDIS_URL, logger);
+  app.useWebSocketAdapter(new LedgerIoAdapter(app, config, fanout));
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
@@ -73,6 +75,7 @@ export async function startLedger(
         await drainProjection(app.get(ProjectionHost), runtime);
         await app.close();
         await metrics.close();
+        await fanout?.close();
         await runtime.close();
       })()),
   };
@@ -84,7 +87,7 @@ export async function startLedger(
  * projection must not block the shutdown; it resumes from its checkpoint at the next start.
  */
 async function drainProjection(host: ProjectionHost, runtime: LedgerRuntime): Promise<void> {
-  if (runtime.config.LEDGER_PROJECTOR === 'off') return;
+  if (runtime.config.LEDGER_PROJECTOR === 'off' || !host.leads()) return;
   let timer: NodeJS.Timeout | undefined;
   try {
     const head = await runtime.store.headPosition();

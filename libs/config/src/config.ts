@@ -122,6 +122,28 @@ const configSchema = z.object({
   /** How long a starting instance waits for another one's migrations before giving up. */
   LEDGER_MIGRATION_LOCK_TIMEOUT: duration('LEDGER_MIGRATION_LOCK_TIMEOUT').default(120),
   ...budgetRetentionSettings,
+  // Several instances (docs/deployment.md).
+  REDIS_URL: z.string().url().optional().describe('Redis for pushes across instances; unset: one instance'),
+  LEDGER_INSTANCE_ID: z
+    .string()
+    .min(1)
+    .max(49)
+    .optional()
+    .describe("this instance's name in projections.status; default host:pid"),
+  LEDGER_LEADER_RETRY_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(1000)
+    .describe('how often a standby tries to lead a projection, and the leader checks its lock session'),
+  LEDGER_LEADER_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(120_000)
+    .default(5000)
+    .describe("longest time a vanished leader's session keeps the projection lock"),
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & {

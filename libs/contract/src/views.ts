@@ -183,6 +183,8 @@ export interface ProjectionStatus {
   state: 'running' | 'catching-up' | 'degraded' | 'stalled' | 'failed' | 'stopped' | 'rebuilding';
   quarantined: QuarantinedRunStatus[];
   error?: string;
+  /** The instance that projects it now (`LEDGER_INSTANCE_ID`), or null while none does. */
+  leader?: string | null;
 }
 
 /** The ack of `projections.retry` / `projections.skip`: the run projects again, or is quarantined again. */

@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server } from 'socket.io';
 import { PacketType } from 'socket.io-parser';
 import type { LedgerConfig } from '@ledger/config';
+import type { Fanout } from '../infra/redis-fanout';
 import { sizeCheckingParser } from './frame-decoder';
 
 type ServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
@@ -19,6 +20,8 @@ export class LedgerIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
     private readonly config: LedgerConfig,
+    /** Redis fan-out when `REDIS_URL` is set (docs/deployment.md): pushes reach sockets on every instance. */
+    private readonly fanout: Fanout | null = null,
   ) {
     super(app);
   }
@@ -34,6 +37,7 @@ export class LedgerIoAdapter extends IoAdapter {
       cors: { origin: true },
     } as ServerOptions) as Server;
     server.engine.on('connection', closeAfterRefusedHandshake);
+    this.fanout?.attach(server);
     return server;
   }
 }

@@ -12,6 +12,7 @@ import { COMMAND_NAMES, type CommandName, type PushEvents } from '@ledger/contra
 import type { LedgerConfig } from '@ledger/config';
 import { verifyToken, type Caller } from '../infra/auth';
 import { LedgerMetrics } from '../infra/metrics';
+import { fansOut } from '../infra/redis-fanout';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
 import { ConnectionLimits } from './connection-limits';
@@ -94,8 +95,9 @@ export class LedgerGateway
   /** Typed pushes to the subscribers of a run (they joined its room only after an ownership check). */
   push<E extends keyof PushEvents>(runId: string, event: E, payload: PushEvents[E]): void {
     const room = runRoom(runId);
-    // socket.io encodes a broadcast before it looks at the room: skip the work when nobody listens.
-    if (!this.server.sockets.adapter.rooms.get(room)?.size) return;
+    // socket.io encodes a broadcast before it looks at the room: skip the work when nobody listens (here, and
+    // nowhere else: through Redis, subscribers on other instances are not known here).
+    if (!fansOut(this.server) && !this.server.sockets.adapter.rooms.get(room)?.size) return;
     this.server.to(room).emit(event, payload);
   }
 
@@ -105,8 +107,9 @@ export class LedgerGateway
     this.server.to(userRoom(userId)).emit(event, payload);
   }
 
-  /** Whether a user has a socket open here (so a push's payload is built only when someone will get it). */
+  /** Whether a user may have a socket open (here; through Redis, anywhere), so a payload is built only when needed. */
   hasUserSockets(userId: string): boolean {
+    if (fansOut(this.server)) return true;
     return Boolean(this.server?.sockets.adapter.rooms.get(userRoom(userId))?.size);
   }
 

@@ -2,10 +2,12 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
+import type { ProjectionStatus } from '@ledger/contract';
 import type { EventStore } from '@ledger/event-store';
 import { Projector, type ProjectorChange } from '@ledger/projections';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { leaderStatus, projectionLeader, type ProjectionLeader } from './projection-leader.host';
 
 type Listener = (change: ProjectorChange) => void;
 
@@ -15,10 +17,12 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
   readonly projector: Projector;
   private readonly listeners = new Set<Listener>();
   private gauges?: NodeJS.Timeout;
+  /** Only the instance holding the projection's lock projects (the others stand by). */
+  private leader?: ProjectionLeader;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
-    @Inject(PG_POOL) pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: LedgerMetrics,
@@ -45,14 +49,25 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.LEDGER_PROJECTOR === 'off') return;
-    await this.projector.start();
+    this.leader = projectionLeader(this.projector, this.pool, this.config, this.logger);
+    await this.leader.start();
     this.gauges = setInterval(() => void this.refreshGauges(), 5000);
     this.gauges.unref();
   }
 
+  /** Whether this instance projects now. */
+  leads(): boolean {
+    return this.leader?.isLeader() ?? false;
+  }
+
+  /** The projector's status with the instance that leads it. */
+  async status(): Promise<ProjectionStatus[]> {
+    return leaderStatus(await this.projector.status(), this.pool);
+  }
+
   async refreshGauges(): Promise<void> {
     try {
-      for (const s of await this.projector.status()) {
+      for (const s of await this.status()) {
         this.metrics.projectionPosition.set({ projection: s.name }, s.lag);
         this.metrics.projectionLagMs.set({ projection: s.name }, s.lagMs);
       }
@@ -63,6 +78,6 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.gauges);
-    await this.projector.stop();
+    await (this.leader ? this.leader.stop() : this.projector.stop());
   }
 }

@@ -24,6 +24,8 @@ export type ReplaySink = ReplayTarget;
 
 /** How long `run.get` waits for the projection to reflect this server's acknowledged writes. */
 const READ_YOUR_WRITES_MS = 3000;
+/** How often a standby instance reads a run's rows again while waiting for them to catch up. */
+const STANDBY_POLL_MS = 20;
 
 export interface SubscriptionSession {
   join(runId: string): void;
@@ -107,7 +109,7 @@ export class ReadService {
   }
 
   async projectionStatus(): Promise<AckData['projections.status']> {
-    return { projections: await this.projection.projector.status() };
+    return { projections: await this.projection.status() };
   }
 
   /** `projections.retry` / `projections.skip`: an operator's answer to a quarantined run, after a fix. */
@@ -140,6 +142,8 @@ export class ReadService {
     let cancel = () => undefined as void;
     const done = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(false), Math.max(0, deadline - Date.now()));
+      // A standby projects nothing itself (another instance leads): read the rows again shortly instead.
+      const poll = this.projection.leads() ? undefined : setTimeout(() => finish(true), STANDBY_POLL_MS);
       const off = this.projection.onCommit((change) => {
         if (!change.runIds.includes(runId)) return;
         const run = change.runs.find((r) => r.id === runId);
@@ -148,6 +152,7 @@ export class ReadService {
       });
       function finish(value: boolean) {
         clearTimeout(timer);
+        clearTimeout(poll);
         off();
         resolve(value);
       }

@@ -1,8 +1,13 @@
 import { LedgerError, type WriteCommandName } from '@ledger/contract';
 import {
+  SCHEMA_VERSION,
+  decide,
+  eventIdFor,
   evolve,
   initialRunState,
   toRunStreamId,
+  type DecideContext,
+  type Decision,
   type RunCommand,
   type RunEvent,
   type RunState,
@@ -61,6 +66,15 @@ export interface RunSlot {
   settled: Promise<void>;
   /** Commands submitted and not yet decided (the slot is not dropped while any wait). */
   queued: number;
+  /**
+   * The durable state, apart from `state`, kept only for a run that another instance has written (after its
+   * first conflict): a later conflict then reads just the events after it, not the whole stream.
+   */
+  base: RunState | null;
+  /** Commands of a failed append (another instance wrote the run), to decide again before anything else. */
+  recovering: Pending[] | null;
+  /** Called after the slot's append in flight settles, either way. */
+  afterAppend: Array<() => void>;
 }
 
 export function newSlot(runId: string): RunSlot {
@@ -73,7 +87,48 @@ export function newSlot(runId: string): RunSlot {
     chain: Promise.resolve(),
     settled: Promise.resolve(),
     queued: 0,
+    base: null,
+    recovering: null,
+    afterAppend: [],
   };
+}
+
+/** Pure pricing functions the writer hands to `decide`. */
+export type PricingFunctions = Pick<DecideContext, 'price' | 'estimate'>;
+
+export function decideRequest(request: WriteRequest, state: RunState, pricing: PricingFunctions): Decision {
+  return decide({ type: request.name, data: request.payload } as RunCommand, state, {
+    userId: request.userId,
+    commandId: request.commandId,
+    now: request.now,
+    payloadHash: request.payloadHash,
+    price: pricing.price,
+    estimate: pricing.estimate,
+  });
+}
+
+/** A decision's events as the store takes them: ids derived from the commandId, so a retry cannot double them. */
+export function toNewEvents(request: WriteRequest, decision: Decision): NewEvent[] {
+  const metadata = {
+    userId: request.userId,
+    commandId: request.commandId,
+    recordedAt: request.now,
+    schemaVersion: SCHEMA_VERSION,
+    command: request.name,
+    payloadHash: request.payloadHash,
+  };
+  return decision.events.map((e, i) => ({
+    id: eventIdFor(request.userId, request.commandId, i),
+    type: e.type,
+    data: e.data,
+    metadata,
+  }));
+}
+
+/** A copy that evolves apart from the original (tasks and their chunk digests are the only nested mutables). */
+export function cloneRunState(state: RunState): RunState {
+  const tasks = new Map([...state.tasks].map(([id, t]) => [id, { ...t, chunkDigests: [...t.chunkDigests] }]));
+  return { ...state, tasks, commands: new Map(state.commands) };
 }
 
 /**

@@ -1,36 +1,22 @@
 import { LedgerError } from '@ledger/contract';
-import {
-  SCHEMA_VERSION,
-  decide,
-  eventIdFor,
-  evolve,
-  toRunStreamId,
-  type DecideContext,
-  type RunCommand,
-  type RunEvent,
-  type RunState,
-} from '@ledger/domain';
-import {
-  StoreUnavailable,
-  WrongExpectedRevision,
-  type EventStore,
-  type NewEvent,
-  type StreamAppend,
-} from '@ledger/event-store';
+import { evolve, toRunStreamId, type RunEvent, type RunState } from '@ledger/domain';
+import { StoreUnavailable, type EventStore, type StreamAppend } from '@ledger/event-store';
+import { caughtUp, isRefusal, recoverSlot } from './run-recovery';
 import {
   answer,
+  cloneRunState,
+  decideRequest,
   loadRunState,
   newSlot,
+  toNewEvents,
   toWriteError,
   type Pending,
+  type PricingFunctions,
   type RunSlot,
   type WriteRequest,
 } from './run-slot';
 
-export type { WriteRequest } from './run-slot';
-
-/** Pure pricing functions the writer hands to `decide`. */
-export type PricingFunctions = Pick<DecideContext, 'price' | 'estimate'>;
+export type { PricingFunctions, WriteRequest } from './run-slot';
 
 export interface WriterOptions {
   /** How long the flusher waits to gather more commands before an append (ms). */
@@ -138,7 +124,7 @@ export class RunWriter {
    */
   private async load(slot: RunSlot, userId: string): Promise<RunState> {
     if (slot.state) return slot.state;
-    const state = await loadRunState(this.store, slot.runId, userId);
+    const state = slot.base ? cloneRunState(slot.base) : await loadRunState(this.store, slot.runId, userId);
     slot.state = state;
     slot.durableVersion = state.version;
     return state;
@@ -152,16 +138,21 @@ export class RunWriter {
 
   private async process(slot: RunSlot, pending: Pending): Promise<void> {
     const { request } = pending;
+    await this.recover(slot);
     const state = await this.load(slot, request.userId);
-    const ctx: DecideContext = {
-      userId: request.userId,
-      commandId: request.commandId,
-      now: request.now,
-      payloadHash: request.payloadHash,
-      price: this.pricing.price,
-      estimate: this.pricing.estimate,
-    };
-    const decision = decide({ type: request.name, data: request.payload } as RunCommand, state, ctx);
+    let decision;
+    try {
+      decision = decideRequest(request, state, this.pricing);
+    } catch (error) {
+      // Refused against this instance's cache: another instance may have written the run since. Once what this
+      // slot decided before is settled, read what the log holds beyond the cache, and decide again if it moved.
+      if (!isRefusal(error, state)) throw error;
+      await this.quiesce(slot);
+      if (await caughtUp(this.store, slot)) return this.process(slot, pending);
+      throw error;
+    }
+    // An append of this run failed while the state was loading: decide again against the recovered state.
+    if (state !== slot.state || slot.recovering) return this.process(slot, pending);
     pending.ack = decision.ack;
     if (decision.events.length === 0) {
       // Nothing new (a retry, an exact repeat): answer once what came before it is durable.
@@ -169,23 +160,10 @@ export class RunWriter {
       void before.then(() => pending.resolve(pending.ack), pending.reject);
       return;
     }
-    const metadata = {
-      userId: request.userId,
-      commandId: request.commandId,
-      recordedAt: request.now,
-      schemaVersion: SCHEMA_VERSION,
-      command: request.name,
-      payloadHash: request.payloadHash,
-    };
-    pending.events = decision.events.map((e, i) => ({
-      id: eventIdFor(request.userId, request.commandId, i),
-      type: e.type,
-      data: e.data,
-      metadata,
-    }));
+    pending.events = toNewEvents(request, decision);
 
     if (decision.events[0].type === 'RunDeleted') {
-      await slot.settled;
+      await this.quiesce(slot);
       await this.store.eraseStream(toRunStreamId(slot.runId), pending.events[0]);
       this.slots.delete(slot.runId);
       pending.resolve(pending.ack);
@@ -196,6 +174,26 @@ export class RunWriter {
     slot.settled = new Promise<void>((resolve) => (pending.onSettled = resolve));
     this.dirty.add(slot);
     this.schedule();
+  }
+
+  /**
+   * Waits until every command this slot decided has been through its append, recovering a failed one here (in the
+   * slot's turn), so that the cached state is the durable one.
+   */
+  private async quiesce(slot: RunSlot): Promise<void> {
+    while (slot.unflushed.length > 0 || slot.flushing.length > 0) {
+      await new Promise<void>((resolve) => slot.afterAppend.push(resolve));
+      await this.recover(slot);
+    }
+    await this.recover(slot);
+  }
+
+  /** Decides again, against the log, the commands of an append that failed (see `recoverSlot`). */
+  private async recover(slot: RunSlot): Promise<void> {
+    const redo = slot.recovering;
+    if (!redo) return;
+    slot.recovering = null;
+    await recoverSlot(this.store, this.pricing, slot, redo);
   }
 
   /**
@@ -260,68 +258,29 @@ export class RunWriter {
   private settle(slot: RunSlot, result: unknown): void {
     const done = slot.flushing;
     slot.flushing = [];
+    const waiting = slot.afterAppend;
+    slot.afterAppend = [];
     if (!(result instanceof Error)) {
       slot.durableVersion = (result as { nextRevision: number }).nextRevision;
+      if (slot.base) for (const p of done) for (const e of p.events) evolve(slot.base, e as RunEvent);
       for (const p of done) {
         this.remember(p.request);
         answer(p, undefined, p.ack);
       }
-      return;
-    }
-    // The batch failed: the cached state includes events that are not durable. Forget it, and decide the
-    // failed commands and every later one again from the store, each on its own.
-    const redo = [...done, ...slot.unflushed];
-    slot.unflushed = [];
-    slot.state = null;
-    this.dirty.delete(slot);
-    if (result instanceof StoreUnavailable) {
-      for (const p of redo) answer(p, toWriteError(result));
-      return;
-    }
-    slot.chain = slot.chain.then(() => this.redoAlone(slot, redo, result));
-  }
-
-  private async redoAlone(slot: RunSlot, redo: Pending[], cause: unknown): Promise<void> {
-    for (const p of redo) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          slot.state = null;
-          const state = await this.load(slot, p.request.userId);
-          const decision = decide({ type: p.request.name, data: p.request.payload } as RunCommand, state, {
-            userId: p.request.userId,
-            commandId: p.request.commandId,
-            now: p.request.now,
-            payloadHash: p.request.payloadHash,
-            price: this.pricing.price,
-            estimate: this.pricing.estimate,
-          });
-          if (decision.events.length > 0) {
-            const events = decision.events.map((e, i) => ({
-              ...p.events[i],
-              id: eventIdFor(p.request.userId, p.request.commandId, i),
-              type: e.type,
-              data: e.data,
-              metadata: p.events[0]?.metadata,
-            }));
-            const r = await this.store.appendToStream(
-              toRunStreamId(slot.runId),
-              events as NewEvent[],
-              state.version,
-            );
-            for (const e of events) evolve(state, e as RunEvent);
-            slot.durableVersion = r.nextRevision;
-          }
-          this.remember(p.request);
-          answer(p, undefined, decision.ack);
-          break;
-        } catch (error) {
-          slot.state = null;
-          if (error instanceof WrongExpectedRevision && attempt < 5) continue;
-          answer(p, toWriteError(error ?? cause));
-          break;
-        }
+    } else {
+      // The batch failed: the cached state includes events that are not durable. The failed commands and every
+      // later one are decided again against the log, in the slot's next turn (`recover`).
+      const redo = [...done, ...slot.unflushed];
+      slot.unflushed = [];
+      slot.state = null;
+      this.dirty.delete(slot);
+      if (result instanceof StoreUnavailable) for (const p of redo) answer(p, toWriteError(result));
+      else {
+        slot.recovering = [...(slot.recovering ?? []), ...redo];
+        slot.chain = slot.chain.then(() => this.recover(slot));
       }
     }
+    for (const resolve of waiting) resolve();
   }
 
   private remember(request: WriteRequest): void {
