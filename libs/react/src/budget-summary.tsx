@@ -1,6 +1,6 @@
 import { formatCost, formatTime } from './format';
 import { useLedgerStyles } from './styles';
-import { useBudget, type BudgetAlert, type BudgetOptions } from './use-budget';
+import { useBudget, type Budget, type BudgetAlert, type BudgetOptions } from './use-budget';
 
 export type BudgetSummaryProps = BudgetOptions;
 
@@ -16,6 +16,20 @@ function spentFraction(spent: string, limit: string): number {
 /** One alert in words: which threshold of which budget, and the spend then. */
 export function describeBudgetAlert(a: BudgetAlert): string {
   return `${percent(a.threshold)} of the ${PERIOD[a.period]} budget reached: ${formatCost(a.spent)} of ${formatCost(a.limit)} spent.`;
+}
+
+/** The budget's facts: label, value shown, and a `data-budget` key for tests and host styles. */
+function facts(b: Budget): Array<[string, string | number, string]> {
+  return [
+    ['Period', b.period === 'day' ? 'UTC day' : 'UTC month', 'period'],
+    ['Limit', formatCost(b.limit), 'limit'],
+    ['Spent', formatCost(b.spent), 'spent'],
+    ['Remaining', formatCost(b.remaining), 'remaining'],
+    ['Resets at', formatTime(b.resetsAt), 'resets-at'],
+    ['Enforcement', b.hard ? 'hard: new tasks refused once spent' : 'soft: alerts only', 'hard'],
+    ['Alerts at', b.alertAt.map(percent).join(', ') || 'none', 'alert-at'],
+    ['Unpriced tasks', b.unpricedTasks, 'unpriced'],
+  ];
 }
 
 /**
@@ -50,22 +64,12 @@ export function BudgetSummary(props: BudgetSummaryProps) {
             <span style={{ width: `${Math.min(100, fraction * 100)}%` }} />
           </div>
           <dl className="rl-facts">
-            <dt>Period</dt>
-            <dd>{budget.period === 'day' ? 'UTC day' : 'UTC month'}</dd>
-            <dt>Limit</dt>
-            <dd data-budget="limit">{formatCost(budget.limit)}</dd>
-            <dt>Spent</dt>
-            <dd data-budget="spent">{formatCost(budget.spent)}</dd>
-            <dt>Remaining</dt>
-            <dd data-budget="remaining">{formatCost(budget.remaining)}</dd>
-            <dt>Resets at</dt>
-            <dd>{formatTime(budget.resetsAt)}</dd>
-            <dt>Enforcement</dt>
-            <dd>{budget.hard ? 'hard: new tasks refused once spent' : 'soft: alerts only'}</dd>
-            <dt>Alerts at</dt>
-            <dd>{budget.alertAt.map(percent).join(', ') || 'none'}</dd>
-            <dt>Unpriced tasks</dt>
-            <dd data-budget="unpriced">{budget.unpricedTasks}</dd>
+            {facts(budget).map(([label, value, key]) => (
+              <div key={label}>
+                <dt>{label}</dt>
+                <dd data-budget={key}>{value}</dd>
+              </div>
+            ))}
           </dl>
           {budget.unpricedTasks > 0 && (
             <p role="note">
