@@ -92,21 +92,33 @@ describe('<BudgetSummary>', () => {
     expect(reads()).toHaveLength(2);
   });
 
-  it('reads the budget again after runs change, once for a burst of changes', async () => {
-    const { ledger, state, client, reads } = budgetLedger(budget('0', '10'));
-    render(
-      <LedgerProvider client={client}>
-        <BudgetSummary minRefreshMs={50} />
-      </LedgerProvider>,
-    );
-    await screen.findByRole('meter');
-    state.budget = budget('12', '0');
-    act(() => {
-      for (let i = 0; i < 5; i++) ledger.push('runs.changed', { run: {} });
-    });
-    const meter = screen.getByRole('meter');
-    await waitFor(() => expect(meter.getAttribute('aria-valuenow')).toBe('100'));
-    expect(meter.className).toContain('rl-meter-over');
-    expect(reads()).toHaveLength(2);
+  it('reads the budget again after runs change: once for a burst, then no sooner than minRefreshMs', async () => {
+    // The clock is the test's: the throttle is checked by moving it, never by waiting.
+    jest.useFakeTimers();
+    try {
+      const { ledger, state, client, reads } = budgetLedger(budget('0', '10'));
+      render(
+        <LedgerProvider client={client}>
+          <BudgetSummary minRefreshMs={60_000} />
+        </LedgerProvider>,
+      );
+      const meter = await screen.findByRole('meter');
+      state.budget = budget('12', '0');
+      act(() => {
+        for (let i = 0; i < 5; i++) ledger.push('runs.changed', { run: {} });
+      });
+      await act(async () => void jest.advanceTimersByTime(0));
+      await waitFor(() => expect(meter.getAttribute('aria-valuenow')).toBe('100'));
+      expect(meter.className).toContain('rl-meter-over');
+      expect(reads()).toHaveLength(2);
+
+      act(() => ledger.push('runs.changed', { run: {} }));
+      await act(async () => void jest.advanceTimersByTime(59_000));
+      expect(reads()).toHaveLength(2);
+      await act(async () => void jest.advanceTimersByTime(1_000));
+      await waitFor(() => expect(reads()).toHaveLength(3));
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
