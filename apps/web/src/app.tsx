@@ -1,5 +1,6 @@
 import { LedgerProvider, useLedgerStyles } from '@run-ledger/react';
 import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { BudgetAlertBanner } from './budget-alert-banner';
 import { RunsPage } from './pages/runs-page';
 import { SignInPage } from './pages/sign-in-page';
 import { href, navigate, useRoute, type Route } from './router';
@@ -125,6 +126,7 @@ export function App() {
             token={session.token}
             socketOptions={{ transports: ['websocket', 'polling'] }}
           >
+            <BudgetAlertBanner />
             <Suspense fallback={<p role="status">Loading…</p>}>
               <Page route={route} session={session} />
             </Suspense>

@@ -6,11 +6,13 @@ export { TaskCard } from './task-card';
 export { ReplayPlayer } from './replay-player';
 export { Waterfall } from './waterfall';
 export { UsageSummary, type UsageSummaryProps } from './usage-summary';
+export { BudgetSummary, describeBudgetAlert, type BudgetSummaryProps } from './budget-summary';
 export { Markdown } from './markdown';
 export { useRuns, matchesFilter, runModels, type RunsFilter, type RunsState } from './use-runs';
 export { useRun, mergeTask, type RunState } from './use-run';
 export { useReplay, EAGER_REPLAY_EVENTS, REPLAY_SPEEDS, type ReplayState } from './use-replay';
 export { useUsage, type UsageQuery, type UsageState } from './use-usage';
+export { useBudget, type Budget, type BudgetAlert, type BudgetOptions, type BudgetState } from './use-budget';
 export {
   applyFrame,
   dueTimes,

@@ -47,6 +47,12 @@ background:var(--rl-code-bg);padding:8px;border-radius:var(--rl-radius)}
 .rl-status{display:inline-block;padding:0 6px;border-radius:10px;border:1px solid var(--rl-border);font-size:12px}
 .rl-status-failed{color:var(--rl-danger);border-color:var(--rl-danger)}
 .rl-status-completed{color:var(--rl-ok);border-color:var(--rl-ok)}
+.rl-meter{height:12px;margin:6px 0;background:var(--rl-surface);border:1px solid var(--rl-border);border-radius:var(--rl-radius);
+overflow:hidden}
+.rl-meter>span{display:block;height:100%;background:var(--rl-accent)}
+.rl-meter-over>span{background:var(--rl-danger)}
+.rl-budget-title{margin:0 0 4px;font-size:16px}
+.rl-budget-alerts{margin:6px 0;padding-left:1.2em;color:var(--rl-danger)}
 .rl-waterfall{display:grid;gap:4px;margin:8px 0}
 .rl-lane{display:grid;grid-template-columns:minmax(6em,10em) 1fr;gap:8px;align-items:center;font-size:12px}
 .rl-track{position:relative;height:14px;background:var(--rl-surface);border-radius:3px}

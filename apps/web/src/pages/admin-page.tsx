@@ -1,5 +1,6 @@
 import { useLedger } from '@run-ledger/react';
 import { useCallback, useEffect, useState } from 'react';
+import { AdminBudget } from './admin-budget';
 
 type Row = Record<string, unknown>;
 
@@ -66,7 +67,10 @@ function describeProgress({ name, phase, events, total, ...rest }: Row): string 
   return `Rebuilding ${cell(name)}: ${cell(phase)}, ${count} events${more.join('')}…`;
 }
 
-/** Projections (lag, state, quarantined runs), rebuild with live progress, the price catalog, models missing a price. */
+/**
+ * Projections (lag, state, quarantined runs), rebuild with live progress, users' budgets, the price catalog, models
+ * missing a price.
+ */
 export default function AdminPage() {
   const ledger = useLedger();
   const [version, setVersion] = useState(0);
@@ -116,6 +120,8 @@ export default function AdminPage() {
         {rebuilding && (progress ? describeProgress(progress) : 'Rebuilding…')}
         {!rebuilding && message}
       </p>
+      <h3>Budgets</h3>
+      <AdminBudget />
       <h3>Prices</h3>
       {prices.error && <p className="rl-muted">Price catalog: {prices.error}</p>}
       <Table caption="Price catalog" rows={prices.rows} />

@@ -1,4 +1,4 @@
-import { UsageSummary } from '@run-ledger/react';
+import { BudgetSummary, UsageSummary } from '@run-ledger/react';
 import { lazy, Suspense } from 'react';
 
 // The chart library is the heaviest dependency: it loads with this page only.
@@ -10,11 +10,12 @@ function monthAgo(): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Cost and tokens per day or per model, as a chart and a table. */
+/** The user's budget, and cost and tokens per day or per model, as a chart and a table. */
 export default function UsagePage() {
   return (
     <section aria-label="Usage">
       <h2>Usage</h2>
+      <BudgetSummary />
       <UsageSummary
         initial={{ groupBy: 'day', from: monthAgo(), to: new Date().toISOString().slice(0, 10) }}
         renderChart={(rows, groupBy) => (
