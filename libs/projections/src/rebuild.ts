@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { withTransaction } from '@ledger/database';
 import { toRunStreamId, type GlobalPosition } from '@ledger/domain';
 import { comparePositions, type EventStore } from '@ledger/event-store';
 import { diffBatch, foldBatch, UsageAccumulator, type FoldedBatch, type RunFailure } from './run-view.batch';
@@ -139,14 +140,12 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     await q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]);
 
     // 3. Catch up with what was appended meanwhile (no lock yet).
-    const caughtUp = await inTransaction(pool, (c) => catchUp(store, c, fold, position, pageSize));
+    const caughtUp = await withTransaction(pool, (c) => catchUp(store, c, fold, position, pageSize));
     position = caughtUp.position;
     done += caughtUp.events;
 
     // 4. The swap: one short transaction.
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       await ensureCheckpoint(client as Queryable, name);
       const live = await readCheckpoint(client as Queryable, name, true);
       await client.query(
@@ -176,13 +175,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
           ? live.position
           : position;
       await writeCheckpoint(client as Queryable, name, checkpoint, 'running');
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     options.onProgress?.(done, done);
     return { name, events: done, ms: Date.now() - started, quarantined: fold.failures.size };
   } catch (error) {
@@ -239,7 +232,7 @@ async function load(
   }
   await q.query(`TRUNCATE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}`);
   await createIndexes(q);
-  await inTransaction(pool, async (c) => {
+  await withTransaction(pool, async (c) => {
     for (const [runId, view] of fold.views) {
       if (!view) continue;
       const one: FoldedBatch = {
@@ -272,21 +265,6 @@ async function load(
 async function createIndexes(q: Queryable): Promise<void> {
   for (const index of INDEXES)
     await q.query(index.sql.replace('{t}', SHADOW_TABLES[index.table]).replace('{s}', SUFFIX));
-}
-
-async function inTransaction<T>(pool: Pool, fn: (client: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client as Queryable);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 /** Folds and writes (to the shadow tables) every event after `position`, page by page, as the live projector does. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withTimeout } from '@ledger/async';
 import {
   ADMIN_COMMANDS,
   LedgerError,
@@ -104,7 +105,15 @@ export class CommandDispatcher {
       payloadHash: digest({ name, payload: rest }),
       now: new Date().toISOString(),
     });
-    const written = withTimeout(this.commandBus.execute(command), WRITE_TIMEOUT_MS);
+    const written = withTimeout(
+      this.commandBus.execute(command),
+      WRITE_TIMEOUT_MS,
+      () =>
+        new LedgerError(
+          'UNAVAILABLE',
+          `no answer from the store within ${WRITE_TIMEOUT_MS} ms; retry with the same commandId`,
+        ),
+    );
     if (name === 'run.delete') return written.then((ack) => (this.reads.ownership.forget(runId), ack));
     return written;
   }
@@ -144,21 +153,4 @@ export class CommandDispatcher {
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new LedgerError(
-            'UNAVAILABLE',
-            `no answer from the store within ${ms} ms; retry with the same commandId`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

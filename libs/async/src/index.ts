@@ -1,0 +1,2 @@
+export { withTimeout } from './timeout';
+export { WakeableSleep } from './wakeable-sleep';
