@@ -1,15 +1,20 @@
 import type { Command } from 'commander';
-import type { CliContext } from './main';
+import type { CliContext } from './cli-context';
 import { registerExport } from './export.command';
+import { registerMigrate } from './migrate.command';
+import { registerOpen } from './open.command';
 import { registerPrices } from './prices.commands';
 import { registerProjections } from './projections.commands';
 import { registerReplay } from './replay.command';
 import { registerRuns } from './runs.commands';
 import { registerStore } from './store.commands';
+import { registerToken } from './token.command';
 import { registerUsage } from './usage.command';
 
-/** Read-side and operator commands: replay, export, projections, usage, prices, store, runs. */
-export function registerReadCommands(program: Command, ctx: CliContext): void {
+/** Every `ledger` command, in the order `--help` lists them. A new command adds one line here. */
+export function registerCommands(program: Command, ctx: CliContext): void {
+  registerMigrate(program, ctx);
+  registerToken(program, ctx);
   registerReplay(program, ctx);
   registerExport(program, ctx);
   registerProjections(program, ctx);
@@ -17,4 +22,5 @@ export function registerReadCommands(program: Command, ctx: CliContext): void {
   registerPrices(program, ctx);
   registerStore(program, ctx);
   registerRuns(program, ctx);
+  registerOpen(program, ctx);
 }

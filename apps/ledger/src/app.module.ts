@@ -5,7 +5,7 @@ import { LedgerGateway } from './gateway/ledger.gateway';
 import { HealthController } from './http/health.controller';
 import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
-import type { LedgerRuntime } from './infra/runtime';
+import type { LedgerRuntime } from '@ledger/runtime';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';

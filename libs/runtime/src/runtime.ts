@@ -11,8 +11,7 @@ import {
   type EmbeddedDatabase,
 } from '@ledger/database';
 import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '@ledger/event-store';
-import { createPricing } from './pricing';
-import type { PricingFunctions } from '../write/run-writer';
+import { loadPricingFunctions, type PricingFunctions } from './pricing';
 
 /** Every outside effect the ledger needs, built once before Nest starts, closed once at shutdown. */
 export interface LedgerRuntime {
@@ -56,7 +55,7 @@ export async function createRuntime(config: LedgerConfig, logger: Logger): Promi
       'DATABASE_URL logs in as a superuser: queries run as ledger_owner, but use a login that is not a superuser in production',
     );
   const store = await createEventStore(config, pool, databaseUrl);
-  const pricing = createPricing(config);
+  const pricing = loadPricingFunctions(config);
   logger.info(
     { eventStore: store.kind, database: embedded ? 'embedded' : 'DATABASE_URL' },
     'event store ready',

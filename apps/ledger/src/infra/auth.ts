@@ -1,0 +1,9 @@
+// Moved to @ledger/runtime (shared with the CLI); this re-export keeps old imports working for one release.
+export {
+  CLOCK_LEEWAY_S,
+  signToken,
+  verifyToken,
+  type Caller,
+  type SignOptions,
+  type TokenPolicy,
+} from '@ledger/runtime';
