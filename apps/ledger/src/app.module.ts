@@ -6,7 +6,7 @@ import { HealthController } from './http/health.controller';
 import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
 import type { LedgerRuntime } from '@ledger/runtime';
-import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
+import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
 import { AdminService } from './read/admin.service';
@@ -36,7 +36,6 @@ export class AppModule {
       imports: [CqrsModule.forRoot(), WebModule.forConfig(runtime.config)],
       controllers: [HealthController],
       providers: [
-        { provide: RUNTIME, useValue: runtime },
         { provide: CONFIG, useValue: runtime.config },
         { provide: LOGGER, useValue: runtime.logger },
         { provide: EVENT_STORE, useValue: runtime.store },

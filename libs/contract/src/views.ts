@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { chunkKinds } from './commands';
 
 /** Read-model rows as they leave the server (camelCase). Money is a decimal string, never a float. */
 
@@ -206,4 +205,3 @@ export interface PushEvents {
   'projections.progress': RebuildProgress;
 }
 
-export const CHUNK_KINDS = chunkKinds;

@@ -27,4 +27,3 @@ export { rebuild, type RebuildOptions, type RebuildResult } from './rebuild';
 export { verify, type Mismatch, type VerifyOptions } from './verify';
 export { money } from './money';
 export * from './user-scope';
-export * from './invariants';

@@ -139,10 +139,6 @@ export class Projector {
     return () => this.listeners.delete(listener);
   }
 
-  position(): GlobalPosition | null {
-    return this.committed;
-  }
-
   /** Resolves once the committed checkpoint is at or past `position` (a quarantined run's events count as passed). */
   waitFor(position: GlobalPosition): Promise<void> {
     if (this.committed && comparePositions(this.committed, position) >= 0) return Promise.resolve();

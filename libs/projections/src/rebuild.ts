@@ -25,6 +25,7 @@ import {
   readSkipped,
   toQuarantined,
 } from './quarantine.sql';
+import { createShadowIndexes, renameShadowIndexes, shadowIndexes, type ShadowIndex } from './rebuild-indexes';
 
 export interface RebuildOptions {
   readonly store: EventStore;
@@ -43,42 +44,6 @@ export interface RebuildResult {
   readonly quarantined: number;
 }
 
-/** Indexes of the read models, built on the shadow tables after loading; `{t}` is the table, `{s}` the name suffix. */
-const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; sql: string }> = [
-  {
-    table: 'runs',
-    name: 'ai_runs_pkey',
-    sql: 'ALTER TABLE {t} ADD CONSTRAINT ai_runs_pkey{s} PRIMARY KEY (id)',
-  },
-  {
-    table: 'runs',
-    name: 'ai_runs_user_activity_idx',
-    sql: 'CREATE INDEX ai_runs_user_activity_idx{s} ON {t} (user_id, (COALESCE(last_message_at, updated_at)) DESC, id DESC)',
-  },
-  {
-    table: 'tasks',
-    name: 'ai_tasks_pkey',
-    sql: 'ALTER TABLE {t} ADD CONSTRAINT ai_tasks_pkey{s} PRIMARY KEY (id)',
-  },
-  {
-    table: 'tasks',
-    name: 'ai_tasks_run_created_idx',
-    sql: 'CREATE INDEX ai_tasks_run_created_idx{s} ON {t} (run_id, created_at, id)',
-  },
-  {
-    // runs.list `model` (migrations/1700000000005_runs-search.sql).
-    table: 'tasks',
-    name: 'ai_tasks_user_model_idx',
-    sql: 'CREATE INDEX ai_tasks_user_model_idx{s} ON {t} (user_id, model, run_id)',
-  },
-  {
-    table: 'usage',
-    name: 'usage_daily_pkey',
-    sql: 'ALTER TABLE {t} ADD CONSTRAINT usage_daily_pkey{s} PRIMARY KEY (user_id, day, model)',
-  },
-];
-const SUFFIX = '_next';
-
 /**
  * Rebuilds the read models without downtime: folds the whole log in memory (pages of `pageSize`), loads shadow
  * tables with large multi-row inserts, builds their indexes, catches up to the head, then in ONE transaction
@@ -96,6 +61,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   const started = Date.now();
   const q = pool as Queryable;
   await dropShadowTables(q);
+  const indexes = await shadowIndexes(q);
   try {
     for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>)
       await q.query(`CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS)`);
@@ -129,12 +95,12 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     }
 
     // 2. Load the shadow tables, then index them.
-    const indexed = await load(store, pool, fold, position);
+    const indexed = await load(store, pool, fold, position, indexes);
     const usage = new UsageAccumulator();
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
-    if (!indexed) await createIndexes(q);
+    if (!indexed) await createShadowIndexes(q, indexes);
     await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
     // runs.list search documents, computed now rather than under the swap's lock (migrations/…05_runs-search.sql).
     await q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]);
@@ -158,8 +124,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
         await client.query(`DROP TABLE ${LIVE_TABLES[table]}`);
         await client.query(`ALTER TABLE ${SHADOW_TABLES[table]} RENAME TO ${LIVE_TABLES[table]}`);
       }
-      for (const index of INDEXES)
-        await client.query(`ALTER INDEX ${index.name}${SUFFIX} RENAME TO ${index.name}`);
+      await renameShadowIndexes(client as Queryable, indexes);
       await client.query('SELECT ledger_apply_read_security()');
       await client.query('SELECT ledger_attach_run_search()');
       await clearQuarantine(client as Queryable, name);
@@ -214,6 +179,7 @@ async function load(
   pool: Pool,
   fold: FoldState,
   position: GlobalPosition | null,
+  indexes: readonly ShadowIndex[],
 ): Promise<boolean> {
   const q = pool as Queryable;
   const runs: RunView[] = [];
@@ -231,7 +197,7 @@ async function load(
     if (!isDataError(error)) throw error;
   }
   await q.query(`TRUNCATE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}`);
-  await createIndexes(q);
+  await createShadowIndexes(q, indexes);
   await withTransaction(pool, async (c) => {
     for (const [runId, view] of fold.views) {
       if (!view) continue;
@@ -260,11 +226,6 @@ async function load(
     }
   });
   return true;
-}
-
-async function createIndexes(q: Queryable): Promise<void> {
-  for (const index of INDEXES)
-    await q.query(index.sql.replace('{t}', SHADOW_TABLES[index.table]).replace('{s}', SUFFIX));
 }
 
 /** Folds and writes (to the shadow tables) every event after `position`, page by page, as the live projector does. */
