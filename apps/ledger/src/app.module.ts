@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { systemClock, type Clock } from '@ledger/async';
 import { CommandDispatcher } from './gateway/command-dispatcher';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { HealthController } from './http/health.controller';
 import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
 import type { LedgerRuntime } from '@ledger/runtime';
-import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from './infra/tokens';
+import { CLOCK, CONFIG, EVENT_STORE, LOGGER, PG_POOL } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
 import { AdminService } from './read/admin.service';
@@ -21,7 +22,7 @@ const readSide = [ReadService, ProjectionHost, PushService, AdminService];
 
 @Module({})
 export class AppModule {
-  static forRuntime(runtime: LedgerRuntime): DynamicModule {
+  static forRuntime(runtime: LedgerRuntime, clock: Clock = systemClock): DynamicModule {
     const metrics = new LedgerMetrics();
     const writer = new RunWriter(runtime.store, runtime.pricing, {
       flushDelayMs: runtime.config.LEDGER_FLUSH_MS,
@@ -40,6 +41,7 @@ export class AppModule {
         { provide: LOGGER, useValue: runtime.logger },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: PG_POOL, useValue: runtime.pool },
+        { provide: CLOCK, useValue: clock },
         { provide: LedgerMetrics, useValue: metrics },
         { provide: RunWriter, useValue: writer },
         ...commandHandlers,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { withTimeout } from '@ledger/async';
+import { withTimeout, type Clock } from '@ledger/async';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { AppModule } from './app.module';
 import { LedgerIoAdapter } from './gateway/io-adapter';
@@ -28,13 +28,21 @@ export interface RunningLedger {
   close(): Promise<void>;
 }
 
-export async function startLedger(env: NodeJS.ProcessEnv = process.env): Promise<RunningLedger> {
+export interface StartOptions {
+  /** The read side's clock (push throttling); default the system clock. Tests pass a ManualClock. */
+  readonly clock?: Clock;
+}
+
+export async function startLedger(
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartOptions = {},
+): Promise<RunningLedger> {
   const config: LedgerConfig = loadConfig(env);
   const logger = createLogger(config.LEDGER_LOG_LEVEL);
   if (config.jwtSecretIsDefault)
     logger.warn('LEDGER_JWT_SECRET is not set: using the development secret (never do this in production)');
   const runtime = await createRuntime(config, logger);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime, options.clock), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
