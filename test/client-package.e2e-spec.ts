@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,12 @@ import { connectClient, ok, startTestLedger, type TestLedger } from './support/l
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
-const SOCKET_IO_CLIENT = (require('socket.io-client/package.json') as { version: string }).version;
+// The version this repository installed, so the install is served from the warm npm cache.
+const SOCKET_IO_CLIENT = (
+  JSON.parse(readFileSync(path.join(ROOT, 'node_modules/socket.io-client/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /** What a user outside this repository writes: plain Node, the SDK required by its package name. */
 const SCRIPT = `

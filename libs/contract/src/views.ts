@@ -204,4 +204,3 @@ export interface PushEvents {
   'runs.removed': { runId: string };
   'projections.progress': RebuildProgress;
 }
-
