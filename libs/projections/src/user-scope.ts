@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@ledger/database';
 
 /**
  * Runs read-model queries as the caller: one transaction under the role `ledger_reader` with `ledger.user_id`
@@ -9,18 +10,13 @@ export async function asUser<T>(
   userId: string,
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL ROLE ledger_reader');
-    await client.query("SELECT set_config('ledger.user_id', $1, true)", [userId]);
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withTransaction(
+    pool,
+    async (client) => {
+      await client.query('SET LOCAL ROLE ledger_reader');
+      await client.query("SELECT set_config('ledger.user_id', $1, true)", [userId]);
+      return work(client);
+    },
+    { begin: 'BEGIN READ ONLY' },
+  );
 }
