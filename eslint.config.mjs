@@ -11,6 +11,11 @@ export default tseslint.config(
     },
   },
   {
+    // Test code may import a lib's test helpers by path (libs/*/test/…); never its src files.
+    files: ['test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/libs/*/src/*'] }] },
+  },
+  {
     files: ['libs/domain/**/*.ts', 'libs/contract/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: ['@nestjs/common', '@nestjs/core', 'pg', 'socket.io'] }],

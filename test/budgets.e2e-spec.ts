@@ -5,11 +5,12 @@ import { BudgetExceededError, connectLedger } from '@run-ledger/client';
 import { toBudgetStreamId } from '@ledger/domain';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
 import { BudgetAlerts } from '../apps/ledger/src/budget/budget-alerts';
-import { BudgetStreams } from '../apps/ledger/src/budget/budget-streams';
+import { BudgetStreams } from '@ledger/operations';
 import { signToken } from '../apps/ledger/src/infra/auth';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { connectClient, ok, send, taskPayload, waitForEvent, TEST_JWT_SECRET } from './support/ledger-server';
 import { startWebhookReceiver, type ReceivedHook, type WebhookReceiver } from './support/webhook-receiver';
+import { systemClock, type Clock } from '@ledger/async';
 
 const SECRET = 'a-webhook-secret-for-the-budget-test';
 /** gpt-4o input is 2.5 USD per million tokens: one such task costs exactly 2.5. */
@@ -22,7 +23,7 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
   let ledger: RunningLedger | undefined;
   /** The ledger's clock: real time moved to 2030-01-15 10:00 UTC, shifted by whole days as the test needs. */
   let offset = Date.parse('2030-01-15T10:00:00Z') - Date.now();
-  const clock = () => new Date(Date.now() + offset);
+  const clock: Clock = { now: () => Date.now() + offset, setTimer: systemClock.setTimer };
   const userId = randomUUID();
   const sockets: Socket[] = [];
 
@@ -263,7 +264,7 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
             },
           },
         ],
-        { userId: spender, now: clock().toISOString() },
+        { userId: spender, now: new Date(clock.now()).toISOString() },
       );
       await Promise.all([
         ledger!.app.get(BudgetAlerts).evaluate(spender),

@@ -10,6 +10,7 @@ import { RetentionScheduler } from '../apps/ledger/src/retention/retention-sched
 import { runCli } from './support/cli-in-process';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { connectClient, ok, taskPayload, TEST_JWT_SECRET } from './support/ledger-server';
+import { systemClock, type Clock } from '@ledger/async';
 
 const DAY_MS = 86_400_000;
 const T0 = Date.parse('2030-06-01T12:00:00Z');
@@ -46,7 +47,7 @@ describe('retention: archive and erase idle runs (controlled clock), exactly wha
   let ledger: RunningLedger;
   let socket: Socket;
   let offset = 0;
-  const clock = () => new Date(Date.now() + offset);
+  const clock: Clock = { now: () => Date.now() + offset, setTimer: systemClock.setTimer };
   const savedEnv = { ...process.env };
   const userId = randomUUID();
 

@@ -7,9 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
 import { Client } from 'pg';
 import { migrate } from '@ledger/database';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import {
   baselineCopy,
   baselineEmmett,
@@ -35,25 +36,56 @@ import {
   type EventRow,
 } from './support';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
+const SCENARIOS = ['ingest', 'lag', 'rebuild', 'replay', 'long', 'baselines'];
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
 };
-const QUICK = flag('quick');
-const PROFILE = flag('profile');
-const ONLY = option('only')?.split(',');
+const cli = new Command('bench')
+  .description(
+    'The benchmark: prints a table with the targets and writes bench-results.json (docs/performance.md)',
+  )
+  .option('--quick', 'smaller sizes (a quick check, not the published figures)')
+  .option('--profile', 'write CPU profiles of the server to bench-profiles/')
+  .option(
+    '--only <scenarios>',
+    `run only these, comma-separated: ${SCENARIOS.join(',')}`,
+    (value: string) => {
+      const only = value.split(',');
+      const unknown = only.filter((s) => !SCENARIOS.includes(s));
+      if (unknown.length) throw new InvalidArgumentError(`unknown scenario ${unknown.join(', ')}`);
+      return only;
+    },
+  )
+  .option('--clients <n>', 'load-generator processes', positiveInt('--clients'), 4)
+  .option(
+    '--rebuild-events <n>',
+    'events in the rebuild scenario (default 1,000,000; 100,000 with --quick)',
+    positiveInt('--rebuild-events'),
+  )
+  .parse(process.argv);
+const opts = cli.opts<{
+  quick?: boolean;
+  profile?: boolean;
+  only?: string[];
+  clients: number;
+  rebuildEvents?: number;
+}>();
+const QUICK = opts.quick ?? false;
+const PROFILE = opts.profile ?? false;
+const ONLY = opts.only;
 const enabled = (s: string) => !ONLY || ONLY.includes(s);
 const PROFILE_DIR = path.join(ROOT, 'bench-profiles');
 
 const SIZE = {
-  clients: Number(option('clients') ?? 4),
+  clients: opts.clients,
   runs: 50,
   tasksPerRun: 4,
   chunks1: QUICK ? 100 : 500,
   chunks20: QUICK ? 200 : 500,
-  rebuildEvents: Number(option('rebuild-events') ?? (QUICK ? 100_000 : 1_000_000)),
+  rebuildEvents: opts.rebuildEvents ?? (QUICK ? 100_000 : 1_000_000),
   baselineRows: QUICK ? 100_000 : 300_000,
   replayChunks: 10_000,
   replayRepeats: 5,

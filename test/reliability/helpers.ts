@@ -3,7 +3,9 @@ import type { Pool } from 'pg';
 import type { Socket } from 'socket.io-client';
 import type { Ack } from '@ledger/contract';
 import { PostgresEventStore } from '@ledger/event-store';
-import { invariantViolations, readCheckpoints, tableHashes } from '@ledger/projections';
+import { readCheckpoints } from '@ledger/projections';
+// Test-only SQL checks, imported by path: they are not part of the lib's public surface.
+import { invariantViolations, tableHashes } from '../../libs/projections/test/invariants';
 export { invariantViolations, tableHashes };
 import { connectClient, ok, taskPayload } from '../support/ledger-server';
 

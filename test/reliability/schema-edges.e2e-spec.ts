@@ -3,8 +3,9 @@ import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import type { AckData, CommandName } from '@ledger/contract';
 import { PostgresEventStore } from '@ledger/event-store';
-import { tableHashes, verify } from '@ledger/projections';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { verify } from '@ledger/projections';
+import { signToken } from '@ledger/runtime';
+import { tableHashes } from '../../libs/projections/test/invariants';
 import { ProjectionHost } from '../../apps/ledger/src/read/projection-host';
 import {
   connectClient,

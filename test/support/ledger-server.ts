@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { randomUUID } from 'node:crypto';
 import type { Ack } from '@ledger/contract';
-import { startLedger, type RunningLedger } from '../../apps/ledger/src/bootstrap';
+import { startLedger, type RunningLedger, type StartOptions } from '../../apps/ledger/src/bootstrap';
 import { signToken } from '../../apps/ledger/src/infra/auth';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -20,20 +20,26 @@ export interface TestLedger {
 }
 
 /** The real ledger, in this process, on a free port, over a fresh database of the tests' PostgreSQL. */
-export async function startTestLedger(env: Record<string, string> = {}): Promise<TestLedger> {
+export async function startTestLedger(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestLedger> {
   const db = await createTestDatabase({ migrate: false });
-  const ledger = await startLedger({
-    DATABASE_URL: db.url,
-    LEDGER_JWT_SECRET: TEST_JWT_SECRET,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LEDGER_METRICS_PORT: '0',
-    LEDGER_LOG_LEVEL: 'silent',
-    // `EVENT_STORE=eventstoredb npm run test:e2e` runs the e2e suite on EventStoreDB.
-    ...(process.env.EVENT_STORE && { EVENT_STORE: process.env.EVENT_STORE }),
-    ...(process.env.EVENTSTORE_URL && { EVENTSTORE_URL: process.env.EVENTSTORE_URL }),
-    ...env,
-  });
+  const ledger = await startLedger(
+    {
+      DATABASE_URL: db.url,
+      LEDGER_JWT_SECRET: TEST_JWT_SECRET,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LEDGER_METRICS_PORT: '0',
+      LEDGER_LOG_LEVEL: 'silent',
+      // `EVENT_STORE=eventstoredb npm run test:e2e` runs the e2e suite on EventStoreDB.
+      ...(process.env.EVENT_STORE && { EVENT_STORE: process.env.EVENT_STORE }),
+      ...(process.env.EVENTSTORE_URL && { EVENTSTORE_URL: process.env.EVENTSTORE_URL }),
+      ...env,
+    },
+    options,
+  );
   return {
     url: ledger.url,
     pool: db.pool,

@@ -9,9 +9,10 @@ import {
 } from '@ledger/domain';
 import { decimalAmount } from '@ledger/contract';
 import { periodSpend } from '@ledger/projections';
-import { BudgetStreams } from '../../ledger/src/budget/budget-streams';
-import { CliError, uuidOption } from './io';
-import type { CliContext } from './main';
+import { BudgetStreams } from '@ledger/operations';
+import { CliError } from './cli-io';
+import { uuidOption } from './options';
+import type { CliContext } from './cli-context';
 
 /** The operator's user id in the events a CLI command writes (metadata.userId): the nil UUID. */
 const OPERATOR = '00000000-0000-0000-0000-000000000000';

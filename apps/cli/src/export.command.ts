@@ -5,9 +5,9 @@ import { SingleBar } from 'cli-progress';
 import { loadConfig } from '@ledger/config';
 import { toRunStreamId, type RecordedEvent } from '@ledger/domain';
 import { toOtel } from '@ledger/otel';
-import { failure, usage, uuidOption } from './io';
-import { runIdsOfUser } from './log';
-import type { CliContext } from './main';
+import { failure, usage } from './cli-io';
+import { uuidOption } from './options';
+import type { CliContext } from './cli-context';
 import { parseOtlpHeaders, postOtlp } from './otlp-http';
 
 interface ExportOptions {
@@ -53,7 +53,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
         const otlpHeaders = parseOtlpHeaders(config.LEDGER_OTLP_HEADERS);
         let sent = 0;
         await ctx.withRuntime(async (rt) => {
-          const runIds = runId ? [runId] : await runIdsOfUser(rt, user as string);
+          const runIds = runId ? [runId] : await rt.store.runIdsOfUser(user as string);
           const file = opts.out ? createWriteStream(opts.out) : null;
           const sink = file ?? ctx.io.stdout;
           const write = async (text: string) => {

@@ -3,9 +3,10 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '@ledger/config';
-import { signToken } from '../../ledger/src/infra/auth';
-import { usage, uuidOption } from './io';
-import type { CliContext } from './main';
+import { signToken } from '@ledger/runtime';
+import { usage } from './cli-io';
+import { uuidOption } from './options';
+import type { CliContext } from './cli-context';
 
 /** The program that opens a URL in the desktop's browser, per platform. */
 const OPENERS: Partial<Record<NodeJS.Platform, string>> = {

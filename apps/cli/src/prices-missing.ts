@@ -6,8 +6,8 @@ import {
   type TaskFailedData,
   type TaskRepricedData,
 } from '@ledger/domain';
-import type { LedgerRuntime } from '../../ledger/src/infra/runtime';
-import { scanLog } from './log';
+import { scanLog } from '@ledger/event-store';
+import type { LedgerRuntime } from '@ledger/runtime';
 
 /** `ledger prices missing`: the ended tasks with no price, from the log (so a model no entry names is listed). */
 

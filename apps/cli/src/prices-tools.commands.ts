@@ -2,8 +2,10 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '@ledger/config';
 import { loadPricing, PricingCatalogError, readOverridesFile, type Pricing } from '@ledger/pricing';
-import { failure, parseSince, table, usage } from './io';
-import type { CliContext } from './main';
+import { failure, usage } from './cli-io';
+import { parseSince } from './options';
+import { table } from './text-table';
+import type { CliContext } from './cli-context';
 import { findDrift } from './prices-drift';
 import { quote, QuoteInputError, quoteText } from './prices-quote';
 

@@ -5,11 +5,9 @@ import {
   decideReprice,
   eventIdFor,
   foldReprice,
-  fromRunStreamId,
   SCHEMA_VERSION,
   toRunStreamId,
   type Cost,
-  type TaskCreatedData,
 } from '@ledger/domain';
 import { WrongExpectedRevision } from '@ledger/event-store';
 import {
@@ -20,10 +18,11 @@ import {
   type PriceEntry,
   type Pricing,
 } from '@ledger/pricing';
-import type { LedgerRuntime } from '../../ledger/src/infra/runtime';
-import { failure, parseSince, table, usage } from './io';
-import { scanLog } from './log';
-import type { CliContext } from './main';
+import type { LedgerRuntime } from '@ledger/runtime';
+import { failure, usage } from './cli-io';
+import { parseSince } from './options';
+import { table } from './text-table';
+import type { CliContext } from './cli-context';
 import { costText } from './replay.command';
 import { missingPrices } from './prices-missing';
 import { registerPriceTools } from './prices-tools.commands';
@@ -159,23 +158,6 @@ export interface RepriceChange {
   previousCost: Cost | null;
 }
 
-/** The runs with a task of `model` (any model when absent): from the log (PostgreSQL: one query; else a scan). */
-async function runsWithModel(rt: LedgerRuntime, model: string | undefined): Promise<string[]> {
-  if (rt.store.kind === 'postgres') {
-    const { rows } = await rt.pool.query<{ stream_id: string }>(
-      `SELECT stream_id FROM events WHERE type = 'TaskCreated' AND ($1::text IS NULL OR data->>'model' = $1) GROUP BY stream_id ORDER BY MIN(position)`,
-      [model ?? null],
-    );
-    return rows.map((r) => fromRunStreamId(r.stream_id)).filter((id): id is string => id !== null);
-  }
-  const ids = new Set<string>();
-  await scanLog(rt.store, (e) => {
-    if (e.type === 'TaskCreated' && (model === undefined || (e.data as TaskCreatedData).model === model))
-      ids.add((e.data as TaskCreatedData).runId);
-  });
-  return [...ids];
-}
-
 /**
  * For each run with tasks of the model: folds its stream, decides (libs/domain run.reprice) and appends the
  * TaskRepriced events at the stream's revision; another writer in between (WrongExpectedRevision) means read and
@@ -192,7 +174,7 @@ export async function reprice(
   const catalogVersion = pricing.version;
   let runs = 0;
   let tasks = 0;
-  for (const runId of await runsWithModel(rt, options.model)) {
+  for (const runId of await rt.store.runIdsWithModel(options.model)) {
     const streamId = toRunStreamId(runId);
     const commandId = randomUUID();
     for (let attempt = 0; ; attempt++) {

@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { CliIo } from './io';
+import type { CliIo } from './cli-io';
 
 /** A progress bar on stderr with a rate (per second) and ETA; silent when stderr is not a terminal. */
 export function rateBar(io: CliIo, label: string, unit: string) {

@@ -9,8 +9,9 @@ import {
   skipQuarantined,
   verify,
 } from '@ledger/projections';
-import { failure, table } from './io';
-import type { CliContext } from './main';
+import { failure } from './cli-io';
+import { table } from './text-table';
+import type { CliContext } from './cli-context';
 import { rateBar } from './progress';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

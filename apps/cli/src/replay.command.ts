@@ -11,9 +11,11 @@ import {
   type TaskFailedData,
   type TaskRepricedData,
 } from '@ledger/domain';
-import { dueTimes, pace, toFrame } from '../../ledger/src/read/replay';
-import { failure, usage, uuidOption, type Style } from './io';
-import type { CliContext } from './main';
+import { dueTimes, pace, toFrame } from '@ledger/replay';
+import { failure, usage } from './cli-io';
+import { uuidOption } from './options';
+import { type Style } from './style';
+import type { CliContext } from './cli-context';
 
 export interface ReplayOptions {
   speed?: string;

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '@ledger/config';
 import type { RetentionPolicy } from '@ledger/domain';
-import { applyRetention, planRetention, vacuumErased } from '../../ledger/src/retention/retention';
-import { parseDays, policyFromConfig } from '../../ledger/src/retention/retention-config';
-import { CliError } from './io';
-import type { CliContext } from './main';
+import { applyRetention, parseDays, planRetention, policyFromConfig, vacuumErased } from '@ledger/operations';
+import { CliError } from './cli-io';
+import type { CliContext } from './cli-context';
 import { rateBar } from './progress';
 
 interface RetentionOptions {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { eventIdFor, SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
-import { uuidOption } from './io';
-import { runIdsOfUser } from './log';
-import type { CliContext } from './main';
+import { uuidOption } from './options';
+import type { CliContext } from './cli-context';
 
 /** `ledger runs erase --user <id>`: the right to be forgotten. */
 export function registerRuns(program: Command, ctx: CliContext): void {
@@ -20,7 +19,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
       ctx.action(async (opts: { user: string; dryRun?: boolean }) => {
         const user = uuidOption(opts.user, '--user');
         await ctx.withRuntime(async (rt) => {
-          const ids = await runIdsOfUser(rt, user);
+          const ids = await rt.store.runIdsOfUser(user);
           if (opts.dryRun) {
             for (const id of ids) ctx.out(id);
             ctx.out(`${ids.length} run(s) would be erased`);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { migrate, createPool } from '@ledger/database';
 import { copyStore, EventStoreDbEventStore, PostgresEventStore, type EventStore } from '@ledger/event-store';
-import { usage } from './io';
-import type { CliContext } from './main';
+import { usage } from './cli-io';
+import type { CliContext } from './cli-context';
 import { rateBar } from './progress';
 
 type Kind = 'postgres' | 'eventstoredb';

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig, parseDurationSeconds } from '@ledger/config';
-import { MAX_TEAMS, signToken, type TeamRole } from '../../ledger/src/infra/auth';
-import { CliError, UUID_RE } from './io';
-import type { CliContext } from './main';
+import { MAX_TEAMS, signToken, type TeamRole } from '@ledger/runtime';
+import { CliError } from './cli-io';
+import { UUID_RE } from './options';
+import type { CliContext } from './cli-context';
 
 /**
  * `ledger token`: a JWT for local use. It refuses what the server would refuse: a lifetime over

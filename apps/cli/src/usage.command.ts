@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import Decimal from 'decimal.js';
 import { usageSummary } from '@ledger/projections';
-import { parseSince, table, usage, uuidOption } from './io';
-import type { CliContext } from './main';
+import { usage } from './cli-io';
+import { parseSince, uuidOption } from './options';
+import { table } from './text-table';
+import type { CliContext } from './cli-context';
 
 /** `ledger usage --user <id>`: tokens and cost by day or by model, from the usage read model. */
 export function registerUsage(program: Command, ctx: CliContext): void {

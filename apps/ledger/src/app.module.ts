@@ -1,13 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { systemClock, type Clock } from '@ledger/async';
 import { CommandDispatcher } from './gateway/command-dispatcher';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { HealthController } from './http/health.controller';
 import { ShareController } from './http/share.controller';
 import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
-import type { LedgerRuntime } from './infra/runtime';
-import { CONFIG, EVENT_STORE, LOGGER, PG_POOL, RUNTIME } from './infra/tokens';
+import type { LedgerRuntime } from '@ledger/runtime';
+import { CLOCK, CONFIG, EVENT_STORE, LOGGER, PG_POOL } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
 import { AdminService } from './read/admin.service';
@@ -18,7 +19,6 @@ import { RecordCommandHandler } from './write/record.command';
 import { RunWriter } from './write/run-writer';
 import { budgetProviders } from './budget/budget.providers';
 import { RetentionScheduler } from './retention/retention-scheduler';
-import { CLOCK, systemClock, type Clock } from './infra/clock';
 
 const commandHandlers = [RecordCommandHandler];
 const gateways = [LedgerGateway, CommandDispatcher];
@@ -41,7 +41,6 @@ export class AppModule {
       imports: [CqrsModule.forRoot(), WebModule.forConfig(runtime.config)],
       controllers: [HealthController, ShareController],
       providers: [
-        { provide: RUNTIME, useValue: runtime },
         { provide: CONFIG, useValue: runtime.config },
         { provide: LOGGER, useValue: runtime.logger },
         { provide: EVENT_STORE, useValue: runtime.store },

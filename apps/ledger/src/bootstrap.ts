@@ -2,18 +2,18 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { withTimeout, type Clock } from '@ledger/async';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { AppModule } from './app.module';
 import { LedgerIoAdapter } from './gateway/io-adapter';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { startMetricsServer } from './http/metrics-server';
 import { LedgerMetrics } from './infra/metrics';
-import { createLogger, PinoNestLogger } from './infra/logger';
+import { PinoNestLogger } from './infra/logger';
 import { connectFanout } from './infra/redis-fanout';
-import { createRuntime, type LedgerRuntime } from './infra/runtime';
+import { createLogger, createRuntime, type LedgerRuntime } from '@ledger/runtime';
 import { ProjectionHost } from './read/projection-host';
 import { RunWriter } from './write/run-writer';
-import type { Clock } from './infra/clock';
 
 /** How long a graceful shutdown waits for the projector to reach the log head. */
 const PROJECTION_DRAIN_MS = 10_000;
@@ -30,7 +30,7 @@ export interface RunningLedger {
 }
 
 export interface StartOptions {
-  /** The server's clock (tests control time with it); default the system clock. */
+  /** The server's clock (budget periods, retention ages, push throttling); default the system clock. Tests pass a ManualClock. */
   readonly clock?: Clock;
 }
 
@@ -88,23 +88,18 @@ export async function startLedger(
  */
 async function drainProjection(host: ProjectionHost, runtime: LedgerRuntime): Promise<void> {
   if (runtime.config.LEDGER_PROJECTOR === 'off' || !host.leads()) return;
-  let timer: NodeJS.Timeout | undefined;
   try {
     const head = await runtime.store.headPosition();
     if (!head) return;
-    const timeout = new Promise<void>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the projection did not reach the log head within ${PROJECTION_DRAIN_MS} ms`)),
-        PROJECTION_DRAIN_MS,
-      );
-    });
-    await Promise.race([host.projector.waitFor(head), timeout]);
+    await withTimeout(
+      host.projector.waitFor(head),
+      PROJECTION_DRAIN_MS,
+      () => new Error(`the projection did not reach the log head within ${PROJECTION_DRAIN_MS} ms`),
+    );
   } catch (error) {
     runtime.logger.warn(
       { err: error },
       'shutdown: projection not drained; it resumes from its checkpoint at the next start',
     );
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { chunkKinds } from './commands';
 import type { BudgetAlert, BudgetView } from './budget.commands';
 import type { ShareAckData } from './share.commands';
 
@@ -218,5 +217,3 @@ export interface PushEvents {
   /** To each of the user's sockets: a budget threshold was reached (once per threshold and period). */
   'budget.alert': BudgetAlert;
 }
-
-export const CHUNK_KINDS = chunkKinds;

@@ -4,12 +4,19 @@ import { v5 as uuidv5 } from 'uuid';
 /** Namespace of every id the ledger derives (UUIDv5). */
 export const LEDGER_NAMESPACE = '6f1c1f6e-3c1a-5d0e-9a53-8d2f4b0c7a11';
 
+/** The prefix of every stream the ledger writes: one stream per run, `run-<runId>` (the only place it is spelt). */
+export const RUN_STREAM_PREFIX = 'run-';
+
 /** The one function that owns the stream id format. */
 export function toRunStreamId(runId: string): string {
-  return `run-${runId}`;
+  return `${RUN_STREAM_PREFIX}${runId}`;
 }
 export function fromRunStreamId(streamId: string): string | null {
-  return streamId.startsWith('run-') ? streamId.slice(4) : null;
+  return isRunStreamId(streamId) ? streamId.slice(RUN_STREAM_PREFIX.length) : null;
+}
+/** A run stream, never a system stream (EventStoreDB's `$…`, `$$run-…` metadata streams, index streams). */
+export function isRunStreamId(streamId: string): boolean {
+  return streamId.startsWith(RUN_STREAM_PREFIX);
 }
 
 /** Deterministic event id: a retried command produces the same ids, so it can never be written twice. */

@@ -1,4 +1,4 @@
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
+import { isRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
 import type { EventStore } from './event-store.port';
 
 /** Copies every run stream from one event store to another (PostgreSQL ↔ EventStoreDB), e.g. to switch stores. */
@@ -32,8 +32,6 @@ export class CopyDivergence extends Error {
     this.name = 'CopyDivergence';
   }
 }
-
-const RUN_STREAM_PREFIX = 'run-';
 
 interface StreamCopy {
   /** The source's first readable revision: older events still in its log were erased (EventStoreDB, before a scavenge). */
@@ -86,7 +84,7 @@ export async function copyStore({
 
     const groups = new Map<string, RecordedEvent[]>();
     for (const e of page) {
-      if (!e.streamId.startsWith(RUN_STREAM_PREFIX)) continue;
+      if (!isRunStreamId(e.streamId)) continue;
       groups.set(e.streamId, [...(groups.get(e.streamId) ?? []), e]);
     }
 

@@ -108,7 +108,11 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Revision of the stream's last event, or null when it does not exist. */
   streamRevision(streamId: string): Promise<number | null>;
-  /** Events of the whole log strictly after `after` (null: from the start), in global order; never skips an event. */
+  /**
+   * Events of the run streams (`run-…`, the only streams the ledger writes) strictly after `after` (null: from the
+   * start), in global order; never skips one. Other streams (EventStoreDB's system and index streams, any stream
+   * another tool wrote) are never returned, on every store.
+   */
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
   /** A catch-up subscription to the whole log, then live, after `after`. Batches are delivered one at a time. */
   subscribeToAll(
@@ -116,7 +120,11 @@ export interface EventStore {
     handler: (batch: AllBatch) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription;
-  /** Erases a stream's events, keeping only the tombstone event given (PROTOCOL.md: `RunDeleted`). */
+  /** The runs whose `RunStarted` names this user, in log order (an erased run keeps only its tombstone: not listed). */
+  runIdsOfUser(userId: string): Promise<string[]>;
+  /** The runs with a `TaskCreated` of this model (any model when absent), in log order of their first such task. */
+  runIdsWithModel(model?: string): Promise<string[]>;
+  /** Erases a stream's events, keeping only the tombstone event given (docs/protocol.md: `RunDeleted`). */
   eraseStream(streamId: string, tombstone: NewEvent): Promise<void>;
   /** Position of the newest event in the log (null: empty), for lag. */
   headPosition(): Promise<GlobalPosition | null>;

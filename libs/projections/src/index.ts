@@ -27,7 +27,6 @@ export { rebuild, type RebuildOptions, type RebuildResult } from './rebuild';
 export { verify, type Mismatch, type VerifyOptions } from './verify';
 export { money } from './money';
 export * from './user-scope';
-export * from './invariants';
 export { periodSpend, type PeriodSpend } from './budget-spend';
 export {
   findOpenShare,

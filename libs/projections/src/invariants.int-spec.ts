@@ -7,7 +7,7 @@ import { rebuild } from './rebuild';
 import { verify } from './verify';
 import { Clock } from '../test/fixtures';
 import { runPlan, USERS, writeRun } from '../test/workload';
-import { invariantViolations, tableHashes } from './invariants';
+import { invariantViolations, tableHashes } from '../test/invariants';
 
 describe('Read-model invariants under a randomized concurrent workload, and rebuild', () => {
   let db: TestDatabase;

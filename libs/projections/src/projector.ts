@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@ledger/database';
 import type { ProjectionStatus, RunView, TaskView } from '@ledger/contract';
 import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import {
@@ -139,10 +140,6 @@ export class Projector {
     return () => this.listeners.delete(listener);
   }
 
-  position(): GlobalPosition | null {
-    return this.committed;
-  }
-
   /** Resolves once the committed checkpoint is at or past `position` (a quarantined run's events count as passed). */
   waitFor(position: GlobalPosition): Promise<void> {
     if (this.committed && comparePositions(this.committed, position) >= 0) return Promise.resolve();
@@ -169,10 +166,7 @@ export class Projector {
   }
 
   private async handle(batch: AllBatch): Promise<void> {
-    const client = await this.pool.connect();
-    let result: Applied;
-    try {
-      await client.query('BEGIN');
+    const { result, quarantined, skipped, epoch } = await withTransaction(this.pool, async (client) => {
       const stored = await readCheckpoint(client as Queryable, this.name, true);
       const storedPosition = stored?.position ?? null;
       if (!samePosition(storedPosition, this.committed)) {
@@ -194,18 +188,13 @@ export class Projector {
       const events = batch.events.filter(
         (e) => runIdOf(e) !== null && (!from || comparePositions(e.position, from) > 0),
       );
-      result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped);
+      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped);
       await this.options.beforeCommit?.(client);
-      await client.query('COMMIT');
-      this.quarantined = quarantined;
-      this.skipped = skipped;
-      this.epoch = result.epoch ?? epoch;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { result, quarantined, skipped, epoch };
+    });
+    this.quarantined = quarantined;
+    this.skipped = skipped;
+    this.epoch = result.epoch ?? epoch;
     for (const [runId, view] of result.after) {
       if (view) this.cache.set(runId, view);
       else this.cache.delete(runId);

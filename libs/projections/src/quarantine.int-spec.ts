@@ -9,7 +9,7 @@ import { retryQuarantined, skipQuarantined, NotQuarantined } from './quarantine'
 import { getRun } from './queries';
 import { rebuild } from './rebuild';
 import { verify } from './verify';
-import { invariantViolations, tableHashes } from './invariants';
+import { invariantViolations, tableHashes } from '../test/invariants';
 import { append, Clock, runEvents, type Body } from '../test/fixtures';
 
 /** Finding 1 (issue 12): an event the projection cannot apply stops its run, never the projection. */

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { withTransaction } from '@ledger/database';
 import type { QuarantineActionAck } from '@ledger/contract';
 import { toRunStreamId } from '@ledger/domain';
 import { comparePositions, type EventStore } from '@ledger/event-store';
@@ -57,10 +58,8 @@ export function skipQuarantined(options: QuarantineActionOptions): Promise<Quara
 async function refold(options: QuarantineActionOptions, skip: boolean): Promise<QuarantineActionAck> {
   const { store, pool, runId } = options;
   const name = options.name ?? 'runs';
-  const client = await pool.connect();
-  const q = client as Queryable;
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
+    const q = client as Queryable;
     await ensureCheckpoint(q, name);
     const checkpoint = await readCheckpoint(q, name, true);
     const entry = (await readQuarantine(q, name)).find((r) => r.runId === runId);
@@ -90,17 +89,11 @@ async function refold(options: QuarantineActionOptions, skip: boolean): Promise<
     if (again) await quarantineRuns(q, name, LIVE_TABLES, [again]);
     else await releaseRuns(q, name, [runId]);
     await bumpEpoch(q, name);
-    await client.query('COMMIT');
     return {
       runId,
       state: again ? 'quarantined' : 'running',
       ...(again && { quarantined: describeQuarantined(again) }),
       ...(skip && { skippedEventId: entry.eventId }),
     };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -5,7 +5,7 @@ import { Projector } from './projector';
 import { getRun, usageSummary } from './queries';
 import { rebuild } from './rebuild';
 import { verify } from './verify';
-import { tableHashes } from './invariants';
+import { tableHashes } from '../test/invariants';
 import { append, Clock, runEvents, type Body } from '../test/fixtures';
 
 const DAY_MS = 86_400_000;

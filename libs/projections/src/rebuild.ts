@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { withTransaction } from '@ledger/database';
 import { toRunStreamId, type GlobalPosition } from '@ledger/domain';
 import { comparePositions, type EventStore } from '@ledger/event-store';
 import { diffBatch, foldBatch, UsageAccumulator, type FoldedBatch, type RunFailure } from './run-view.batch';
@@ -25,6 +26,7 @@ import {
   toQuarantined,
 } from './quarantine.sql';
 import { replaceShares, ShareLog } from './shares.projection';
+import { createShadowIndexes, renameShadowIndexes, shadowIndexes, type ShadowIndex } from './rebuild-indexes';
 
 export interface RebuildOptions {
   readonly store: EventStore;
@@ -43,54 +45,6 @@ export interface RebuildResult {
   readonly quarantined: number;
 }
 
-/** Indexes of the read models, built on the shadow tables after loading; `{t}` is the table, `{s}` the name suffix. */
-const INDEXES: ReadonlyArray<{ table: 'runs' | 'tasks' | 'usage'; name: string; sql: string }> = [
-  {
-    table: 'runs',
-    name: 'ai_runs_pkey',
-    sql: 'ALTER TABLE {t} ADD CONSTRAINT ai_runs_pkey{s} PRIMARY KEY (id)',
-  },
-  {
-    table: 'runs',
-    name: 'ai_runs_user_activity_idx',
-    sql: 'CREATE INDEX ai_runs_user_activity_idx{s} ON {t} (user_id, (COALESCE(last_message_at, updated_at)) DESC, id DESC)',
-  },
-  {
-    // runs.list `teamId` (migrations/1700000000008_teams.sql).
-    table: 'runs',
-    name: 'ai_runs_team_activity_idx',
-    sql: 'CREATE INDEX ai_runs_team_activity_idx{s} ON {t} (team_id, (COALESCE(last_message_at, updated_at)) DESC, id DESC) WHERE team_id IS NOT NULL',
-  },
-  {
-    table: 'tasks',
-    name: 'ai_tasks_pkey',
-    sql: 'ALTER TABLE {t} ADD CONSTRAINT ai_tasks_pkey{s} PRIMARY KEY (id)',
-  },
-  {
-    table: 'tasks',
-    name: 'ai_tasks_run_created_idx',
-    sql: 'CREATE INDEX ai_tasks_run_created_idx{s} ON {t} (run_id, created_at, id)',
-  },
-  {
-    // runs.list `model` (migrations/1700000000005_runs-search.sql).
-    table: 'tasks',
-    name: 'ai_tasks_user_model_idx',
-    sql: 'CREATE INDEX ai_tasks_user_model_idx{s} ON {t} (user_id, model, run_id)',
-  },
-  {
-    // usage.summary `teamId` (migrations/1700000000008_teams.sql).
-    table: 'tasks',
-    name: 'ai_tasks_team_idx',
-    sql: 'CREATE INDEX ai_tasks_team_idx{s} ON {t} (team_id, completed_at) WHERE team_id IS NOT NULL',
-  },
-  {
-    table: 'usage',
-    name: 'usage_daily_pkey',
-    sql: 'ALTER TABLE {t} ADD CONSTRAINT usage_daily_pkey{s} PRIMARY KEY (user_id, day, model)',
-  },
-];
-const SUFFIX = '_next';
-
 /**
  * Rebuilds the read models without downtime: folds the whole log in memory (pages of `pageSize`), loads shadow
  * tables with large multi-row inserts, builds their indexes, catches up to the head, then in ONE transaction
@@ -108,6 +62,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   const started = Date.now();
   const q = pool as Queryable;
   await dropShadowTables(q);
+  const indexes = await shadowIndexes(q);
   try {
     for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>)
       await q.query(`CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS)`);
@@ -143,25 +98,23 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     }
 
     // 2. Load the shadow tables, then index them.
-    const indexed = await load(store, pool, fold, position);
+    const indexed = await load(store, pool, fold, position, indexes);
     const usage = new UsageAccumulator();
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
-    if (!indexed) await createIndexes(q);
+    if (!indexed) await createShadowIndexes(q, indexes);
     await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
     // runs.list search documents, computed now rather than under the swap's lock (migrations/…05_runs-search.sql).
     await q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]);
 
     // 3. Catch up with what was appended meanwhile (no lock yet).
-    const caughtUp = await inTransaction(pool, (c) => catchUp(store, c, fold, position, pageSize));
+    const caughtUp = await withTransaction(pool, (c) => catchUp(store, c, fold, position, pageSize));
     position = caughtUp.position;
     done += caughtUp.events;
 
     // 4. The swap: one short transaction.
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       await ensureCheckpoint(client as Queryable, name);
       const live = await readCheckpoint(client as Queryable, name, true);
       await client.query(
@@ -174,8 +127,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
         await client.query(`DROP TABLE ${LIVE_TABLES[table]}`);
         await client.query(`ALTER TABLE ${SHADOW_TABLES[table]} RENAME TO ${LIVE_TABLES[table]}`);
       }
-      for (const index of INDEXES)
-        await client.query(`ALTER INDEX ${index.name}${SUFFIX} RENAME TO ${index.name}`);
+      await renameShadowIndexes(client as Queryable, indexes);
       await client.query('SELECT ledger_apply_read_security()');
       await client.query('SELECT ledger_attach_run_search()');
       await replaceShares(client as Queryable, fold.shares.events);
@@ -192,13 +144,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
           ? live.position
           : position;
       await writeCheckpoint(client as Queryable, name, checkpoint, 'running');
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     options.onProgress?.(done, done);
     return { name, events: done, ms: Date.now() - started, quarantined: fold.failures.size };
   } catch (error) {
@@ -239,6 +185,7 @@ async function load(
   pool: Pool,
   fold: FoldState,
   position: GlobalPosition | null,
+  indexes: readonly ShadowIndex[],
 ): Promise<boolean> {
   const q = pool as Queryable;
   const runs: RunView[] = [];
@@ -256,8 +203,8 @@ async function load(
     if (!isDataError(error)) throw error;
   }
   await q.query(`TRUNCATE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}`);
-  await createIndexes(q);
-  await inTransaction(pool, async (c) => {
+  await createShadowIndexes(q, indexes);
+  await withTransaction(pool, async (c) => {
     for (const [runId, view] of fold.views) {
       if (!view) continue;
       const one: FoldedBatch = {
@@ -285,26 +232,6 @@ async function load(
     }
   });
   return true;
-}
-
-async function createIndexes(q: Queryable): Promise<void> {
-  for (const index of INDEXES)
-    await q.query(index.sql.replace('{t}', SHADOW_TABLES[index.table]).replace('{s}', SUFFIX));
-}
-
-async function inTransaction<T>(pool: Pool, fn: (client: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client as Queryable);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
 }
 
 /** Folds and writes (to the shadow tables) every event after `position`, page by page, as the live projector does. */

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '@ledger/database';
 
 /** Whose rows a read may see: a user's own, and those of the runs of its teams. */
 export interface ReadScope {
@@ -30,21 +31,16 @@ export async function asUser<T>(
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const { userId, teams } = readScope(reader);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL ROLE ledger_reader');
-    await client.query(
-      "SELECT set_config('ledger.user_id', $1, true), set_config('ledger.team_ids', $2::uuid[]::text, true)",
-      [userId, teams],
-    );
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withTransaction(
+    pool,
+    async (client) => {
+      await client.query('SET LOCAL ROLE ledger_reader');
+      await client.query(
+        "SELECT set_config('ledger.user_id', $1, true), set_config('ledger.team_ids', $2::uuid[]::text, true)",
+        [userId, teams],
+      );
+      return work(client);
+    },
+    { begin: 'BEGIN READ ONLY' },
+  );
 }

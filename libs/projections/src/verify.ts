@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { withTransaction } from '@ledger/database';
 import { canonicalJson } from '@ledger/domain';
 import type { RunView, TaskView } from '@ledger/contract';
 import { comparePositions, type EventStore } from '@ledger/event-store';
@@ -6,7 +7,7 @@ import { evolveRunView, type FoldScratch, type RunViewModel } from './run-view.f
 import { runIdOf } from './run-view.batch';
 import { rowToRun, rowToTask, serialiseView, type Row } from './run-view.rows';
 import { readCheckpoint, type Queryable } from './projector.sql';
-import { readQuarantine, readSkipped, type QuarantinedRun } from './quarantine.sql';
+import { readQuarantine, readSkipped } from './quarantine.sql';
 
 export interface Mismatch {
   readonly runId: string;
@@ -36,24 +37,19 @@ export async function verify(
 ): Promise<{ runs: number; quarantined: number; mismatches: Mismatch[] }> {
   const { store, pool } = options;
   const max = options.maxMismatches ?? 1000;
-  const client = await pool.connect();
   const name = options.name ?? 'runs';
-  let runRows: Row[];
-  let taskRows: Row[];
-  let checkpoint;
-  let quarantine: QuarantinedRun[];
-  let skipped: Set<string>;
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    checkpoint = await readCheckpoint(client as Queryable, name);
-    quarantine = await readQuarantine(client as Queryable, name);
-    skipped = await readSkipped(client as Queryable, name);
-    runRows = (await client.query<Row>('SELECT * FROM ai_runs')).rows;
-    taskRows = (await client.query<Row>('SELECT * FROM ai_tasks')).rows;
-    await client.query('COMMIT');
-  } finally {
-    client.release();
-  }
+  // One snapshot of the checkpoint, the quarantine and the rows, so they agree with each other.
+  const { checkpoint, quarantine, skipped, runRows, taskRows } = await withTransaction(
+    pool,
+    async (client) => ({
+      checkpoint: await readCheckpoint(client as Queryable, name),
+      quarantine: await readQuarantine(client as Queryable, name),
+      skipped: await readSkipped(client as Queryable, name),
+      runRows: (await client.query<Row>('SELECT * FROM ai_runs')).rows,
+      taskRows: (await client.query<Row>('SELECT * FROM ai_tasks')).rows,
+    }),
+    { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+  );
   const limit = checkpoint?.position ?? null;
 
   // A quarantined run's rows are its fold up to (not including) the event it stopped at.

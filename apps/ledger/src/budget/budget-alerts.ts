@@ -6,11 +6,11 @@ import type { BudgetAlert } from '@ledger/contract';
 import { decideThresholds, type BudgetThresholdReachedData } from '@ledger/domain';
 import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
 import type { ProjectorChange } from '@ledger/projections';
-import { CLOCK, type Clock } from '../infra/clock';
+import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { USER_PUSHER, type UserPusher } from '../read/user-pusher';
-import { BudgetStreams } from './budget-streams';
+import { BudgetStreams } from '@ledger/operations';
 import { budgetSpend } from './budget-spend';
 
 const APPEND_ATTEMPTS = 5;
@@ -90,7 +90,7 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
         return;
       }
       this.noBudget.delete(userId);
-      const now = this.clock();
+      const now = dateOf(this.clock);
       const { spent } = await budgetSpend(this.pool, userId, state, now);
       const decisions = decideThresholds(state, userId, spent, now);
       if (decisions.length === 0) return;

@@ -15,11 +15,11 @@ import {
 import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
 import type { PeriodSpend } from '@ledger/projections';
 import type { Caller } from '../infra/auth';
-import { CLOCK, type Clock } from '../infra/clock';
+import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { BudgetAlerts } from './budget-alerts';
-import { BudgetStreams } from './budget-streams';
+import { BudgetStreams } from '@ledger/operations';
 import { budgetSpend, runSpendSince } from './budget-spend';
 
 /** How long this instance trusts a budget it read (ms): a budget set on another instance binds here within this. */
@@ -62,7 +62,7 @@ export class BudgetService {
     const userId = p.userId ?? caller.userId;
     const state = await this.streams.load(userId);
     if (!state.budget) return { budget: null };
-    const now = this.clock();
+    const now = dateOf(this.clock);
     const spend = await this.spend(userId, state, now);
     const status = budgetStatus(state, spend.spent, now)!;
     return {
@@ -86,7 +86,7 @@ export class BudgetService {
   async assertCanCreateTask(userId: string): Promise<void> {
     const state = await this.cached(userId);
     if (!state.budget?.hard) return;
-    const now = this.clock();
+    const now = dateOf(this.clock);
     const spend = await this.spend(userId, state, now);
     const status = budgetStatus(state, spend.spent, now)!;
     if (!status.exhausted) return;
@@ -123,7 +123,7 @@ export class BudgetService {
     const state = await this.cached(userId);
     if (!state.budget) return null;
     await this.catchUp();
-    const { from } = periodBounds(state.budget.period, this.clock());
+    const { from } = periodBounds(state.budget.period, dateOf(this.clock));
     const spend = await runSpendSince(this.pool, userId, runId, from);
     if (!Object.keys(spend.days).length && !Object.keys(spend.unpricedTasks).length) return null;
     return () =>
@@ -169,7 +169,7 @@ export class BudgetService {
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const state = await this.streams.load(userId);
-      const now = this.clock().toISOString();
+      const now = dateOf(this.clock).toISOString();
       const decisions = decide(state, now);
       try {
         if (decisions.length)

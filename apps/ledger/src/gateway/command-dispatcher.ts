@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withTimeout } from '@ledger/async';
 import {
   ADMIN_COMMANDS,
   LedgerError,
@@ -25,7 +26,7 @@ import { toAckError } from './ack-error';
 import { parsePayload } from './payload';
 import { UserRateLimiter, commandCost } from './rate-limiter';
 import { BudgetGate } from '../budget/budget-gate';
-import { CLOCK, type Clock } from '../infra/clock';
+import { CLOCK, dateOf, type Clock } from '../infra/clock';
 
 export interface Session {
   readonly caller: Caller;
@@ -159,11 +160,19 @@ export class CommandDispatcher {
       userId,
       commandId,
       payloadHash: digest({ name, payload: rest }),
-      now: this.clock().toISOString(),
+      now: dateOf(this.clock).toISOString(),
     });
     // Measured before the deletion: the run's cost this period, kept for its owner's budget once it is erased.
     const carry = name === 'run.delete' ? await this.budgets.carryBeforeDelete(userId, runId) : null;
-    const written = withTimeout(this.commandBus.execute(command), WRITE_TIMEOUT_MS);
+    const written = withTimeout(
+      this.commandBus.execute(command),
+      WRITE_TIMEOUT_MS,
+      () =>
+        new LedgerError(
+          'UNAVAILABLE',
+          `no answer from the store within ${WRITE_TIMEOUT_MS} ms; retry with the same commandId`,
+        ),
+    );
     if (name === 'run.delete')
       return written.then(async (ack) => {
         this.reads.ownership.forget(runId);
@@ -215,21 +224,4 @@ export class CommandDispatcher {
         throw new LedgerError('VALIDATION', `unknown command ${name}`);
     }
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new LedgerError(
-            'UNAVAILABLE',
-            `no answer from the store within ${ms} ms; retry with the same commandId`,
-          ),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

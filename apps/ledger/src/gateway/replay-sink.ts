@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io';
 import type { ReplayFrame } from '@ledger/contract';
-import type { ReplayTarget } from '../read/replay';
+import type { ReplayTarget } from '@ledger/replay';
 
 /**
  * What the replay reads of engine.io's connection under a socket.io socket. `writeBuffer` holds the packets

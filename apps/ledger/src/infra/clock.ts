@@ -1,4 +1,10 @@
-/** The server's clock, injected so tests control time (a budget's period, retention's ages). */
-export const CLOCK = Symbol('CLOCK');
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();
+import type { Clock } from '@ledger/async';
+
+/**
+ * The server has one clock (`@ledger/async`'s `Clock`, injected under `CLOCK`), so a test moves budgets' periods,
+ * retention's ages and push throttling together. Domain commands take their time as a `Date`: this is that view.
+ */
+export { CLOCK } from './tokens';
+export type { Clock } from '@ledger/async';
+
+export const dateOf = (clock: Clock): Date => new Date(clock.now());

@@ -1,9 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'run-ledger' } });
-}
+// The logger moved to @ledger/runtime (the CLI uses it too); this re-export keeps old imports working for one release.
+export { createLogger } from '@ledger/runtime';
 
 /** Nest's logger interface over pino, so framework messages are structured too. */
 export class PinoNestLogger implements LoggerService {

@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { Clock } from '@ledger/async';
 import type { TaskView } from '@ledger/contract';
 import type { EventStore } from '@ledger/event-store';
 import { LedgerGateway } from '../gateway/ledger.gateway';
-import { EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { CLOCK, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
 import { RunsListPushes } from './runs-list.pushes';
 import { Throttle } from './throttle';
@@ -27,9 +28,12 @@ export class PushService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(PG_POOL) pool: Pool,
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(LOGGER) logger: Logger,
+    @Inject(CLOCK) clock: Clock,
   ) {
-    this.tasks = new Throttle(TASK_PUSH_INTERVAL_MS, (task) =>
-      this.gateway.push(task.runId, 'task.updated', { task }),
+    this.tasks = new Throttle(
+      TASK_PUSH_INTERVAL_MS,
+      (task) => this.gateway.push(task.runId, 'task.updated', { task }),
+      clock,
     );
     this.runsList = new RunsListPushes(gateway, pool, store, logger);
   }

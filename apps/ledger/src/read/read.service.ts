@@ -17,7 +17,7 @@ import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { RunWriter } from '../write/run-writer';
 import { Ownership, type Viewer } from './ownership';
 import { ProjectionHost } from './projection-host';
-import type { ReplayTarget } from './replay';
+import type { ReplayTarget } from '@ledger/replay';
 import { Replays } from './replays';
 
 export type ReplaySink = ReplayTarget;

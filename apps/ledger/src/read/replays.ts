@@ -1,7 +1,7 @@
 import { LedgerError, type AckData, type CommandPayload } from '@ledger/contract';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import { replayPaged, type ReplayTarget } from './replay';
+import { replayPaged, type ReplayTarget } from '@ledger/replay';
 
 export interface ReplayLimits {
   /** Events read from the store per page (one page held per replay). */

@@ -1,20 +1,23 @@
+import { systemClock, type Clock, type Timer } from '@ledger/async';
+
 /**
  * At most one send per key per interval, the latest value winning: the first value goes out at once, later
  * ones within the interval wait and only the newest is sent when it ends. A `final` value goes out at once
  * and ends the key's window (a task's last state, a run's removal), replacing whatever was waiting.
  */
 export class Throttle<K, V> {
-  private readonly windows = new Map<K, { timer: NodeJS.Timeout; pending?: V }>();
+  private readonly windows = new Map<K, { timer: Timer; pending?: V }>();
 
   constructor(
     private readonly intervalMs: number,
     private readonly send: (value: V, key: K) => void,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   submit(key: K, value: V, final = false): void {
     const window = this.windows.get(key);
     if (final) {
-      if (window) clearTimeout(window.timer);
+      window?.timer.cancel();
       this.windows.delete(key);
       this.send(value, key);
       return;
@@ -33,19 +36,18 @@ export class Throttle<K, V> {
   }
 
   close(): void {
-    for (const window of this.windows.values()) clearTimeout(window.timer);
+    for (const window of this.windows.values()) window.timer.cancel();
     this.windows.clear();
   }
 
   private open(key: K): void {
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimer(() => {
       const window = this.windows.get(key);
       this.windows.delete(key);
       if (window?.pending === undefined) return;
       this.send(window.pending, key);
       this.open(key);
     }, this.intervalMs);
-    timer.unref();
     this.windows.set(key, { timer });
   }
 }

@@ -3,10 +3,15 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
 import type { EventStore } from '@ledger/event-store';
-import { CLOCK, type Clock } from '../infra/clock';
+import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
-import { applyRetention, planRetention, vacuumErased, type RetentionSummary } from './retention';
-import { policyFromConfig } from './retention-config';
+import {
+  applyRetention,
+  planRetention,
+  policyFromConfig,
+  vacuumErased,
+  type RetentionSummary,
+} from '@ledger/operations';
 
 /** The advisory lock (two 32-bit keys) a retention pass holds, so one instance at a time runs it. */
 const LOCK_KEYS = [0x6c656467, 0x72657465];
@@ -54,7 +59,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
         return null;
       }
       try {
-        const now = this.clock();
+        const now = dateOf(this.clock);
         const plan = await planRetention(this.pool, policy, now);
         const summary = await applyRetention(plan, { store: this.store, now });
         if (summary.erased > 0 && this.store.kind === 'postgres') await vacuumErased(this.pool, ['events']);
@@ -69,7 +74,7 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private scheduleNext(): void {
-    const now = this.clock();
+    const now = dateOf(this.clock);
     const next = new Date(now);
     next.setUTCHours(this.config.LEDGER_RETENTION_HOUR, 0, 0, 0);
     if (next.getTime() <= now.getTime()) next.setTime(next.getTime() + 24 * HOUR_MS);

@@ -45,7 +45,6 @@ describeIf(available ? 'EventStoreDB' : `EventStoreDB (${SKIPPED})`, () => {
     const store = await EventStoreDbEventStore.connect(server.url, { timeoutMs: 10_000 });
     return {
       store,
-      uniqueEventIdsAcrossStreams: true,
       teardown: async () => (await store.close(), await server.stop()),
     };
   });

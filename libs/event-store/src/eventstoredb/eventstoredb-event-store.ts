@@ -18,6 +18,7 @@ import { CommandIndex } from './eventstoredb-command-index';
 import { appendCredentials, connectionProblem, connectionSettings, redact } from './eventstoredb-connection';
 import { toPortError } from './eventstoredb-errors';
 import { EsdbLog } from './eventstoredb-log';
+import { scanRunIdsOfUser, scanRunIdsWithModel } from '../log-scan';
 import { toEsdbEventData, toEsdbExpectedRevision } from './eventstoredb-mapping';
 import { DEFAULT_READ_DEADLINE_MS, consumeRead, type EsdbClient } from './eventstoredb-reads';
 import { EsdbStreams } from './eventstoredb-streams';
@@ -207,6 +208,14 @@ export class EventStoreDbEventStore implements EventStore {
 
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
     return this.log.readAll(after, limit);
+  }
+
+  runIdsOfUser(userId: string): Promise<string[]> {
+    return scanRunIdsOfUser(this, userId);
+  }
+
+  runIdsWithModel(model?: string): Promise<string[]> {
+    return scanRunIdsWithModel(this, model);
   }
 
   subscribeToAll(

@@ -15,8 +15,7 @@ import { comparePositions, type ExpectedRevision } from '../event-store.port';
  * and errors. No I/O here, so every rule is unit-tested without a server.
  */
 
-/** The only streams the ledger writes (PROTOCOL.md §1): one per run. */
-export const RUN_STREAM_PREFIX = 'run-';
+export { RUN_STREAM_PREFIX } from '@ledger/domain';
 
 /** -1 ↔ NO_STREAM, n ↔ the exact revision n (so the server dedupes a retried event id), 'any' ↔ ANY. */
 export function toEsdbExpectedRevision(expected: ExpectedRevision): EsdbExpectedRevision {
@@ -51,10 +50,7 @@ export function maxPosition(a: GlobalPosition | null, b: GlobalPosition | null):
   return comparePositions(a, b) >= 0 ? a : b;
 }
 
-/** A run stream, never a system stream (`$…`, `$$run-…` metadata streams included). */
-export function isRunStream(streamId: string): boolean {
-  return streamId.startsWith(RUN_STREAM_PREFIX);
-}
+export { isRunStreamId as isRunStream } from '@ledger/domain';
 
 const CORRELATION = '$correlationId';
 const CAUSATION = '$causationId';

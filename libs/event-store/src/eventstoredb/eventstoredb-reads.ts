@@ -1,4 +1,5 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
+import { withTimeout } from '@ledger/async';
 import type { RecordedEvent } from '@ledger/domain';
 import { StoreUnavailable } from '../event-store.port';
 
@@ -39,14 +40,7 @@ export async function consumeRead<T>(
   deadlineMs: number,
   what: string,
 ): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   let expired = false;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      expired = true;
-      reject(new StoreUnavailable(`EventStoreDB ${what}: no answer within ${deadlineMs} ms`));
-    }, deadlineMs);
-  });
   const iterate = (async () => {
     for await (const item of read) {
       if (expired || visit(item) === false) return;
@@ -54,9 +48,11 @@ export async function consumeRead<T>(
   })();
   iterate.catch(() => undefined); // its failure is reported through the race below
   try {
-    await Promise.race([iterate, deadline]);
+    await withTimeout(iterate, deadlineMs, () => {
+      expired = true;
+      return new StoreUnavailable(`EventStoreDB ${what}: no answer within ${deadlineMs} ms`);
+    });
   } finally {
-    clearTimeout(timer);
     await read.cancel().catch(() => undefined);
     read.destroy(); // ends a `for await` still waiting on a cancelled call
   }

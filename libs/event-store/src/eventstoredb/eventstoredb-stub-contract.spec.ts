@@ -9,5 +9,5 @@ import { EventStoreDbEventStore } from './eventstoredb-event-store';
  */
 eventStoreContract('EventStoreDB adapter over a client stub', async () => {
   const store = new EventStoreDbEventStore(new FakeEsdbClient().client);
-  return { store, uniqueEventIdsAcrossStreams: true, teardown: () => store.close() };
+  return { store, teardown: () => store.close() };
 });

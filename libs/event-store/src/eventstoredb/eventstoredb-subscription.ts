@@ -1,4 +1,5 @@
 import { START, streamNameFilter, type AllStreamSubscription } from '@eventstore/db-client';
+import { WakeableSleep } from '@ledger/async';
 import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import {
   StoreUnavailable,
@@ -39,7 +40,7 @@ export function subscribeToAll(
   let position = after;
   let stopped = false;
   let current: AllStreamSubscription | null = null;
-  let wakeSleep: (() => void) | null = null;
+  const sleeper = new WakeableSleep();
   let chain: Promise<void> = Promise.resolve();
 
   /** Batches go to the handler one at a time, in order, whichever path (events or checkpoints) produced them. */
@@ -53,17 +54,6 @@ export function subscribeToAll(
     chain = run.catch(() => undefined);
     return run;
   };
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeSleep = null;
-        resolve();
-      }
-      wakeSleep = done;
-    });
 
   const runOnce = async (onConfirmed: () => void): Promise<void> => {
     let pending: RecordedEvent[] = [];
@@ -122,7 +112,7 @@ export function subscribeToAll(
             : toPortError(error, '$all', 'any'),
         );
         attempt += 1;
-        await sleep(Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS));
+        await sleeper.sleep(Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS));
       }
     }
   })();
@@ -130,7 +120,7 @@ export function subscribeToAll(
   return {
     stop: async () => {
       stopped = true;
-      wakeSleep?.();
+      sleeper.wake();
       const sub = current;
       if (sub) {
         await sub.unsubscribe().catch(() => undefined);

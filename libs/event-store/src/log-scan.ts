@@ -1,0 +1,53 @@
+import {
+  fromRunStreamId,
+  type GlobalPosition,
+  type RecordedEvent,
+  type RunStartedData,
+  type TaskCreatedData,
+} from '@ledger/domain';
+import type { EventStore } from './event-store.port';
+
+/** Reads the whole log in global order, page by page; resolves with the number of events visited. */
+export async function scanLog(
+  store: Pick<EventStore, 'readAll'>,
+  visit: (event: RecordedEvent) => void,
+  pageSize = 5000,
+): Promise<number> {
+  let after: GlobalPosition | null = null;
+  let count = 0;
+  for (;;) {
+    const page = await store.readAll(after, pageSize);
+    if (page.length === 0) return count;
+    for (const e of page) visit(e);
+    count += page.length;
+    after = page[page.length - 1].position;
+  }
+}
+
+/** `EventStore.runIdsOfUser` for a store without an index to ask: a scan of the log. */
+export async function scanRunIdsOfUser(
+  store: Pick<EventStore, 'readAll'>,
+  userId: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  await scanLog(store, (e) => {
+    const runId = fromRunStreamId(e.streamId);
+    if (runId !== null && e.type === 'RunStarted' && (e.data as RunStartedData).userId === userId)
+      ids.push(runId);
+  });
+  return ids;
+}
+
+/** `EventStore.runIdsWithModel` for a store without an index to ask: a scan of the log. */
+export async function scanRunIdsWithModel(
+  store: Pick<EventStore, 'readAll'>,
+  model: string | undefined,
+): Promise<string[]> {
+  const ids = new Set<string>();
+  await scanLog(store, (e) => {
+    const runId = fromRunStreamId(e.streamId);
+    if (runId === null || e.type !== 'TaskCreated') return;
+    if (model === undefined || (e.data as TaskCreatedData).model === model) ids.add(runId);
+  });
+  return [...ids];
+}

@@ -1,0 +1,31 @@
+import type { RecordedEvent, RunEvent } from '@ledger/domain';
+
+/** The `events` columns every read selects, in the shape `toRecorded` takes. */
+export const EVENT_COLUMNS =
+  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata';
+
+/** The channel appends NOTIFY and subscriptions LISTEN on. */
+export const EVENTS_CHANNEL = 'ledger_events';
+
+export interface EventRow {
+  position: string;
+  tx: string;
+  stream_id: string;
+  stream_revision: string;
+  event_id: string;
+  type: string;
+  data: RunEvent['data'];
+  metadata: RunEvent['metadata'];
+}
+
+export function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: Number(row.stream_revision),
+    position: { commit: BigInt(row.tx), prepare: BigInt(row.position) },
+    type: row.type as RunEvent['type'],
+    data: row.data,
+    metadata: row.metadata,
+  };
+}

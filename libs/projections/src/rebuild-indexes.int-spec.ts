@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { PostgresEventStore } from '@ledger/event-store';
+import { rebuild } from './rebuild';
+import { append, Clock, runEvents } from '../test/fixtures';
+
+/** The migrations are the one source of the read models' indexes: a rebuild rebuilds exactly those. */
+describe('rebuild: indexes come from the live tables (the migrations)', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool, db.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const indexes = async () =>
+    (
+      await db.pool.query<{ def: string }>(
+        `SELECT indexdef AS def FROM pg_indexes
+         WHERE tablename IN ('ai_runs', 'ai_tasks', 'usage_daily') ORDER BY indexname`,
+      )
+    ).rows.map((r) => r.def);
+
+  it('gives the rebuilt tables the same indexes and keys, under the same names, also after an added index', async () => {
+    const clock = new Clock();
+    const [runId, userId] = [randomUUID(), randomUUID()];
+    await append(store, runId, userId, [runEvents(runId, userId).started(clock.now())], clock.next());
+    // An index a later migration adds is kept by a rebuild without any change to the rebuild's code.
+    await db.pool.query('CREATE INDEX ai_runs_name_test_idx ON ai_runs (name)');
+    const before = await indexes();
+    expect(before.join('\n')).toContain('ai_runs_pkey');
+    expect(before.join('\n')).toContain('ai_runs_name_test_idx');
+
+    await rebuild({ store, pool: db.pool });
+    expect(await indexes()).toEqual(before);
+    await rebuild({ store, pool: db.pool }); // and again, from tables that a rebuild made
+    expect(await indexes()).toEqual(before);
+  });
+});
