@@ -1,5 +1,5 @@
 -- Up Migration
--- Read models of PROTOCOL.md §2, written only by the projector (libs/projections). Every value, timestamps
+-- Read models of docs/protocol.md §3, written only by the projector (libs/projections). Every value, timestamps
 -- included, comes from events: no DEFAULT now(), no random ids (ai_tasks.id = taskRowIdFor(run_id, task_id)).
 CREATE TABLE IF NOT EXISTS ai_runs (
   id                  uuid        NOT NULL,

@@ -189,7 +189,7 @@ export function sortedCopy(values: ArrayLike<number>): Float64Array {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Realistic event rows (PROTOCOL.md §1 shapes), for COPY / INSERT straight into `events`.
+// Realistic event rows (docs/protocol.md §2 shapes), for COPY / INSERT straight into `events`.
 export interface EventRow {
   stream_id: string;
   stream_revision: number;

@@ -23,7 +23,7 @@ export interface ReplayOptions {
   user?: string;
 }
 
-/** `ledger replay <runId>`: the conversation printed as it streamed, at its original pace (PROTOCOL.md §3). */
+/** `ledger replay <runId>`: the conversation printed as it streamed, at its original pace (docs/protocol.md §4). */
 export function registerReplay(program: Command, ctx: CliContext): void {
   program
     .command('replay')

@@ -4,7 +4,7 @@ import type { AckError, BudgetExceededDetails, ErrorCode } from '@ledger/contrac
 const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
 
 /**
- * Every failure the SDK reports: `code` is the protocol's (PROTOCOL.md §3) when the server answered, or `UNAVAILABLE`
+ * Every failure the SDK reports: `code` is the protocol's (docs/protocol.md §4) when the server answered, or `UNAVAILABLE`
  * when the server could not be reached in time, or `UNAUTHORIZED` when the connection was refused.
  */
 export class LedgerClientError extends Error {

@@ -41,7 +41,7 @@ interface Subscription {
   ready: Promise<void>;
 }
 
-/** Connects to a ledger server (PROTOCOL.md §3). The socket reconnects by itself; writes are delivered exactly once. */
+/** Connects to a ledger server (docs/protocol.md §4). The socket reconnects by itself; writes are delivered exactly once. */
 export function connectLedger(options: LedgerClientOptions): LedgerClient {
   return new LedgerClient(options);
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
 import { budgetRetentionSettings, checkBudgetRetention } from './budget-retention.config';
 
-/** Configuration of PROTOCOL.md §4 (and a few operational knobs), parsed once at boot; a bad value fails fast. */
+/** Configuration of docs/protocol.md §8 (and a few operational knobs), parsed once at boot; a bad value fails fast. */
 export const DEV_JWT_SECRET = 'run-ledger-development-secret-do-not-use-in-production';
 
 /** HS256 keys shorter than the hash output are brute-forceable offline from one captured token. */

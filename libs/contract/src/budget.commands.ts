@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The budget commands of PROTOCOL.md §5 (v1.1). Money is a decimal string (USD), never a float. */
+/** The budget commands (docs/protocol.md §4, Budgets). Money is a decimal string (USD), never a float. */
 
 /** A non-negative decimal amount: digits, an optional fraction, no sign, no exponent. */
 export const decimalAmount = z

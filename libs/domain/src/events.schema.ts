@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { chunkKinds, SHARE_INCLUDES } from '@ledger/contract';
 import type { RunEventType } from './events';
 
-/** Zod schemas of every event's data (PROTOCOL.md §1): for checking events at the edges (import, copy, tests). */
+/** Zod schemas of every event's data (docs/protocol.md §2): for checking events at the edges (import, copy, tests). */
 
 const id = z.uuid();
 const object = z.record(z.string(), z.unknown());

@@ -1,6 +1,6 @@
 import type { ChunkKind, ShareInclude } from '@ledger/contract';
 
-/** The events of PROTOCOL.md §1. Plain readonly data; one stream per run (`run-<runId>`). */
+/** The events of docs/protocol.md §2. Plain readonly data; one stream per run (`run-<runId>`). */
 
 /**
  * 2: usage may carry the billing dimensions (cacheWrite1hTokens, audio/image/video parts, webSearches,

@@ -77,7 +77,7 @@ export function applyFrame(fold: ReplayFold, frame: ReplayFrame): void {
 export const MAX_IDLE_GAP_MS = 5_000;
 
 /**
- * When each frame is due, in ms from the first (PROTOCOL.md §3, replay pacing): a chunk at its task's `createdAt +
+ * When each frame is due, in ms from the first (docs/protocol.md §4, replay pacing): a chunk at its task's `createdAt +
  * offsetMs`, any other event at its `recordedAt`, never before the frame ahead of it; idle gaps over MAX_IDLE_GAP_MS
  * are cut to it.
  */

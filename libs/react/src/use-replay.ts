@@ -50,7 +50,7 @@ export interface ReplayState {
 }
 
 /**
- * A run's replay, paced here from its frames (PROTOCOL.md §3 rule: a chunk at its task's createdAt + offsetMs, other
+ * A run's replay, paced here from its frames (docs/protocol.md §4 rule: a chunk at its task's createdAt + offsetMs, other
  * events at recordedAt, gaps divided by the speed), so it can pause, change speed and seek; `seek` also asks the
  * server for the run as it was at that version (`run.at`).
  */

@@ -20,7 +20,7 @@ export interface TokenPolicy {
   readonly LEDGER_JWT_ISSUER?: string;
 }
 
-/** Clock skew tolerated between the token's issuer and this server (PROTOCOL §5: at most 5 s). */
+/** Clock skew tolerated between the token's issuer and this server (docs/protocol.md §1: at most 5 s). */
 export const CLOCK_LEEWAY_S = 5;
 
 /** Longest token lifetime when the caller passes a bare secret (the default of LEDGER_TOKEN_MAX_TTL). */

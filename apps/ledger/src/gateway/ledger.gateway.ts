@@ -27,7 +27,7 @@ interface SocketData {
 }
 
 /**
- * The socket.io edge: authenticates on the handshake (JWT), answers every command of PROTOCOL.md §3 with
+ * The socket.io edge: authenticates on the handshake (JWT), answers every command of docs/protocol.md §4 with
  * an ack, and is the typed outbound adapter for pushes (`run.updated`, `task.updated`, `replay.event`).
  */
 @WebSocketGateway()

@@ -7,7 +7,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export const TOKEN_EXPIRED_EVENT = 'token.expired';
 
 /**
- * Cuts the socket when its token expires (PROTOCOL §5): a token that was valid at the handshake does not keep
+ * Cuts the socket when its token expires (docs/protocol.md §1): a token that was valid at the handshake does not keep
  * an open socket alive past its `exp`. The timer re-arms in steps for lifetimes beyond setTimeout's range and
  * is cleared when the socket disconnects first.
  */
