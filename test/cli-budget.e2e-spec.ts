@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { runCli } from './support/cli-in-process';
+import { runCli } from './support/run-cli';
 import {
   connectClient,
   ok,

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import jwt from 'jsonwebtoken';
-import { buildCli, CliExit, type CliIo } from '../apps/cli/src/main';
+import { runCliWith } from './support/run-cli';
 import {
   TEST_JWT_SECRET,
   connectClient,
@@ -14,36 +13,7 @@ import {
 } from './support/ledger-server';
 
 /** Runs `ledger <args>` in this process, stdout and stderr captured; `tty` makes stdout claim a terminal. */
-async function cli(args: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const out = Object.assign(
-    sink((s) => (stdout += s)),
-    { isTTY: tty },
-  );
-  const io: CliIo = {
-    stdout: out,
-    stderr: sink((s) => (stderr += s)),
-    exit: (code: number) => {
-      throw new CliExit(code);
-    },
-    color: false,
-  };
-  try {
-    await buildCli(io).parseAsync(['node', 'ledger', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    if (error instanceof CliExit) return { code: error.code, stdout, stderr };
-    throw error;
-  }
-}
+const cli = (args: string[], tty = false) => runCliWith({ tty }, ...args);
 
 /** Polls (bounded) until `check` is true: the opener is a separate process. */
 async function eventually(check: () => boolean, what: string): Promise<void> {

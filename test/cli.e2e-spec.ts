@@ -2,43 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import Decimal from 'decimal.js';
 import type { Socket } from 'socket.io-client';
 import type { RunView, TaskView } from '@ledger/contract';
 import { SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
-import { buildCli, CliExit, type CliIo } from '../apps/cli/src/main';
+import { runCli as cli } from './support/run-cli';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { createTestDatabase } from './support/database';
 import { connectClient, ok, send, startTestLedger, type TestLedger } from './support/ledger-server';
-
-/** Runs the CLI in this process (as `ledger <args>`), stdout and stderr captured; resolves with the exit code. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const io: CliIo = {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    exit: (code: number) => {
-      throw new CliExit(code);
-    },
-    color: false,
-  };
-  try {
-    await buildCli(io).parseAsync(['node', 'ledger', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    if (error instanceof CliExit) return { code: error.code, stdout, stderr };
-    throw error;
-  }
-}
 
 const task = (runId: string, model: string, provider: string, extra: Record<string, unknown> = {}) => ({
   runId,

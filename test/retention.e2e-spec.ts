@@ -7,7 +7,7 @@ import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
 import { signToken } from '../apps/ledger/src/infra/auth';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { RetentionScheduler } from '../apps/ledger/src/retention/retention-scheduler';
-import { runCli } from './support/cli-in-process';
+import { runCli } from './support/run-cli';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { connectClient, ok, taskPayload, TEST_JWT_SECRET } from './support/ledger-server';
 import { systemClock, type Clock } from '@ledger/async';

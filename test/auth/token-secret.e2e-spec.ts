@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import jwt from 'jsonwebtoken';
 import { DEV_JWT_SECRET } from '@ledger/config';
-import { buildCli, CliExit, type CliIo } from '../../apps/cli/src/main';
+import { runCliWith } from '../support/run-cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const STRONG_SECRET = 'a-strong-secret-of-more-than-32-bytes-for-tests';
@@ -36,36 +35,7 @@ function runLedgerProcess(env: Record<string, string>): Promise<{ code: number |
 }
 
 /** The CLI in this process with `env` as its whole environment; resolves with the exit code and output. */
-async function cli(env: Record<string, string>, ...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const io: CliIo = {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    exit: (code: number) => {
-      throw new CliExit(code);
-    },
-    color: false,
-  };
-  const saved = process.env;
-  process.env = { ...env };
-  try {
-    await buildCli(io).parseAsync(['node', 'ledger', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    if (error instanceof CliExit) return { code: error.code, stdout, stderr };
-    throw error;
-  } finally {
-    process.env = saved;
-  }
-}
+const cli = (env: Record<string, string>, ...args: string[]) => runCliWith({ env }, ...args);
 
 describe('the JWT secret in production', () => {
   // The config check runs before anything else (no database is needed to see the refusal).

@@ -1,5 +1,5 @@
 import { defaultPricing } from '@ledger/pricing';
-import { cli } from '../test/cli-harness';
+import { runCli as cli } from '../../../test/support/run-cli';
 
 /** `ledger prices quote`, as the shell runs it: no database, exit 0 with or without a price. */
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cli } from '../test/cli-harness';
+import { runCli as cli } from '../../../test/support/run-cli';
 
 /** `ledger prices update <file>`: validate, show the change, install as LEDGER_PRICES_FILE; then quote uses it. */
 describe('ledger prices update', () => {
