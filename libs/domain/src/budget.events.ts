@@ -11,11 +11,14 @@ export const budgetPeriods = ['day', 'month'] as const;
 export type BudgetPeriod = (typeof budgetPeriods)[number];
 
 /** The one function that owns the budget stream id format. */
+/** The one place the budget stream id is spelled (as `RUN_STREAM_PREFIX` is for runs). */
+export const BUDGET_STREAM_PREFIX = 'budget-';
+
 export function toBudgetStreamId(userId: string): string {
-  return `budget-${userId}`;
+  return `${BUDGET_STREAM_PREFIX}${userId}`;
 }
 export function fromBudgetStreamId(streamId: string): string | null {
-  return streamId.startsWith('budget-') ? streamId.slice(7) : null;
+  return streamId.startsWith(BUDGET_STREAM_PREFIX) ? streamId.slice(BUDGET_STREAM_PREFIX.length) : null;
 }
 
 export interface BudgetSetData {

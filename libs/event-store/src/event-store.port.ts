@@ -90,6 +90,11 @@ export interface Subscription {
 export interface SubscribeOptions {
   readonly batchSize?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * The streams to follow, by id prefix: the run streams (`run-`) unless told otherwise. The budget alert outbox
+   * follows `budget-` streams; nothing else reads outside the run streams.
+   */
+  readonly streamPrefix?: string;
 }
 
 export interface EventStore {

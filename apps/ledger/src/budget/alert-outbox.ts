@@ -3,7 +3,7 @@ import pRetry from 'p-retry';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
-import type { BudgetThresholdReachedData, GlobalPosition } from '@ledger/domain';
+import { BUDGET_STREAM_PREFIX, type BudgetThresholdReachedData, type GlobalPosition } from '@ledger/domain';
 import type { AllBatch, EventStore, Subscription } from '@ledger/event-store';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { toBudgetAlert } from './budget-alerts';
@@ -89,6 +89,7 @@ export class AlertOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       await this.deliverPending();
       const after = await this.readCheckpoint();
       this.subscription = this.store.subscribeToAll(after, (batch) => this.onBatch(batch), {
+        streamPrefix: BUDGET_STREAM_PREFIX,
         onError: (error) => this.logger.error({ err: error }, 'budget alert outbox: log subscription failed'),
       });
       this.logger.info('budget alert outbox: delivering webhooks from this instance');

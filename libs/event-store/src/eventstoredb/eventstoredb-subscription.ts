@@ -12,7 +12,6 @@ import { toPortError } from './eventstoredb-errors';
 import {
   RUN_STREAM_PREFIX,
   isAfter,
-  isRunStream,
   toEsdbPosition,
   toGlobalPosition,
   toRecordedEvent,
@@ -37,6 +36,7 @@ export function subscribeToAll(
   options: SubscribeOptions = {},
 ): Subscription {
   const batchSize = Math.max(1, options.batchSize ?? 1000);
+  const prefix = options.streamPrefix ?? RUN_STREAM_PREFIX;
   let position = after;
   let stopped = false;
   let current: AllStreamSubscription | null = null;
@@ -62,7 +62,7 @@ export function subscribeToAll(
     const sub = client.subscribeToAll({
       fromPosition: position ? toEsdbPosition(position) : START,
       filter: streamNameFilter({
-        prefixes: [RUN_STREAM_PREFIX],
+        prefixes: [prefix],
         checkpointReached: async (s, p) => {
           // Only when no event is in flight: a checkpoint must never pass an undelivered event.
           if (pending.length > 0 || inFlight > 0 || s.readableLength > 0) return;
@@ -80,7 +80,7 @@ export function subscribeToAll(
       for await (const resolved of sub) {
         inFlight += 1;
         const e = toRecordedEvent(resolved);
-        if (e && isRunStream(e.streamId) && isAfter(e.position, position) && (await readable.keep(e)))
+        if (e && e.streamId.startsWith(prefix) && isAfter(e.position, position) && (await readable.keep(e)))
           pending.push(e);
         inFlight -= 1;
         if (pending.length >= batchSize || (pending.length > 0 && sub.readableLength === 0)) {

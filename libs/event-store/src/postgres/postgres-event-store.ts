@@ -73,7 +73,8 @@ export class PostgresEventStore implements EventStore {
     options?: SubscribeOptions,
   ): Subscription {
     const source = {
-      readAll: (from: GlobalPosition | null, limit: number) => this.readAll(from, limit),
+      readAll: (from: GlobalPosition | null, limit: number) =>
+        reads.readAll(this.pool, from, limit, options?.streamPrefix),
       connectionString: this.connectionString,
       onLocalAppend: (wake: () => void) => {
         this.localWakers.add(wake);

@@ -54,6 +54,7 @@ export async function readAll(
   pool: Pool,
   after: GlobalPosition | null,
   limit: number,
+  streamPrefix: string = RUN_STREAM_PREFIX,
 ): Promise<RecordedEvent[]> {
   const rows = await query<EventRow>(
     pool,
@@ -62,7 +63,7 @@ export async function readAll(
        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
        AND stream_id LIKE $4
      ORDER BY transaction_id, position LIMIT $3`,
-    [String(after?.commit ?? 0n), String(after?.prepare ?? 0n), limit, RUN_STREAMS],
+    [String(after?.commit ?? 0n), String(after?.prepare ?? 0n), limit, `${streamPrefix}%`],
   );
   return rows.map(toRecorded);
 }
