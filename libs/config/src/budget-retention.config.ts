@@ -21,6 +21,8 @@ export const budgetRetentionSettings = {
   LEDGER_ALERT_RETRY_MIN_MS: z.coerce.number().int().min(1).max(86_400_000).default(1_000),
   /** How long `task.create` of a user with a budget waits for the projection to count the tasks that just ended. */
   LEDGER_BUDGET_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** How long an instance trusts a budget it read (ms): a budget set elsewhere (CLI, another instance) binds within it. */
+  LEDGER_BUDGET_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   /** Retention inside the server (daily): archive runs idle this long; none when unset. */
   LEDGER_RETENTION_ARCHIVE_AFTER: daysSetting.optional(),
   /** Retention inside the server (daily): erase runs idle this long; none when unset. */

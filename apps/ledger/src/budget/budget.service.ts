@@ -22,8 +22,6 @@ import { BudgetAlerts } from './budget-alerts';
 import { BudgetStreams } from '@ledger/operations';
 import { budgetSpend, runSpendSince } from './budget-spend';
 
-/** How long this instance trusts a budget it read (ms): a budget set on another instance binds here within this. */
-const BUDGET_CACHE_MS = 1_000;
 const APPEND_ATTEMPTS = 5;
 
 /** `budget.set|clear|get`, and the check `task.create` passes before its events are written. */
@@ -150,7 +148,7 @@ export class BudgetService {
 
   private async cached(userId: string): Promise<BudgetState> {
     const hit = this.cache.get(userId);
-    if (hit && hit.until > Date.now()) return hit.state;
+    if (hit && hit.until > this.clock.now()) return hit.state;
     const state = await this.streams.load(userId);
     this.remember(userId, state);
     return state;
@@ -158,7 +156,7 @@ export class BudgetService {
 
   private remember(userId: string, state: BudgetState): void {
     this.cache.delete(userId);
-    this.cache.set(userId, { state, until: Date.now() + BUDGET_CACHE_MS });
+    this.cache.set(userId, { state, until: this.clock.now() + this.config.LEDGER_BUDGET_CACHE_MS });
     if (this.cache.size > 100_000) this.cache.delete(this.cache.keys().next().value as string);
   }
 
