@@ -11,18 +11,13 @@ import {
   startTestLedger,
   type TestLedger,
 } from './support/ledger-server';
+import { until } from './support/until';
 
 /** Runs `ledger <args>` in this process, stdout and stderr captured; `tty` makes stdout claim a terminal. */
 const cli = (args: string[], tty = false) => runCliWith({ tty }, ...args);
 
 /** Polls (bounded) until `check` is true: the opener is a separate process. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`never: ${what}`);
-}
+const eventually = (check: () => boolean, what: string) => until(check, what, 10_000);
 
 describe('ledger open', () => {
   const savedEnv = { ...process.env };

@@ -12,6 +12,7 @@ import {
   waitForEvent,
   type TestLedger,
 } from './support/ledger-server';
+import { until } from './support/until';
 
 const HOUR_MS = 3_600_000;
 
@@ -32,13 +33,8 @@ async function runWithHourGap(socket: Socket): Promise<string> {
 }
 
 /** Polls `condition` every 20 ms until it holds, failing after `boundMs`. */
-async function eventually(condition: () => boolean, boundMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + boundMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`not within ${boundMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const eventually = (condition: () => boolean, boundMs: number, what: string) =>
+  until(condition, what, boundMs);
 
 /** Starts a paced replay on its own socket; resolves once the chunk before the gap arrived (the replay now waits). */
 async function startPacedReplay(t: TestLedger, token: string, runId: string) {

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Socket } from 'socket.io-client';
 import type { Ack } from '@ledger/contract';
 import { PostgresEventStore } from '@ledger/event-store';
-import { readCheckpoints } from '@ledger/projections';
+import { readCheckpoints, rebuild, verify } from '@ledger/projections';
 // Test-only SQL checks, imported by path: they are not part of the lib's public surface.
 import { invariantViolations, tableHashes } from '../../libs/projections/test/invariants';
 export { invariantViolations, tableHashes };
@@ -103,4 +103,17 @@ export async function chunkSeqs(pool: Pool, taskId: string): Promise<number[]> {
     [taskId],
   );
   return rows.map((r) => r.seq);
+}
+
+/**
+ * The read models are exactly what the log says: the invariants hold, `verify` finds no mismatch, and a full
+ * rebuild gives byte-identical tables.
+ */
+export async function expectReadModelsEqualRebuild(pool: Pool): Promise<void> {
+  const store = new PostgresEventStore(pool);
+  expect(await invariantViolations(pool)).toEqual([]);
+  expect((await verify({ store, pool })).mismatches).toEqual([]);
+  const live = await tableHashes(pool);
+  await rebuild({ store, pool });
+  expect(await tableHashes(pool)).toEqual(live);
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io-client';
 import type { ProjectionStatus } from '@ledger/contract';
 import { signToken } from '../../apps/ledger/src/infra/auth';
 import { startChildLedger, type ChildLedger } from '../support/child-ledger';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ok, TEST_JWT_SECRET } from '../support/ledger-server';
 import { connectRetrying } from '../reliability/helpers';
 
@@ -60,4 +61,34 @@ export async function waitForStatus(
 
 export function connectTo(instance: Instance, token: string): Promise<Socket> {
   return connectRetrying(instance.ledger.url, token);
+}
+
+/** A test file's cluster: a fresh database, the instances it starts, and the sockets to close; torn down after all. */
+export interface ClusterFixture {
+  readonly db: TestDatabase;
+  instances: Instance[];
+  readonly sockets: Socket[];
+  start(ids: readonly string[], env?: Record<string, string>): Promise<Instance[]>;
+}
+
+export function useCluster(): ClusterFixture {
+  let db: TestDatabase | undefined;
+  const fixture: ClusterFixture = {
+    get db() {
+      if (!db) throw new Error('the cluster database exists only inside tests');
+      return db;
+    },
+    instances: [],
+    sockets: [],
+    start: async (ids, env) => (fixture.instances = await startInstances(fixture.db.url, ids, env)),
+  };
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const s of fixture.sockets) s.close();
+    await stopInstances(fixture.instances);
+    await db?.drop();
+  });
+  return fixture;
 }

@@ -1,28 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
-import { PostgresEventStore } from '@ledger/event-store';
-import { rebuild, verify } from '@ledger/projections';
 import { signToken } from '../../apps/ledger/src/infra/auth';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { TEST_JWT_SECRET } from '../support/ledger-server';
 import {
   chunkSeqs,
   duplicateChunks,
   emitAck,
-  invariantViolations,
   startRunWithTask,
-  tableHashes,
+  expectReadModelsEqualRebuild,
   waitForProjection,
 } from '../reliability/helpers';
-import {
-  adminToken,
-  connectTo,
-  projectionStatus,
-  startInstances,
-  stopInstances,
-  waitForStatus,
-  type Instance,
-} from './cluster';
+import { adminToken, connectTo, projectionStatus, useCluster, waitForStatus } from './cluster';
 
 const RETRY_MS = 200;
 /** The documented default bound for a dead leader's lock (LEDGER_LEADER_TIMEOUT_MS). */
@@ -32,21 +19,11 @@ const CHUNKS = 150;
 const KILL_AFTER_ACKS = 300;
 
 describe('projector leader election across instances (SIGKILL of the leader mid-load)', () => {
-  let db: TestDatabase;
-  let instances: Instance[] = [];
-  const sockets: Socket[] = [];
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await stopInstances(instances);
-    await db?.drop();
-  });
+  const cluster = useCluster();
+  const { sockets } = cluster;
 
   it('one instance leads; another takes over within the bound and the read models equal a rebuild', async () => {
-    instances = await startInstances(db.url, ['a', 'b', 'c'], {
+    const instances = await cluster.start(['a', 'b', 'c'], {
       LEDGER_LEADER_RETRY_MS: String(RETRY_MS),
       LEDGER_LEADER_TIMEOUT_MS: String(TIMEOUT_MS),
     });
@@ -112,7 +89,7 @@ describe('projector leader election across instances (SIGKILL of the leader mid-
     const next = await failover!;
     const electedMs = next.ms;
     expect(survivors.map((i) => i.id)).toContain(next.leader);
-    await waitForProjection(db.pool);
+    await waitForProjection(cluster.db.pool);
     const caughtUpMs = Date.now() - killedAt;
     const status = await waitForStatus(watcher, (s) => s.lag === 0);
     expect(status.state).toBe('running');
@@ -122,14 +99,9 @@ describe('projector leader election across instances (SIGKILL of the leader mid-
     );
 
     // Every chunk once, in order; the rows the two leaders wrote equal a fold of the log and a full rebuild.
-    expect(await duplicateChunks(db.pool)).toBe(0);
+    expect(await duplicateChunks(cluster.db.pool)).toBe(0);
     for (const s of streams)
-      expect(await chunkSeqs(db.pool, s.taskId)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
-    const store = new PostgresEventStore(db.pool);
-    expect(await invariantViolations(db.pool)).toEqual([]);
-    expect((await verify({ store, pool: db.pool })).mismatches).toEqual([]);
-    const live = await tableHashes(db.pool);
-    await rebuild({ store, pool: db.pool });
-    expect(await tableHashes(db.pool)).toEqual(live);
+      expect(await chunkSeqs(cluster.db.pool, s.taskId)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
+    await expectReadModelsEqualRebuild(cluster.db.pool);
   });
 });

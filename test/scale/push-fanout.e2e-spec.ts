@@ -2,18 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { RunListItem, RunView, TaskView } from '@ledger/contract';
 import { signToken } from '../../apps/ledger/src/infra/auth';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ok, TEST_JWT_SECRET } from '../support/ledger-server';
 import { newTask, waitForProjection } from '../reliability/helpers';
-import {
-  adminToken,
-  connectTo,
-  startInstances,
-  stopInstances,
-  waitForStatus,
-  type Instance,
-} from './cluster';
+import { adminToken, connectTo, useCluster, waitForStatus } from './cluster';
 import { redisAnswers, SHARED_REDIS_URL } from './redis';
+import { until } from '../support/until';
 
 const SKIPPED = 'skipped: no Redis at 127.0.0.1:6379';
 const available = redisAnswers();
@@ -38,30 +31,12 @@ export function collectPushes(socket: Socket) {
 const lastTask = (tasks: readonly TaskView[], taskId: string) =>
   [...tasks].reverse().find((p) => p.taskId === taskId);
 
-async function until(check: () => boolean, what: () => string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describeIf(available ? 'pushes across instances (Redis)' : `pushes across instances (${SKIPPED})`, () => {
-  let db: TestDatabase;
-  let instances: Instance[] = [];
-  const sockets: Socket[] = [];
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await stopInstances(instances);
-    await db?.drop();
-  });
+  const cluster = useCluster();
+  const { sockets } = cluster;
 
   it('a subscriber on C receives every push for writes made through A and B, ending with the final state', async () => {
-    instances = await startInstances(db.url, ['a', 'b', 'c'], { REDIS_URL: SHARED_REDIS_URL });
+    const instances = await cluster.start(['a', 'b', 'c'], { REDIS_URL: SHARED_REDIS_URL });
     const admin = await connectTo(instances[0], adminToken());
     sockets.push(admin);
     const { leader } = await waitForStatus(admin, (s) => s.leader != null);
@@ -109,7 +84,7 @@ describeIf(available ? 'pushes across instances (Redis)' : `pushes across instan
     );
 
     // run.get on C reflects writes made elsewhere once the projection has them (read-your-writes is per instance).
-    await waitForProjection(db.pool);
+    await waitForProjection(cluster.db.pool);
     const final = await ok<{ run: RunView; tasks: TaskView[] }>(subscriber, 'run.get', { runId });
     await until(
       () =>

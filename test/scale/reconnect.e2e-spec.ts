@@ -16,19 +16,12 @@ import {
 } from './cluster';
 import { redisAnswers, SHARED_REDIS_URL } from './redis';
 import { startSwitchableProxy, type SwitchableProxy } from './switchable-proxy';
+import { until } from '../support/until';
 
 const SKIPPED = 'skipped: no Redis at 127.0.0.1:6379';
 const available = redisAnswers();
 if (!available) console.warn(`SDK reconnect to another instance ${SKIPPED}`);
 const describeIf = available ? describe : describe.skip;
-
-async function until(check: () => boolean | Promise<boolean>, what: () => string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describeIf(available ? 'SDK moved to another instance' : `SDK moved to another instance (${SKIPPED})`, () => {
   let db: TestDatabase;

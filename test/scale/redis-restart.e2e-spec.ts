@@ -14,6 +14,7 @@ import {
   type Instance,
 } from './cluster';
 import { redisServerInstalled, startPrivateRedis, type PrivateRedis } from './redis';
+import { until as waitUntil } from '../support/until';
 
 const SKIPPED = 'skipped: no redis-server binary to run a private Redis';
 const available = redisServerInstalled();
@@ -24,13 +25,7 @@ const CHUNKS = 150;
 /** Redis is killed after this many acked chunks, and started again (empty) after as many more. */
 const KILL_AT = 40;
 
-async function until(check: () => boolean, what: () => string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean, what: () => string) => waitUntil(check, what, 30_000);
 
 describeIf(available ? 'Redis restarted under load' : `Redis restarted under load (${SKIPPED})`, () => {
   let db: TestDatabase;

@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { PostgresEventStore } from '@ledger/event-store';
-import { rebuild, verify } from '@ledger/projections';
 import { signToken } from '../../apps/ledger/src/infra/auth';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ok, TEST_JWT_SECRET } from '../support/ledger-server';
 import {
   chunkSeqs,
   duplicateChunks,
   emitAck,
   eventsPerCommand,
-  invariantViolations,
   newTask,
-  tableHashes,
+  expectReadModelsEqualRebuild,
   waitForProjection,
 } from '../reliability/helpers';
-import { connectTo, startInstances, stopInstances, type Instance } from './cluster';
+import { connectTo, useCluster } from './cluster';
 
 const CLIENTS = 3;
 const CHUNKS = 120;
@@ -31,21 +27,11 @@ interface Writer {
 }
 
 describe('one run written through every instance while connections move between them', () => {
-  let db: TestDatabase;
-  let instances: Instance[] = [];
-  const sockets: Socket[] = [];
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await stopInstances(instances);
-    await db?.drop();
-  });
+  const cluster = useCluster();
+  const { sockets } = cluster;
 
   it('acks every chunk (never CONFLICT), keeps each once and in order, and the read models equal a rebuild', async () => {
-    instances = await startInstances(db.url, ['a', 'b', 'c']);
+    const instances = await cluster.start(['a', 'b', 'c']);
     const token = signToken(randomUUID(), TEST_JWT_SECRET);
     const connect = async (at: number) => {
       const socket = await connectTo(instances[at % instances.length], token);
@@ -111,17 +97,17 @@ describe('one run written through every instance while connections move between 
     );
 
     // Every acked chunk in the log once, in order.
-    expect(await duplicateChunks(db.pool)).toBe(0);
+    expect(await duplicateChunks(cluster.db.pool)).toBe(0);
     const perCommand = await eventsPerCommand(
-      db.pool,
+      cluster.db.pool,
       writers.flatMap((w) => w.commandIds),
     );
     expect(perCommand.size).toBe(CLIENTS * CHUNKS);
     expect([...perCommand.values()].every((count) => count === 1)).toBe(true);
     for (const w of writers)
-      expect(await chunkSeqs(db.pool, w.taskId)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
+      expect(await chunkSeqs(cluster.db.pool, w.taskId)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
 
-    await waitForProjection(db.pool);
+    await waitForProjection(cluster.db.pool);
     const { tasks } = await ok<{ tasks: Array<{ taskId: string; status: string; responseText: string }> }>(
       first,
       'run.get',
@@ -132,11 +118,6 @@ describe('one run written through every instance while connections move between 
       expect(task?.status).toBe('completed');
       expect(task?.responseText).toBe(Array.from({ length: CHUNKS }, (_, seq) => `${n}.${seq} `).join(''));
     }
-    const store = new PostgresEventStore(db.pool);
-    expect(await invariantViolations(db.pool)).toEqual([]);
-    expect((await verify({ store, pool: db.pool })).mismatches).toEqual([]);
-    const live = await tableHashes(db.pool);
-    await rebuild({ store, pool: db.pool });
-    expect(await tableHashes(db.pool)).toEqual(live);
+    await expectReadModelsEqualRebuild(cluster.db.pool);
   });
 });

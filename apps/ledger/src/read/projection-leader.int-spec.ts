@@ -1,16 +1,11 @@
 import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { currentLeader, ProjectionLeader } from './projection-leader';
+import { until as waitUntil } from '../../../../test/support/until';
 
 const logger = pino({ level: 'silent' });
 
-async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => Promise<boolean> | boolean, what: string) => waitUntil(check, what, 10_000, 10);
 
 describe('ProjectionLeader on PostgreSQL', () => {
   let db: TestDatabase;
