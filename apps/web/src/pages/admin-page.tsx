@@ -7,6 +7,30 @@ type Row = Record<string, unknown>;
 const cell = (v: unknown) =>
   v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
+/** Entries of the catalog shown at once: it holds hundreds, so it is filtered rather than laid out whole. */
+const CATALOG_ROWS_SHOWN = 50;
+
+/** The price catalog, filtered by any text of an entry (id, model, provider, source), at most 50 rows at once. */
+function CatalogTable({ rows }: { rows: Row[] }) {
+  const [filter, setFilter] = useState('');
+  const needle = filter.trim().toLowerCase();
+  const matching = needle ? rows.filter((r) => JSON.stringify(r).toLowerCase().includes(needle)) : rows;
+  return (
+    <>
+      <label>
+        Filter the price catalog{' '}
+        <input className="rl-input" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </label>
+      <p className="rl-muted" role="status">
+        {matching.length > CATALOG_ROWS_SHOWN
+          ? `Showing ${CATALOG_ROWS_SHOWN} of ${matching.length} entries; filter to narrow them.`
+          : `${matching.length} of ${rows.length} entries.`}
+      </p>
+      <Table caption="Price catalog" rows={matching.slice(0, CATALOG_ROWS_SHOWN)} />
+    </>
+  );
+}
+
 /** Rows of any shape as a table (the admin commands' rows gain fields over versions: all are shown). */
 function Table({ caption, rows }: { caption: string; rows: Row[] }) {
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -123,10 +147,10 @@ export default function AdminPage() {
       <h3>Budgets</h3>
       <AdminBudget />
       <h3>Prices</h3>
-      {prices.error && <p className="rl-muted">Price catalog: {prices.error}</p>}
-      <Table caption="Price catalog" rows={prices.rows} />
       {missing.error && <p className="rl-muted">Models missing a price: {missing.error}</p>}
       <Table caption="Models missing a price" rows={missing.rows} />
+      {prices.error && <p className="rl-muted">Price catalog: {prices.error}</p>}
+      <CatalogTable rows={prices.rows} />
     </section>
   );
 }
