@@ -6,7 +6,7 @@ import { getRun, listRuns } from './queries';
 import { rebuild } from './rebuild';
 import { verify } from './verify';
 import { Clock } from '../test/fixtures';
-import { runPlan, USERS, writeRun } from '../test/workload';
+import { richPlan, runPlan, USERS, writeRun } from '../test/workload';
 import { invariantViolations, tableHashes } from '../test/invariants';
 
 describe('Read-model invariants under a randomized concurrent workload, and rebuild', () => {
@@ -42,7 +42,7 @@ describe('Read-model invariants under a randomized concurrent workload, and rebu
     await fc.assert(
       fc.asyncProperty(fc.array(runPlan, { minLength: 2, maxLength: 6 }), async (plans) => {
         const ids = await Promise.all(
-          plans.map((plan, i) =>
+          [richPlan, ...plans].map((plan, i) =>
             writeRun(store, plan, new Clock(Date.parse('2025-03-01T00:00:00Z') + i * 7_000)),
           ),
         );

@@ -35,6 +35,23 @@ export const runPlan: fc.Arbitrary<RunPlan> = fc.record({
   deleteAtEnd: fc.boolean(),
 });
 
+/**
+ * A run every property case writes besides its random ones, so the read models are never near empty however the
+ * draw falls (half the random runs are erased at their end, and a draw can hold no tasks at all).
+ */
+export const richPlan: RunPlan = {
+  user: 0,
+  deleteAtEnd: false,
+  actions: (['gpt-4o', 'claude-sonnet-4', 'o3'] as const).map((model, i) => ({
+    kind: 'task' as const,
+    chunks: ['Hel', 'lo', ` ${i}`],
+    outcome: 'complete' as const,
+    micros: 1_000 * (i + 1),
+    userMessage: true,
+    model,
+  })),
+};
+
 export const USERS = [randomUUID(), randomUUID()];
 
 function amount(micros: number | null): string | null {
