@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket as ServerSocket } from 'socket.io';
+import { toRunStreamId } from '@ledger/domain';
+import { replayEvents } from '@ledger/replay';
 import {
   connectLedger,
   LedgerClientError,
@@ -9,6 +11,7 @@ import {
   type RunWithTasks,
 } from '@run-ledger/client';
 import { openAIText, openAITextStream, openAITextUsage } from './fixtures/openai-chat-stream';
+import { CHUNK_ROWS } from './support/chunk-rows';
 import { startTestLedger, type TestLedger } from './support/ledger-server';
 
 const settings = { model: 'gpt-4o', temperature: 0.2 };
@@ -52,7 +55,7 @@ async function runWhen(
 
 async function chunkEvents(t: TestLedger, runId: string, taskId: string) {
   const { rows } = await t.pool.query<{ data: { seq: number; text?: string } }>(
-    `SELECT data FROM events WHERE stream_id = $1 AND type = 'ChunkReceived' AND data->>'taskId' = $2 ORDER BY stream_revision`,
+    `SELECT data FROM ${CHUNK_ROWS} WHERE stream_id = $1 AND data->>'taskId' = $2 ORDER BY stream_revision, (data->>'seq')::int`,
     [`run-${runId}`, taskId],
   );
   return rows.map((r) => r.data);
@@ -183,12 +186,16 @@ describe('client SDK against the real ledger', () => {
       'TaskCompleted',
       'RunRenamed',
     ]);
-    expect(frames.map((f) => f.version)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // The SDK batches chunks into commands, and a command's chunks are one event: its frames share its version.
+    const log = replayEvents(await t.ledger.runtime.store.readStream(toRunStreamId(run.id)));
+    expect(frames.map((f) => [f.type, f.version])).toEqual(log.map((e) => [e.type, e.revision]));
+    expect(frames.map((f) => f.data.seq).filter((seq) => seq !== undefined)).toEqual([0, 1, 2]);
     expect(frames.every((f) => f.runId === run.id)).toBe(true);
     expect(await replay.done).toEqual({ runId: run.id, events: 7 });
 
+    const completedAt = frames.find((f) => f.type === 'TaskCompleted')!.version;
     const tail: ReplayFrame[] = [];
-    for await (const frame of ledger.replay(run.id, { fromVersion: 5 })) tail.push(frame);
+    for await (const frame of ledger.replay(run.id, { fromVersion: completedAt })) tail.push(frame);
     expect(tail.map((f) => f.type)).toEqual(['TaskCompleted', 'RunRenamed']);
   });
 

@@ -71,10 +71,11 @@ describe('ledger core over a real socket', () => {
       'RunStarted',
       'TaskCreated',
       'RunRenamed',
-      'ChunkReceived',
-      'ChunkReceived',
-      'ChunkReceived',
-      'ChunkReceived',
+      // One event per task.chunk command (schema 4: a command's chunks are one ChunksReceived).
+      'ChunksReceived',
+      'ChunksReceived',
+      'ChunksReceived',
+      'ChunksReceived',
       'TaskCompleted',
     ]);
     expect(events.map((e) => e.stream_revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
@@ -129,7 +130,7 @@ describe('ledger core over a real socket', () => {
     expect((await eventsOf(t, first.runId)).map((e) => e.type)).toEqual([
       'RunStarted',
       'TaskCreated',
-      'ChunkReceived',
+      'ChunksReceived',
       'TaskCompleted',
     ]);
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Socket } from 'socket.io-client';
+import { CHUNK_ROWS } from './support/chunk-rows';
 import {
   TEST_JWT_SECRET,
   connectClient,
@@ -68,8 +69,7 @@ describe('ledger rules over a real socket', () => {
       'RunStarted',
       ...Array.from({ length: 4 }, () => [
         'TaskCreated',
-        'ChunkReceived',
-        'ChunkReceived',
+        'ChunksReceived', // a command's chunks are one event (schema 4)
         'TaskCompleted',
       ]).flat(),
     ]);
@@ -90,7 +90,7 @@ describe('ledger rules over a real socket', () => {
     second.close();
     const { rows } = await t.pool.query(
       `SELECT data->>'taskId' AS task, count(*)::int AS n, string_agg(data->>'text', '' ORDER BY (data->>'seq')::int) AS text
-       FROM events WHERE stream_id = $1 AND type = 'ChunkReceived' GROUP BY 1`,
+       FROM ${CHUNK_ROWS} WHERE stream_id = $1 GROUP BY 1`,
       [`run-${runId}`],
     );
     const expected = Array.from({ length: 200 }, (_, i) => `${i},`).join('');

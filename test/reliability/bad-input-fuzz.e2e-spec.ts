@@ -308,7 +308,7 @@ describe('bad input: a property-based fuzz of every command, with valid traffic 
       'RunStarted',
       'TaskCreated',
       'RunRenamed',
-      ...Array(CHUNKS).fill('ChunkReceived'),
+      ...Array(CHUNKS).fill('ChunksReceived'), // one per task.chunk command
       'TaskCompleted',
     ]);
     const view = await ok<{ tasks: Array<{ responseText: string; status: string }> }>(honest, 'run.get', {

@@ -7,6 +7,7 @@ import { readCheckpoints, rebuild, verify } from '@ledger/projections';
 // Test-only SQL checks, imported by path: they are not part of the lib's public surface.
 import { invariantViolations, tableHashes } from '../../libs/projections/test/invariants';
 export { invariantViolations, tableHashes };
+import { CHUNK_ROWS } from '../support/chunk-rows';
 import { connectClient, ok, taskPayload } from '../support/ledger-server';
 
 export { ERROR_CODES } from '@ledger/contract';
@@ -67,7 +68,7 @@ export async function eventsPerCommand(
 /** (task, seq) pairs written more than once: must always be none. */
 export async function duplicateChunks(pool: Pool): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM events WHERE type = 'ChunkReceived'
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${CHUNK_ROWS}
        GROUP BY data->>'taskId', data->>'seq' HAVING count(*) > 1) d`,
   );
   return rows[0].n;
@@ -99,7 +100,7 @@ export async function waitForProjection(pool: Pool, timeoutMs = 20_000): Promise
 /** The text chunks of a task in the log, in stream order. */
 export async function chunkSeqs(pool: Pool, taskId: string): Promise<number[]> {
   const { rows } = await pool.query<{ seq: number }>(
-    `SELECT (data->>'seq')::int AS seq FROM events WHERE type = 'ChunkReceived' AND data->>'taskId' = $1 ORDER BY stream_revision`,
+    `SELECT (data->>'seq')::int AS seq FROM ${CHUNK_ROWS} WHERE data->>'taskId' = $1 ORDER BY stream_revision, (data->>'seq')::int`,
     [taskId],
   );
   return rows.map((r) => r.seq);

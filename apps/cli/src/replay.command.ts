@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RecordedEvent } from '@ledger/event-store';
 import { toRunStreamId, type Cost, type RunEvent, type TaskCreatedData } from '@ledger/domain';
-import { dueTimes, pace } from '@ledger/replay';
+import { dueTimes, pace, replayEvents } from '@ledger/replay';
 import { failure, usage } from './cli-io';
 import { uuidOption } from './options';
 import { type Style } from './style';
@@ -65,9 +65,10 @@ export interface TerminalReplayOptions {
 
 /** Paces the run's frames with the server's `dueTimes`/`pace` and renders each one. Resolves with the frames shown. */
 export async function replayToTerminal(
-  events: readonly RecordedEvent[],
+  stored: readonly RecordedEvent[],
   options: TerminalReplayOptions,
 ): Promise<number> {
+  const events = replayEvents(stored);
   const due = dueTimes(events);
   const start = events.findIndex((e) => e.revision >= (options.fromVersion ?? 0));
   const renderer = new TerminalRenderer(options.write, options.style);

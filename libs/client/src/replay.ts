@@ -4,8 +4,20 @@ import { LedgerClientError, TransportInterrupted } from './errors';
 import type { ReplayInput, ReplayResult } from './types';
 
 /**
+ * A frame's place in a replay: its version, then its chunk's seq, since the chunks of one batch event
+ * (`ChunksReceived`) are sent as one `ChunkReceived` frame each, all with that event's version.
+ */
+function placeOf(frame: ReplayFrame): readonly [number, number] {
+  const seq = frame.type === 'ChunkReceived' ? frame.data.seq : undefined;
+  return [frame.version, typeof seq === 'number' ? seq : -1];
+}
+const isAfter = (a: readonly [number, number], b: readonly [number, number]) =>
+  a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+
+/**
  * The frames of one `run.replay`, as an async iterable that ends when the ack arrives. If the connection drops midway,
- * the replay is asked again from the version after the last frame received, so no frame is lost or repeated.
+ * the replay is asked again from the version of the last frame received (a batch's other chunks may be still to
+ * come), and what was already delivered is skipped, so no frame is lost or repeated.
  */
 export class ReplayStream implements AsyncIterable<ReplayFrame> {
   /** Resolves with `{ runId, events }` (events = frames delivered) once the replay is done; rejects on error. */
@@ -15,7 +27,7 @@ export class ReplayStream implements AsyncIterable<ReplayFrame> {
   private finished = false;
   private failure: unknown;
   private delivered = 0;
-  private lastVersion: number | undefined;
+  private last: readonly [number, number] | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -49,8 +61,9 @@ export class ReplayStream implements AsyncIterable<ReplayFrame> {
   private async run(): Promise<ReplayResult> {
     const onFrame = (frame: ReplayFrame) => {
       if (frame.runId !== this.runId || this.finished) return;
-      if (this.lastVersion !== undefined && frame.version <= this.lastVersion) return;
-      this.lastVersion = frame.version;
+      const place = placeOf(frame);
+      if (this.last !== undefined && !isAfter(place, this.last)) return;
+      this.last = place;
       this.delivered++;
       this.frames.push(frame);
       this.wake();
@@ -59,7 +72,7 @@ export class ReplayStream implements AsyncIterable<ReplayFrame> {
     try {
       while (true) {
         await this.connection.waitConnected();
-        const fromVersion = this.lastVersion === undefined ? this.input.fromVersion : this.lastVersion + 1;
+        const fromVersion = this.last === undefined ? this.input.fromVersion : this.last[0];
         try {
           const ack = await this.connection.send(
             'run.replay',

@@ -77,6 +77,21 @@ export const eventDataSchemas = {
     payload: object.optional(),
     offsetMs: z.number().min(0),
   }),
+  ChunksReceived: z.strictObject({
+    runId: id,
+    taskId: id,
+    chunks: z
+      .array(
+        z.strictObject({
+          seq: count,
+          kind: z.enum(chunkKinds),
+          text: z.string().optional(),
+          payload: object.optional(),
+          offsetMs: z.number().min(0),
+        }),
+      )
+      .min(1),
+  }),
   TaskCompleted: z.strictObject({
     runId: id,
     taskId: id,

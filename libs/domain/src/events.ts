@@ -7,8 +7,10 @@ import type { ChunkKind, ShareInclude } from '@ledger/contract';
  * groundingRequests, requests, serviceTier, region) and TaskCompleted a reportedCost. Version-1 events have none of
  * them: every one is optional and an absent count is 0, so a version-1 event keeps its meaning.
  * 3: RunStarted may carry a teamId; an event without one is a run of its owner alone, as before.
+ * 4: a command's chunks are one `ChunksReceived` (its chunks in order) instead of one `ChunkReceived` each. Events
+ *    of versions ≤ 3 keep theirs: every reader takes both, and a replay still sends (and paces) chunk by chunk.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface EventMetadata {
   readonly userId: string;
@@ -117,6 +119,20 @@ export interface ChunkReceivedData {
   readonly payload?: Record<string, unknown>;
   readonly offsetMs: number;
 }
+/** One chunk of a `ChunksReceived`: what a `ChunkReceived` holds but the run and task, written once per event. */
+export interface ChunkEntry {
+  readonly seq: number;
+  readonly kind: ChunkKind;
+  readonly text?: string;
+  readonly payload?: Record<string, unknown>;
+  readonly offsetMs: number;
+}
+/** The chunks one command added to a task, in seq order (never empty). */
+export interface ChunksReceivedData {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly chunks: readonly ChunkEntry[];
+}
 export interface TaskCompletedData {
   readonly runId: string;
   readonly taskId: string;
@@ -167,6 +183,7 @@ type E<T extends string, D> = { readonly type: T; readonly data: D; readonly met
 export type RunStarted = E<'RunStarted', RunStartedData>;
 export type TaskCreated = E<'TaskCreated', TaskCreatedData>;
 export type ChunkReceived = E<'ChunkReceived', ChunkReceivedData>;
+export type ChunksReceived = E<'ChunksReceived', ChunksReceivedData>;
 export type TaskCompleted = E<'TaskCompleted', TaskCompletedData>;
 export type TaskFailed = E<'TaskFailed', TaskFailedData>;
 export type RunRenamed = E<'RunRenamed', { readonly runId: string; readonly name: string }>;
@@ -182,6 +199,7 @@ export type RunEvent =
   | RunStarted
   | TaskCreated
   | ChunkReceived
+  | ChunksReceived
   | TaskCompleted
   | TaskFailed
   | RunRenamed
@@ -202,6 +220,7 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'RunStarted',
   'TaskCreated',
   'ChunkReceived',
+  'ChunksReceived',
   'TaskCompleted',
   'TaskFailed',
   'RunRenamed',
@@ -213,3 +232,24 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'ShareCreated',
   'ShareRevoked',
 ];
+
+/** The chunks an event adds, one `ChunkReceived`'s data each, in order: none for an event that adds none. */
+export function chunksOf(event: RunEventBody): readonly ChunkReceivedData[] {
+  if (event.type === 'ChunkReceived') return [event.data];
+  if (event.type !== 'ChunksReceived') return [];
+  const { runId, taskId } = event.data;
+  return event.data.chunks.map((c) => ({ runId, taskId, ...c }));
+}
+
+/**
+ * An event as chunk-by-chunk readers take it (replay, terminal rendering, traces, shared runs): a `ChunksReceived`
+ * becomes one `ChunkReceived` per chunk, each with the batch's envelope (id, revision, metadata); any other event
+ * is itself. Old and new logs then read the same way.
+ */
+export function perChunk<Ev extends RunEventBody>(
+  event: Ev,
+): Array<Ev | (Omit<Ev, 'type' | 'data'> & ChunkReceivedBody)> {
+  if (event.type !== 'ChunksReceived') return [event];
+  return chunksOf(event).map((data) => ({ ...event, type: 'ChunkReceived' as const, data }));
+}
+type ChunkReceivedBody = Pick<ChunkReceived, 'type' | 'data'>;

@@ -1,5 +1,6 @@
 import { NOW, USER, given, recorded } from '../test/decider-specification';
 import type { NewEvent, RunCommand } from './run.decide';
+import type { ChunkEntry } from './events';
 import { chunkDigest } from './run.state';
 
 const RUN = '22222222-2222-4222-8222-222222222222';
@@ -36,6 +37,17 @@ const created: NewEvent = {
 const chunk = (seq: number, text: string, offsetMs = seq * 10): NewEvent => ({
   type: 'ChunkReceived',
   data: { runId: RUN, taskId: TASK, seq, kind: 'text', text, offsetMs },
+});
+/** What a command's new chunks are written as (schema 4): one event, the chunks in order. */
+const chunks = (...entries: ChunkEntry[]): NewEvent => ({
+  type: 'ChunksReceived',
+  data: { runId: RUN, taskId: TASK, chunks: entries },
+});
+const entry = (seq: number, text: string, offsetMs = seq * 10): ChunkEntry => ({
+  seq,
+  kind: 'text',
+  text,
+  offsetMs,
 });
 const completed: NewEvent = {
   type: 'TaskCompleted',
@@ -126,7 +138,7 @@ describe('run decider', () => {
     it('accepts the next chunk', () =>
       given(started, created, chunk(0, 'a'))
         .when(chunkCmd(1, 'b'))
-        .then([chunk(1, 'b')]));
+        .then([chunks(entry(1, 'b'))]));
 
     it('ignores an exact repeat and acks its seq', () => {
       const spec = given(started, created, chunk(0, 'a'), chunk(1, 'b')).when(chunkCmd(0, 'a'));
@@ -182,13 +194,7 @@ describe('run decider', () => {
           ],
         },
       });
-      batch.then([
-        chunk(1, 'b'),
-        {
-          type: 'ChunkReceived',
-          data: { runId: RUN, taskId: TASK, seq: 2, kind: 'tool', payload: { name: 'f' }, offsetMs: 20 },
-        },
-      ]);
+      batch.then([chunks(entry(1, 'b'), { seq: 2, kind: 'tool', payload: { name: 'f' }, offsetMs: 20 })]);
       batch.thenAck({ lastSeq: 2 });
     });
 

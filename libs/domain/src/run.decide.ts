@@ -1,5 +1,5 @@
 import { LedgerError, type CommandPayload, type UsageInput, type WriteCommandName } from '@ledger/contract';
-import type { Cost, RunEvent, RunEventType, Usage, UsageSource } from './events';
+import type { ChunkEntry, Cost, RunEvent, RunEventType, Usage, UsageSource } from './events';
 import { autoRunName, chunkDigest, nameFromMessage, type RunState, type TaskState } from './run.state';
 import { shareRun, unshareRun, type ShareSecret } from './run.share';
 
@@ -157,12 +157,10 @@ function acceptChunks(
   state: RunState,
 ): NewEvent[] {
   const task = taskOf(state, taskId);
-  const events: NewEvent[] = [];
+  const accepted: ChunkEntry[] = [];
   let next = task.chunkDigests.length;
   for (const c of chunks) {
     const chunk = {
-      runId,
-      taskId,
       seq: c.seq,
       kind: c.kind ?? 'text',
       ...(c.text !== undefined && { text: c.text }),
@@ -171,7 +169,9 @@ function acceptChunks(
     } as const;
     if (c.seq < next) {
       const known =
-        c.seq < task.chunkDigests.length ? task.chunkDigests[c.seq] : digestOfPending(events, c.seq);
+        c.seq < task.chunkDigests.length
+          ? task.chunkDigests[c.seq]
+          : chunkDigest(accepted[c.seq - task.chunkDigests.length]); // this command's own earlier chunk
       if (known === chunkDigest(chunk)) continue;
       throw new LedgerError('CONFLICT', `chunk ${c.seq} was already received with other content`, {
         seq: c.seq,
@@ -184,15 +184,11 @@ function acceptChunks(
       });
     if (task.status === 'completed' || task.status === 'failed')
       throw new LedgerError('CONFLICT', 'task has ended; no new chunks are accepted', { seq: c.seq });
-    events.push({ type: 'ChunkReceived', data: chunk });
+    accepted.push(chunk);
     next += 1;
   }
-  return events;
-}
-
-function digestOfPending(events: NewEvent[], seq: number): string | undefined {
-  const e = events.find((x) => x.type === 'ChunkReceived' && x.data.seq === seq);
-  return e && e.type === 'ChunkReceived' ? chunkDigest(e.data) : undefined;
+  // One event for all of a command's new chunks (schema 4): the run, task and envelope are written once.
+  return accepted.length ? [{ type: 'ChunksReceived', data: { runId, taskId, chunks: accepted } }] : [];
 }
 
 /** The optional billing dimensions of a usage, copied only when given (an absent count is 0). */

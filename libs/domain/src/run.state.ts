@@ -1,4 +1,4 @@
-import type { ChunkReceivedData, Cost, RunEvent } from './events';
+import { chunksOf, type ChunkReceivedData, type Cost, type RunEvent } from './events';
 import { digest } from './ids';
 
 /** The write model of one run: what `decide` needs to judge a command, nothing more. */
@@ -108,6 +108,10 @@ function ackOf(command: string, event: RunEvent, previous: unknown): unknown {
       return { taskId: event.data.taskId };
     case 'ChunkReceived':
       return command === 'task.chunks' ? { lastSeq: event.data.seq } : { seq: event.data.seq };
+    case 'ChunksReceived': {
+      const last = event.data.chunks[event.data.chunks.length - 1].seq;
+      return command === 'task.chunks' ? { lastSeq: last } : { seq: last };
+    }
     case 'TaskCompleted':
     case 'TaskFailed': {
       const usage = event.data.usage;
@@ -160,14 +164,16 @@ export function evolve(state: RunState, event: RunEvent, revision?: number): Run
         cost: null,
       });
       break;
-    case 'ChunkReceived': {
+    case 'ChunkReceived':
+    case 'ChunksReceived': {
       const task = state.tasks.get(event.data.taskId);
-      if (task) {
-        task.chunkDigests[event.data.seq] = chunkDigest(event.data);
-        if (task.firstChunkOffsetMs === null) task.firstChunkOffsetMs = event.data.offsetMs;
-        if (event.data.kind === 'text' && event.data.text) task.responseText += event.data.text;
-        if (task.status === 'pending') task.status = 'streaming';
-      }
+      if (task)
+        for (const chunk of chunksOf(event)) {
+          task.chunkDigests[chunk.seq] = chunkDigest(chunk);
+          if (task.firstChunkOffsetMs === null) task.firstChunkOffsetMs = chunk.offsetMs;
+          if (chunk.kind === 'text' && chunk.text) task.responseText += chunk.text;
+          if (task.status === 'pending') task.status = 'streaming';
+        }
       break;
     }
     case 'TaskCompleted':

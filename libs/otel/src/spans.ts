@@ -1,3 +1,4 @@
+import { perChunk } from '@ledger/domain';
 import type {
   Cost,
   RunEventBody,
@@ -61,7 +62,7 @@ export interface OtelOptions {
 function fold(events: readonly RunEventBody[]) {
   let run: RunStartedData | null = null;
   const tasks = new Map<string, TaskTrace>();
-  for (const e of events) {
+  for (const e of events.flatMap((x) => perChunk(x))) {
     switch (e.type) {
       case 'RunStarted':
         run = e.data;

@@ -1,6 +1,8 @@
 import type { MessageView, RunView, TaskView } from '@ledger/contract';
 import type { RecordedEvent } from '@ledger/event-store';
-import { taskRowIdFor, type Cost, type RunEvent, type Usage } from '@ledger/domain';
+import { chunksOf, taskRowIdFor, type Cost, type RunEvent, type Usage } from '@ledger/domain';
+import { TERMINAL_STATUSES, withChunks } from './run-view.chunks';
+import { appendOwned, patched, type FoldScratch } from './run-view.scratch';
 import { addMoney, money, subMoney } from './money';
 
 /**
@@ -24,7 +26,8 @@ export class RunViewFoldError extends Error {
   }
 }
 
-export const TERMINAL_STATUSES: ReadonlySet<TaskView['status']> = new Set(['completed', 'failed']);
+export { TERMINAL_STATUSES } from './run-view.chunks';
+export type { FoldScratch } from './run-view.scratch';
 
 /** A task that ended without a known price: its cost is NULL and it is counted in `unpricedTaskCount`. */
 export function isUnpriced(task: TaskView): boolean {
@@ -35,31 +38,6 @@ export function isoTime(value: string): string {
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new Error(`not a timestamp: ${value}`);
   return d.toISOString();
-}
-
-/**
- * Objects (task maps, message and payload arrays) made during one fold, which that fold may therefore update
- * in place: a batch copies a run's task map and messages once instead of on every event, so a chunk costs
- * O(1) however many tasks and messages the run has. Without it, `evolveRunView` never mutates anything.
- */
-export type FoldScratch = WeakSet<object>;
-
-function appendOwned<T>(scratch: FoldScratch | undefined, list: readonly T[], item: T): T[] {
-  if (scratch?.has(list)) {
-    (list as T[]).push(item);
-    return list as T[];
-  }
-  const copy = [...list, item];
-  scratch?.add(copy);
-  return copy;
-}
-
-/** `{ ...obj, ...patch }`, or `obj` patched in place when this fold made it. */
-function patched<T extends object>(scratch: FoldScratch | undefined, obj: T, patch: Partial<T>): T {
-  if (scratch?.has(obj)) return Object.assign(obj, patch);
-  const copy = { ...obj, ...patch };
-  scratch?.add(copy);
-  return copy;
 }
 
 export function evolveRunView(
@@ -153,28 +131,10 @@ export function evolveRunView(
         : null;
       return withTask(touch(), undefined, task, message, scratch);
     }
-    case 'ChunkReceived': {
-      const d = e.data;
-      const task = view.tasks.get(d.taskId) ?? fail(`unknown task ${d.taskId}`);
-      if (TERMINAL_STATUSES.has(task.status)) fail(`chunk ${d.seq} after task ${d.taskId} ended`);
-      if (d.seq !== task.chunkCount) fail(`chunk seq ${d.seq} where ${task.chunkCount} was expected`);
-      const kind = d.kind ?? 'text';
-      const payload = d.payload ?? {};
-      // A chunk changes neither tokens nor cost nor a terminal status, so patching the task in place (when this
-      // fold made it) keeps withTask's totals right even though `task` and `next` are then one object.
-      const text = kind === 'text' ? task.responseText + (d.text ?? '') : task.responseText;
-      const next: TaskView = patched(scratch, task, {
-        status: 'streaming',
-        chunkCount: task.chunkCount + 1,
-        timeToFirstToken: task.chunkCount === 0 ? d.offsetMs : task.timeToFirstToken,
-        updatedAt: at,
-        responseText: text,
-      });
-      if (kind === 'info') next.responseInfo = appendOwned(scratch, task.responseInfo, payload);
-      else if (kind === 'error') next.responseErrors = appendOwned(scratch, task.responseErrors, payload);
-      else if (kind === 'tool') next.toolUpdates = appendOwned(scratch, task.toolUpdates, payload);
-      else if (kind === 'data') next.dataChunks = appendOwned(scratch, task.dataChunks ?? [], payload);
-      return withTask(touch(), task, next, null, scratch);
+    case 'ChunkReceived':
+    case 'ChunksReceived': {
+      const task = view.tasks.get(e.data.taskId) ?? fail(`unknown task ${e.data.taskId}`);
+      return withTask(touch(), task, withChunks(task, chunksOf(e), at, fail, scratch), null, scratch);
     }
     case 'TaskCompleted': {
       const d = e.data;

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ReplayFrame } from '@ledger/contract';
 import type { RecordedEvent } from '@ledger/event-store';
+import { perChunk } from '@ledger/domain';
 
 /**
  * When each event of a run is due in a replay (docs/protocol.md, replay): a chunk at its task's `createdAt +
@@ -30,6 +31,12 @@ export class DueClock {
 }
 
 /** The due times of a whole run, one per event (see `DueClock`). */
+/** A run's events chunk by chunk (a `ChunksReceived` as one `ChunkReceived` per chunk): what a replay sends. */
+export function replayEvents(events: readonly RecordedEvent[]): RecordedEvent[] {
+  return events.flatMap((e) => perChunk(e));
+}
+
+/** The due times of a whole run, one per event; chunk batches already split (see `replayEvents`). */
 export function dueTimes(events: readonly RecordedEvent[]): number[] {
   const clock = new DueClock();
   return events.map((e) => clock.next(e));
@@ -152,7 +159,7 @@ export async function replayPaged(
     for (;;) {
       if (target.closed) return sent;
       const page = await pages.read(next, options.pageSize);
-      for (const e of page) {
+      for (const e of replayEvents(page)) {
         const due = clock.next(e);
         if (e.revision < options.fromVersion) continue;
         await pacer.wait(due);

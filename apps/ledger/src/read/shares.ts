@@ -12,6 +12,7 @@ import type { LedgerConfig } from '@ledger/config';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore, RecordedEvent } from '@ledger/event-store';
 import { findOpenShare, getRun, listShares, type OpenShare } from '@ledger/projections';
+import { replayEvents } from '@ledger/replay';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
 import { ReadService } from './read.service';
@@ -107,7 +108,7 @@ export class ShareService {
     const tasks = found.tasks.map(({ userId: _t, requestData, ...task }) =>
       withRequests ? { ...task, requestData } : task,
     );
-    const events: ReplayFrame[] = log
+    const events: ReplayFrame[] = replayEvents(log)
       .filter((e) => !PRIVATE_EVENTS.has(e.type))
       .map((e) => ({
         runId: share.runId,

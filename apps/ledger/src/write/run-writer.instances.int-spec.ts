@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WriteCommandName } from '@ledger/contract';
-import { digest, toRunStreamId, type RunCommand, type RunEvent } from '@ledger/domain';
+import { chunksOf, digest, toRunStreamId, type RunCommand, type RunEvent } from '@ledger/domain';
 import {
   PostgresEventStore,
   type ReadStreamOptions,
@@ -95,8 +95,8 @@ describe('RunWriter: a run written through several instances', () => {
 
   const seqsInLog = async (runId: string) =>
     (await store.readStream(toRunStreamId(runId)))
-      .filter((e) => e.type === 'ChunkReceived')
-      .map((e) => (e.data as { seq: number }).seq);
+      .flatMap((e) => chunksOf(e))
+      .map((c) => c.seq);
 
   it('alternate chunks of one task through two instances are all accepted, and a conflict reads only what it missed', async () => {
     const { runId, taskId } = await startRun();
@@ -132,8 +132,9 @@ describe('RunWriter: a run written through several instances', () => {
     for (const t of tasks)
       expect(
         events
-          .filter((e) => e.type === 'ChunkReceived' && (e.data as { taskId: string }).taskId === t.taskId)
-          .map((e) => (e.data as { seq: number }).seq),
+          .flatMap((e) => chunksOf(e))
+          .filter((c) => c.taskId === t.taskId)
+          .map((c) => c.seq),
       ).toEqual(Array.from({ length: N }, (_, i) => i));
   });
 

@@ -71,13 +71,11 @@ describe('RunWriter on PostgreSQL', () => {
     await ownerWriter.submit(request(owner, 'run.start', { runId, sourceType: 'chat', settings: {} }));
     const t = task(runId);
     await ownerWriter.submit(request(owner, 'task.create', t));
-    await ownerWriter.submit(
-      request(owner, 'task.chunks', {
-        runId,
-        taskId: t.taskId,
-        chunks: Array.from({ length: 50 }, (_, seq) => ({ seq, text: `w${seq} `, offsetMs: seq })),
-      }),
-    );
+    // One event per command (a task.chunks batch would be one event): a stream 52 events long.
+    for (let seq = 0; seq < 50; seq++)
+      await ownerWriter.submit(
+        request(owner, 'task.chunk', { runId, taskId: t.taskId, seq, text: `w${seq} `, offsetMs: seq }),
+      );
     await ownerWriter.close();
     const streamId = toRunStreamId(runId);
     expect(await store.streamRevision(streamId)).toBe(51);
