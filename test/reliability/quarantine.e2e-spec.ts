@@ -87,7 +87,7 @@ describe('a poison event quarantines one run, never the projection', () => {
 
     const degraded = await status();
     expect(degraded).toMatchObject({ state: 'degraded', lag: 0, quarantined: [{ runId: v.runId }] });
-    expect(degraded.quarantined[0].error).toMatch(/ChunkReceived@3: 23514: .*poison_check/);
+    expect(degraded.quarantined[0].error).toMatch(/ChunksReceived@3: 23514: .*poison_check/);
     expect(await send(victim, 'projections.status', {})).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },

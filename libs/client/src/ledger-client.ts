@@ -11,6 +11,7 @@ import type { ClientCore } from './core';
 import { LedgerClientError, TransportInterrupted } from './errors';
 import { Outbox } from './outbox';
 import { ReplayStream } from './replay';
+import { RunSubscriptions } from './run-subscriptions';
 import { toResumeMessages, type ResumedRun } from './resume';
 import { LedgerRun } from './run';
 import { compact } from './task';
@@ -36,11 +37,6 @@ const DEFAULTS = {
   ackTimeoutMs: 15_000,
 };
 
-interface Subscription {
-  handlers: Set<SubscriptionHandlers>;
-  ready: Promise<void>;
-}
-
 /** Connects to a ledger server (docs/protocol.md §4). The socket reconnects by itself; writes are delivered exactly once. */
 export function connectLedger(options: LedgerClientOptions): LedgerClient {
   return new LedgerClient(options);
@@ -52,7 +48,7 @@ export class LedgerClient {
   private readonly core: ClientCore;
   private readonly bufferingTasks = new Set<{ flushBuffer(): void }>();
   private readonly unreported: LedgerClientError[] = [];
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly subscriptions: RunSubscriptions;
   private readonly replays = new Map<string, Promise<unknown>>();
   private readonly options: Required<Omit<LedgerClientOptions, 'onError' | 'socketOptions'>> &
     Pick<LedgerClientOptions, 'onError' | 'socketOptions'>;
@@ -64,10 +60,12 @@ export class LedgerClient {
       throw new LedgerClientError('VALIDATION', `maxBatch must be between 1 and ${MAX_CHUNKS_PER_COMMAND}`);
     this.connection = new Connection(this.options);
     this.outbox = new Outbox(this.connection, this.options);
-    this.connection.on('run.updated', (p) => this.dispatch(p.run.id, (h) => h.onRun?.(p.run)));
-    this.connection.on('task.updated', (p) => this.dispatch(p.task.runId, (h) => h.onTask?.(p.task)));
-    this.connection.onReconnect(() => this.resubscribe());
     this.core = this.makeCore();
+    const subs = new RunSubscriptions(this.core, () => this.connection.connected, this.options.onError);
+    this.subscriptions = subs;
+    this.connection.on('run.updated', (p) => subs.dispatch(p.run.id, (h) => h.onRun?.(p.run)));
+    this.connection.on('task.updated', (p) => subs.dispatch(p.task.runId, (h) => h.onTask?.(p.task)));
+    this.connection.onReconnect(() => subs.resubscribe());
   }
 
   /** True while the socket is connected. */
@@ -167,34 +165,8 @@ export class LedgerClient {
    * Subscribes to a run's `run.updated` / `task.updated` pushes; resolves (once the server has subscribed) with the
    * function that unsubscribes. Subscriptions are renewed after a reconnect.
    */
-  async subscribe(runId: string, handlers: SubscriptionHandlers): Promise<() => Promise<void>> {
-    let sub = this.subscriptions.get(runId);
-    if (!sub) {
-      const ready = this.core.read('run.subscribe', { runId }).then(() => undefined);
-      const created: Subscription = { handlers: new Set(), ready };
-      sub = created;
-      this.subscriptions.set(runId, created);
-      ready.catch(() => {
-        if (this.subscriptions.get(runId) === created) this.subscriptions.delete(runId);
-      });
-    }
-    sub.handlers.add(handlers);
-    try {
-      await sub.ready;
-    } catch (e) {
-      sub.handlers.delete(handlers);
-      throw e;
-    }
-    const current = sub;
-    let done = false;
-    return async () => {
-      if (done) return;
-      done = true;
-      current.handlers.delete(handlers);
-      if (current.handlers.size > 0 || this.subscriptions.get(runId) !== current) return;
-      this.subscriptions.delete(runId);
-      if (this.connection.connected) await this.core.read('run.unsubscribe', { runId });
-    };
+  subscribe(runId: string, handlers: SubscriptionHandlers): Promise<() => Promise<void>> {
+    return this.subscriptions.subscribe(runId, handlers);
   }
 
   /**
@@ -287,26 +259,6 @@ export class LedgerClient {
       trackTask: (task, active) =>
         active ? this.bufferingTasks.add(task) : this.bufferingTasks.delete(task),
     };
-  }
-
-  private dispatch(runId: string, call: (h: SubscriptionHandlers) => void): void {
-    this.subscriptions.get(runId)?.handlers.forEach((h) => {
-      try {
-        call(h);
-      } catch (e) {
-        this.options.onError?.(
-          new LedgerClientError('INTERNAL', `a subscription handler threw: ${String(e)}`, e),
-        );
-      }
-    });
-  }
-
-  private resubscribe(): void {
-    for (const runId of this.subscriptions.keys())
-      this.core.read('run.subscribe', { runId }).catch((e: unknown) => {
-        const error = e instanceof LedgerClientError ? e : new LedgerClientError('INTERNAL', String(e), e);
-        this.options.onError?.(error);
-      });
   }
 }
 

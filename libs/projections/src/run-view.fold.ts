@@ -1,8 +1,9 @@
 import type { MessageView, RunView, TaskView } from '@ledger/contract';
 import type { RecordedEvent } from '@ledger/event-store';
-import { chunksOf, taskRowIdFor, type Cost, type RunEvent, type Usage } from '@ledger/domain';
+import { chunksOf, taskRowIdFor, type RunEvent } from '@ledger/domain';
 import { TERMINAL_STATUSES, withChunks } from './run-view.chunks';
 import { appendOwned, patched, type FoldScratch } from './run-view.scratch';
+import { assistantMetadata, costFields, usageFields } from './run-view.task-fields';
 import { addMoney, money, subMoney } from './money';
 
 /**
@@ -267,42 +268,5 @@ function withTask(
       lastMessageAt: message ? message.timestamp : run.lastMessageAt,
     }),
     tasks,
-  };
-}
-
-function usageFields(
-  u: Usage,
-): Pick<
-  TaskView,
-  'tokensInput' | 'tokensOutput' | 'tokensCached' | 'tokensCacheWrite' | 'tokensReasoning' | 'tokensTotal'
-> {
-  return {
-    tokensInput: u.inputTokens,
-    tokensOutput: u.outputTokens,
-    tokensCached: u.cachedInputTokens,
-    tokensCacheWrite: u.cacheWriteTokens,
-    tokensReasoning: u.reasoningTokens,
-    tokensTotal: u.totalTokens,
-  };
-}
-
-function costFields(c: Cost): Pick<TaskView, 'cost' | 'priceId'> {
-  return { cost: c.amount === null ? null : money(c.amount), priceId: c.priceId };
-}
-
-function assistantMetadata(t: TaskView): Record<string, unknown> {
-  return {
-    taskId: t.taskId,
-    model: t.model,
-    tokens: {
-      input: t.tokensInput,
-      output: t.tokensOutput,
-      cached: t.tokensCached,
-      cacheWrite: t.tokensCacheWrite,
-      reasoning: t.tokensReasoning,
-      total: t.tokensTotal,
-    },
-    cost: t.cost,
-    timing: { timeToFirstTokenMs: t.timeToFirstToken, totalTimeMs: t.totalTime },
   };
 }
