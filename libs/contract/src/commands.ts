@@ -266,3 +266,14 @@ export const ADMIN_COMMANDS: readonly CommandName[] = [
   'budget.set',
   'budget.clear',
 ];
+
+/** A validated command: its name and payload, so a `switch (command.name)` narrows the payload with it. */
+export type ParsedCommand = {
+  [N in CommandName]: { readonly name: N; readonly payload: CommandPayload<N> };
+}[CommandName];
+export type WriteCommand = Extract<ParsedCommand, { name: WriteCommandName }>;
+
+const WRITE_NAMES: ReadonlySet<string> = new Set(WRITE_COMMANDS);
+export const isWriteCommand = (command: ParsedCommand): command is WriteCommand =>
+  WRITE_NAMES.has(command.name);
+export const isCommandName = (name: string): name is CommandName => Object.hasOwn(commandSchemas, name);
