@@ -1,6 +1,6 @@
 import type { MessageView, RunView, TaskView } from '@ledger/contract';
 import { taskRowIdFor, type Cost, type RecordedEvent, type RunEvent, type Usage } from '@ledger/domain';
-import { addMoney, money, subMoney } from './money';
+import { addMoney, money, subMoney } from '@ledger/money';
 
 /**
  * The run view fold: the ONE implementation of docs/protocol.md §3 (read models). The projector, rebuild, `runAt` and `verify`
