@@ -20,7 +20,7 @@ import { Decoder as StockDecoder, type Packet } from 'socket.io-parser';
 import { freePort } from '@ledger/database';
 import { sizeCheckingParser } from '../../apps/ledger/src/gateway/frame-decoder';
 import { parseCommand } from '../../apps/ledger/src/gateway/payload';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import {
   BENCH_JWT_SECRET,
   connectSocket,

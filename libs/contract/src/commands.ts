@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { budgetCommandSchemas } from './budget.commands';
 import { shareCommandSchemas } from './share.commands';
+import { commandId, isoTime, jsonObject, uuid } from './fields';
 
 /** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
-export const uuid = z.uuid();
-export const jsonObject = z.record(z.string(), z.unknown());
 const tokenCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const millis = z.number().finite().min(0).max(1e12);
-const isoTime = z.iso.datetime({ offset: true });
-const commandId = uuid.optional();
 
 export const chunkKinds = ['text', 'info', 'error', 'tool', 'data'] as const;
 export type ChunkKind = (typeof chunkKinds)[number];
