@@ -5,8 +5,9 @@
  *   apps/ledger, apps/cli        → libs/* (each through its index.ts), never another app
  *   libs/client (the public SDK) → libs/contract only
  *   libs/contract                → zod only
- *   libs/domain                  → libs/contract and pure packages: no database, socket, framework, file or
- *                                  network I/O, no timers
+ *   libs/domain                  → libs/contract, libs/money and pure packages: no database, socket, framework,
+ *                                  file or network I/O, no timers
+ *   libs/money                   → decimal.js only
  *
  * Test code (specs, test/ folders, the bench) may reach into a lib's files by path (e.g. projections' invariants).
  */
@@ -68,9 +69,16 @@ module.exports = {
     {
       name: 'domain-only-contract',
       severity: 'error',
-      comment: 'libs/domain depends on no lib but the contract.',
+      comment: 'libs/domain depends on no lib but the contract and money.',
       from: { path: '^libs/domain/', pathNot: TEST },
-      to: { path: '^libs/', pathNot: ['^libs/domain/', '^libs/contract/'] },
+      to: { path: '^libs/', pathNot: ['^libs/domain/', '^libs/contract/', '^libs/money/'] },
+    },
+    {
+      name: 'money-only-decimal',
+      severity: 'error',
+      comment: 'Money is exact decimal arithmetic: it imports decimal.js and nothing else.',
+      from: { path: '^libs/money/', pathNot: TEST },
+      to: { pathNot: ['^libs/money/', '^node_modules/decimal\\.js/'] },
     },
     {
       name: 'client-without-server-code',

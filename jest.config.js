@@ -1,6 +1,6 @@
 /** One jest project per test tier: unit (*.spec.ts[x]), int (*.int-spec.ts, real PostgreSQL), e2e (test/*.e2e-spec.ts, real socket; test/browser: real Chromium). */
 const moduleNameMapper = {
-  '^@ledger/(contract|domain|event-store|projections|pricing|otel|config|database|runtime|replay|async|operations)$': '<rootDir>/libs/$1/src',
+  '^@ledger/(contract|domain|event-store|projections|pricing|otel|config|database|runtime|replay|async|operations|money)$': '<rootDir>/libs/$1/src',
   // The SDK by its package name, as a workspace user imports it.
   '^@run-ledger/client$': '<rootDir>/libs/client/src',
   // The React package likewise.

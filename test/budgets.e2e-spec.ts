@@ -6,7 +6,7 @@ import { toBudgetStreamId } from '@ledger/domain';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
 import { BudgetAlerts } from '../apps/ledger/src/budget/budget-alerts';
 import { BudgetStreams } from '@ledger/operations';
-import { signToken } from '../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { connectClient, ok, send, taskPayload, waitForEvent, TEST_JWT_SECRET } from './support/ledger-server';
 import { startWebhookReceiver, type ReceivedHook, type WebhookReceiver } from './support/webhook-receiver';

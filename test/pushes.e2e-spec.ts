@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { ManualClock } from '@ledger/async';
-import type { RunView, TaskView } from '@ledger/contract';
+import type { RunListItem, RunView, TaskView } from '@ledger/contract';
+import { PushService } from '../apps/ledger/src/read/push.service';
 import {
   connectClient,
   ok,
   send,
   startTestLedger,
+  taskPayload,
   waitForEvent,
   type TestLedger,
 } from './support/ledger-server';
 
 /**
- * Task pushes are throttled on the server's injected clock: this ledger runs on a ManualClock, so time moves only
+ * Task and runs-list pushes are throttled on the server's injected clock: this ledger runs on a ManualClock, so time moves only
  * when the test moves it, and the assertions are about that clock (no wall-clock gaps).
  */
-describe('live pushes: a streaming task, throttled on the injected clock', () => {
+describe('live pushes: a streaming task and run, throttled on the injected clock', () => {
   const clock = new ManualClock(Date.parse('2026-01-01T00:00:00.000Z'));
   let t: TestLedger;
   let socket: Socket;
@@ -94,6 +96,59 @@ describe('live pushes: a streaming task, throttled on the injected clock', () =>
     const last = await final;
     expect(last.task.status).toBe('completed');
     expect(pushes.map((p) => p.at - t0)).toEqual([0, 100, 200, 200]);
+  });
+
+  // Moved from dashboard-api.e2e-spec.ts, where its windows were measured on the wall clock.
+  it('pushes a streaming run at most every 100 ms, and always its latest state', async () => {
+    const owner = await connectClient(t.url, t.token(randomUUID()));
+    const pushes: Array<{ at: number; run: RunListItem }> = [];
+    owner.on('runs.changed', ({ run }: { run: RunListItem }) => pushes.push({ at: clock.now(), run }));
+    const t0 = clock.now();
+    const { runId } = await ok<{ runId: string }>(owner, 'run.start', { sourceType: 'chat', settings: {} });
+    // Every commit so far handed to the runs-list pushes, and what they sent arrived (socket.io keeps order).
+    const flushed = async () => {
+      await ok(owner, 'run.get', { runId });
+      await t.ledger.app.get(PushService).runsList.idle();
+      await ok(owner, 'run.get', { runId });
+    };
+    const pushedAt = (version: number) =>
+      waitForEvent<{ run: RunListItem }>(owner, 'runs.changed', ({ run }) => run.version === version);
+    await flushed();
+    expect(pushes.map((p) => p.run.version)).toEqual([0]);
+
+    // 200 commits within one window of the clock: none is pushed, whatever the wall clock does meanwhile.
+    const task = taskPayload(runId);
+    await ok(owner, 'task.create', task);
+    for (let seq = 0; seq < 200; seq++)
+      await ok(owner, 'task.chunk', { runId, taskId: task.taskId, seq, text: 'x', offsetMs: seq });
+    await flushed();
+    expect(pushes).toHaveLength(1);
+    const streamed = pushedAt(201);
+    clock.advance(100);
+    await streamed;
+
+    // The completion lands in the next window: it goes out when that window ends, the latest state.
+    await ok(owner, 'task.complete', {
+      runId,
+      taskId: task.taskId,
+      usage: { inputTokens: 5, outputTokens: 2 },
+    });
+    await flushed();
+    clock.advance(99);
+    await flushed();
+    expect(pushes).toHaveLength(2);
+    const final = pushedAt(202);
+    clock.advance(1);
+    await final;
+
+    const elapsed = clock.now() - t0;
+    expect(pushes.map((p) => p.at - t0)).toEqual([0, 100, 200]);
+    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsed / 100) + 2);
+    expect(pushes.length).toBeLessThan(200);
+    const versions = pushes.map((p) => p.run.version);
+    expect([...versions].sort((a, b) => a - b)).toEqual(versions);
+    expect(pushes[pushes.length - 1].run).toMatchObject({ totalTokens: 7, taskCount: 1, models: ['gpt-4o'] });
+    owner.close();
   });
 });
 

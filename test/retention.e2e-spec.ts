@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { toRunStreamId } from '@ledger/domain';
 import { rebuild, verify } from '@ledger/projections';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
-import { signToken } from '../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { RetentionScheduler } from '../apps/ledger/src/retention/retention-scheduler';
 import { runCli } from './support/run-cli';

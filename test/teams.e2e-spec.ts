@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { Socket } from 'socket.io-client';
 import type { RunListItem, RunView, TaskView, UsageSummaryRow } from '@ledger/contract';
 import { buildCli, CliExit } from '../apps/cli/src/main';
-import { signToken, type TeamRole } from '../apps/ledger/src/infra/auth';
+import { signToken, type TeamRole } from '@ledger/runtime';
 import {
   connectClient,
   ok,

@@ -3,7 +3,7 @@ import { Client, type Pool } from 'pg';
 import { PostgresEventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
 import { startLedger, type RunningLedger } from '../../apps/ledger/src/bootstrap';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { ProjectionHost } from '../../apps/ledger/src/read/projection-host';
 import { urlWithDatabase } from '../support/database';
 import {

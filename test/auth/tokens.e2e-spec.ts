@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Socket } from 'socket.io-client';
-import { CLOCK_LEEWAY_S } from '../../apps/ledger/src/infra/auth';
-import { TOKEN_EXPIRED_EVENT } from '../../apps/ledger/src/gateway/token-expiry';
+import { CLOCK_LEEWAY_S } from '@ledger/runtime';
+import { TOKEN_EXPIRED_EVENT } from '../../apps/ledger/src/gateway/ledger-socket';
 import {
   connectClient,
   ok,

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import type { Socket } from 'socket.io-client';
 import { startLedger } from '../../apps/ledger/src/bootstrap';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { BENCH_JWT_SECRET, connectSocket, createDatabase, sleep, startPostgres } from './support';
 
 const argv = process.argv.slice(2);

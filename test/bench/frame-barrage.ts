@@ -19,8 +19,8 @@ import WebSocket from 'ws';
 import { Decoder as StockDecoder, type Packet } from 'socket.io-parser';
 import { freePort } from '@ledger/database';
 import { sizeCheckingParser } from '../../apps/ledger/src/gateway/frame-decoder';
-import { parsePayload } from '../../apps/ledger/src/gateway/payload';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { parseCommand } from '../../apps/ledger/src/gateway/payload';
+import { signToken } from '@ledger/runtime';
 import {
   BENCH_JWT_SECRET,
   connectSocket,
@@ -203,7 +203,7 @@ function decodeCost(log: (m: string) => void): void {
   const stock = new StockDecoder();
   stock.on('decoded', (packet: Packet) => {
     try {
-      parsePayload('run.start', (packet.data as unknown[])[1], PAYLOAD_LIMIT);
+      parseCommand('run.start', (packet.data as unknown[])[1], PAYLOAD_LIMIT);
     } catch {
       /* PAYLOAD_TOO_LARGE, as expected */
     }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { migrate } from '@ledger/database';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { call, setupTasks, type TaskRef } from './drive';
 import type { LoadDone, LoadStart } from './load-client';
 import {

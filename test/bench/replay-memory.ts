@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { BENCH_JWT_SECRET, connectSocket, createDatabase, sleep, startPostgres } from './support';
 
 const REPLAYS = 20;

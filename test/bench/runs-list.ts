@@ -12,7 +12,7 @@ import { createPool, migrate } from '@ledger/database';
 import { PostgresEventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
 import { startLedger } from '../../apps/ledger/src/bootstrap';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { call } from './drive';
 import {
   BENCH_JWT_SECRET,

@@ -3,7 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { startChildLedger, type ChildLedger } from '../support/child-ledger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ok } from '../support/ledger-server';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { TEST_JWT_SECRET } from '../support/ledger-server';
 import {
   chunkSeqs,

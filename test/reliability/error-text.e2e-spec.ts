@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { Ack } from '@ledger/contract';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { startChildLedger, type ChildLedger } from '../support/child-ledger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { TEST_JWT_SECRET, send } from '../support/ledger-server';

@@ -5,7 +5,7 @@ import { verify } from '@ledger/projections';
 import { startChildLedger, type ChildLedger } from '../support/child-ledger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { TEST_JWT_SECRET, connectClient } from '../support/ledger-server';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import {
   connectRetrying,
   emitAck,

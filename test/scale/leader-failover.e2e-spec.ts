@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { TEST_JWT_SECRET } from '../support/ledger-server';
 import {
   chunkSeqs,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { RunListItem, RunView, TaskView } from '@ledger/contract';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { ok, TEST_JWT_SECRET } from '../support/ledger-server';
 import { newTask, waitForProjection } from '../reliability/helpers';
 import { adminToken, connectTo, useCluster, waitForStatus } from './cluster';

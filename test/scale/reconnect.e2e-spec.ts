@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { RunView } from '@ledger/contract';
 import { connectLedger, type LedgerClient } from '@run-ledger/client';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ok, TEST_JWT_SECRET } from '../support/ledger-server';
 import { newTask, waitForProjection } from '../reliability/helpers';

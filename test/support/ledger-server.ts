@@ -3,7 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { randomUUID } from 'node:crypto';
 import type { Ack } from '@ledger/contract';
 import { startLedger, type RunningLedger, type StartOptions } from '../../apps/ledger/src/bootstrap';
-import { signToken } from '../../apps/ledger/src/infra/auth';
+import { signToken } from '@ledger/runtime';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export const TEST_JWT_SECRET = 'test-secret-for-the-run-ledger-e2e';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import Decimal from 'decimal.js';
+import { sumMoney } from '@ledger/money';
 import { usageSummary } from '@ledger/projections';
 import { usage } from './cli-io';
 import { parseSince, uuidOption } from './options';
@@ -24,10 +24,9 @@ export function registerUsage(program: Command, ctx: CliContext): void {
         await ctx.withRuntime(async (rt) => {
           const { rows } = await usageSummary(rt.pool, user, { from, groupBy: opts.by as 'day' | 'model' });
           if (opts.json) return ctx.out(JSON.stringify({ rows }, null, 2));
-          let cost = new Decimal(0);
+          const cost = sumMoney(rows.map((r) => r.cost));
           const sum = { tasks: 0, input: 0, output: 0, cached: 0, reasoning: 0, unpriced: 0 };
           for (const r of rows) {
-            cost = cost.plus(r.cost);
             sum.tasks += r.tasks;
             sum.input += r.inputTokens;
             sum.output += r.outputTokens;

@@ -9,7 +9,7 @@ import { LedgerIoAdapter } from './gateway/io-adapter';
 import { LedgerGateway } from './gateway/ledger.gateway';
 import { startMetricsServer } from './http/metrics-server';
 import { LedgerMetrics } from './infra/metrics';
-import { PinoNestLogger } from './infra/logger';
+import { PinoNestLogger } from './infra/nest-logger';
 import { connectFanout } from './infra/redis-fanout';
 import { createLogger, createRuntime, type LedgerRuntime } from '@ledger/runtime';
 import { ProjectionHost } from './read/projection-host';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { uuid } from './fields';
 
 /** The budget commands (docs/protocol.md §4, Budgets). Money is a decimal string (USD), never a float. */
 
@@ -13,16 +14,16 @@ export const MAX_BUDGET_THRESHOLDS = 10;
 
 export const budgetCommandSchemas = {
   'budget.set': z.strictObject({
-    userId: z.uuid(),
+    userId: uuid,
     period: z.enum(['day', 'month']),
     limit: decimalAmount,
     /** Fractions of the limit (above 0, at most 10, so 1.2 alerts at 120 %). */
     alertAt: z.array(z.number().finite().gt(0).max(10)).max(MAX_BUDGET_THRESHOLDS).optional(),
     hard: z.boolean().optional(),
   }),
-  'budget.clear': z.strictObject({ userId: z.uuid() }),
+  'budget.clear': z.strictObject({ userId: uuid }),
   /** `userId` (another user's budget) is for admins only. */
-  'budget.get': z.strictObject({ userId: z.uuid().optional() }),
+  'budget.get': z.strictObject({ userId: uuid.optional() }),
 } as const;
 
 /** `budget.get`'s budget: spend against the limit in the current period. */

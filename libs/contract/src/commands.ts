@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { budgetCommandSchemas } from './budget.commands';
 import { shareCommandSchemas } from './share.commands';
+import { commandId, isoTime, jsonObject, uuid } from './fields';
 
 /** Zod schemas of every command payload of docs/protocol.md §4. Objects are strict: an unknown key is a VALIDATION error. */
 
-export const uuid = z.uuid();
-export const jsonObject = z.record(z.string(), z.unknown());
 const tokenCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const millis = z.number().finite().min(0).max(1e12);
-const isoTime = z.iso.datetime({ offset: true });
-const commandId = uuid.optional();
 
 export const chunkKinds = ['text', 'info', 'error', 'tool', 'data'] as const;
 export type ChunkKind = (typeof chunkKinds)[number];
@@ -266,3 +263,14 @@ export const ADMIN_COMMANDS: readonly CommandName[] = [
   'budget.set',
   'budget.clear',
 ];
+
+/** A validated command: its name and payload, so a `switch (command.name)` narrows the payload with it. */
+export type ParsedCommand = {
+  [N in CommandName]: { readonly name: N; readonly payload: CommandPayload<N> };
+}[CommandName];
+export type WriteCommand = Extract<ParsedCommand, { name: WriteCommandName }>;
+
+const WRITE_NAMES: ReadonlySet<string> = new Set(WRITE_COMMANDS);
+export const isWriteCommand = (command: ParsedCommand): command is WriteCommand =>
+  WRITE_NAMES.has(command.name);
+export const isCommandName = (name: string): name is CommandName => Object.hasOwn(commandSchemas, name);

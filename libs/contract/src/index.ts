@@ -3,3 +3,4 @@ export * from './commands';
 export * from './views';
 export * from './budget.commands';
 export * from './share.commands';
+export * from './fields';

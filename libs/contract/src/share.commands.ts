@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commandId, uuid } from './fields';
 
 /** The share-link commands of docs/protocol.md §4 (Share links): strict objects, like every command payload. */
 
@@ -9,16 +10,14 @@ export const SHARE_MAX_DAYS = 365;
 export const SHARE_INCLUDES = ['requestData'] as const;
 export type ShareInclude = (typeof SHARE_INCLUDES)[number];
 
-const uuid = z.uuid();
-
 export const shareCommandSchemas = {
   'run.share': z.strictObject({
-    commandId: uuid.optional(),
+    commandId,
     runId: uuid,
     expiresInDays: z.number().int().min(1).max(SHARE_MAX_DAYS).optional(),
     include: z.array(z.enum(SHARE_INCLUDES)).max(SHARE_INCLUDES.length).optional(),
   }),
-  'run.unshare': z.strictObject({ commandId: uuid.optional(), runId: uuid, shareId: uuid }),
+  'run.unshare': z.strictObject({ commandId, runId: uuid, shareId: uuid }),
   'run.shares': z.strictObject({ runId: uuid }),
 } as const;
 

@@ -1,4 +1,4 @@
-import DecimalBase from 'decimal.js';
+import { Money, money } from '@ledger/money';
 import {
   budgetAlertIdFor,
   type BudgetClearedData,
@@ -29,8 +29,6 @@ export interface SetBudget {
 }
 
 /** Exact: enough digits that no limit or sum is rounded. */
-const Decimal = DecimalBase.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
-const canonical = (amount: string) => new Decimal(amount).toFixed();
 
 /** A new `BudgetSet`, or nothing when the same budget is already in force (a repeated set writes nothing). */
 export function decideSetBudget(state: BudgetState, cmd: SetBudget, now: string): BudgetDecision[] {
@@ -38,7 +36,7 @@ export function decideSetBudget(state: BudgetState, cmd: SetBudget, now: string)
   const data: BudgetSetData = {
     userId: cmd.userId,
     period: cmd.period,
-    limit: canonical(cmd.limit),
+    limit: money(cmd.limit),
     alertAt,
     hard: cmd.hard ?? true,
     setAt: now,
@@ -69,9 +67,9 @@ export function decideThresholds(
   const b = state.budget;
   if (!b) return [];
   const { key } = periodBounds(b.period, now);
-  const spentD = new Decimal(spent);
+  const spentD = new Money(spent);
   return b.alertAt
-    .filter((t) => !state.reached.has(reachedKey(key, t)) && spentD.gte(new Decimal(b.limit).times(t)))
+    .filter((t) => !state.reached.has(reachedKey(key, t)) && spentD.gte(new Money(b.limit).times(t)))
     .map((threshold) => ({
       type: 'BudgetThresholdReached' as const,
       data: {
@@ -81,7 +79,7 @@ export function decideThresholds(
         periodKey: key,
         threshold,
         limit: b.limit,
-        spent: canonical(spent),
+        spent: money(spent),
         reachedAt: now.toISOString(),
       },
     }));
@@ -102,15 +100,15 @@ export interface BudgetStatus {
 export function budgetStatus(state: BudgetState, spent: string, now: Date): BudgetStatus | null {
   const b = state.budget;
   if (!b) return null;
-  const left = new Decimal(b.limit).minus(spent);
+  const left = new Money(b.limit).minus(spent);
   return {
     period: b.period,
     limit: b.limit,
-    spent: canonical(spent),
-    remaining: Decimal.max(left, 0).toFixed(),
+    spent: money(spent),
+    remaining: Money.max(left, 0).toFixed(),
     resetsAt: periodBounds(b.period, now).resetsAt,
     hard: b.hard,
-    exhausted: new Decimal(spent).gte(b.limit),
+    exhausted: new Money(spent).gte(b.limit),
   };
 }
 

@@ -1,8 +1,7 @@
-import Decimal from 'decimal.js';
+import { addMoney, sumMoney } from '@ledger/money';
 import type { BudgetEvent, BudgetPeriod } from './budget.events';
 
 /** Exact: enough digits that no sum is rounded. */
-const Money = Decimal.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
 
 export interface ActiveBudget {
   readonly period: BudgetPeriod;
@@ -51,7 +50,7 @@ export function evolveBudget(state: BudgetState, event: BudgetEvent, revision?: 
       for (const [day, cost] of Object.entries(event.data.days)) {
         const before = state.carried.get(day) ?? { cost: '0', unpriced: 0 };
         state.carried.set(day, {
-          cost: new Money(before.cost).plus(cost).toFixed(),
+          cost: addMoney(before.cost, cost),
           unpriced: before.unpriced + (event.data.unpricedTasks[day] ?? 0),
         });
       }
@@ -69,12 +68,9 @@ export function carriedSpend(
   from: string,
   to: string,
 ): { cost: string; unpriced: number } {
-  let cost = new Money(0);
-  let unpriced = 0;
-  for (const [day, c] of state.carried)
-    if (day >= from && day < to) {
-      cost = cost.plus(c.cost);
-      unpriced += c.unpriced;
-    }
-  return { cost: cost.toFixed(), unpriced };
+  const days = [...state.carried].filter(([day]) => day >= from && day < to).map(([, c]) => c);
+  return {
+    cost: sumMoney(days.map((c) => c.cost)).toFixed(),
+    unpriced: days.reduce((n, c) => n + c.unpriced, 0),
+  };
 }

@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { sameMoney } from '@ledger/money';
 import type { Cost, RunEvent, TaskRepricedData, Usage } from './events';
 import type { PriceRequest } from './run.decide';
 
@@ -110,7 +110,7 @@ export function sameCost(a: Cost | null, b: Cost | null): boolean {
   const amountB = b?.amount ?? null;
   if (amountA === null || amountB === null) {
     if (amountA !== amountB) return false;
-  } else if (!new Decimal(amountA).equals(amountB)) return false;
+  } else if (!sameMoney(amountA, amountB)) return false;
   return (a?.priceId ?? null) === (b?.priceId ?? null);
 }
 

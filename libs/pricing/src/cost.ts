@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Money, money } from '@ledger/money';
 import type { Cost, PricesUsed, Usage } from '@ledger/domain';
 import { tierLabel, type PriceEntry, type PriceTier, type Prices } from './price-entry';
 
@@ -13,13 +13,6 @@ import { tierLabel, type PriceEntry, type PriceTier, type Prices } from './price
  * → a service tier's (its own prices, or a multiplier) → a region's multiplier. All arithmetic is decimal.
  */
 
-/** Decimal with room for any token count × price without rounding (results are exact, well under 64 digits). */
-const Money = Decimal.clone({
-  precision: 64,
-  rounding: Decimal.ROUND_HALF_EVEN,
-  toExpNeg: -100,
-  toExpPos: 100,
-});
 const MILLION = new Money(1_000_000);
 
 export const UNPRICED: Cost = { amount: null, priceId: null, prices: null };
@@ -132,11 +125,6 @@ function checkUsage(usage: Usage): void {
     );
 }
 
-/** `Decimal` to a plain string: no exponent, no trailing zeros ("0.0031", "12", "0"). */
-export function plainDecimal(value: Decimal): string {
-  return value.toFixed();
-}
-
 /**
  * The amount in USD of `usage` at `prices` (tokens per million, units per one), or null when the usage has a
  * unit (a web search, a grounded request) the prices do not price.
@@ -175,13 +163,13 @@ export function amountOf(usage: Usage, prices: PricesUsed): string | null {
   }
   // A per-request fee is charged once per task unless the usage counts the requests.
   if (prices.request !== undefined) total = total.plus(new Money(usage.requests ?? 1).times(prices.request));
-  return plainDecimal(total);
+  return money(total);
 }
 
 function scaled(prices: Prices, multiplier: string): Prices {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(prices))
-    if (value !== undefined) out[key] = plainDecimal(new Money(value).times(multiplier));
+    if (value !== undefined) out[key] = money(new Money(value).times(multiplier));
   return out as Prices;
 }
 

@@ -1,5 +1,5 @@
 import { findProvider, type ModelInfo, type ModelPrice, type TieredPrices } from '@pydantic/genai-prices';
-import Decimal from 'decimal.js';
+import { Money } from '@ledger/money';
 import type { MatchRule, PriceEntry, Prices, PriceTier, PriceWindow } from './price-entry';
 
 /**
@@ -42,7 +42,7 @@ const KEYS: Readonly<Record<string, { key: keyof Prices; per: number }>> = {
 
 /** A float of the data as the shortest decimal string that reads back as that float (0.075 → "0.075"). */
 function dec(value: number, per: number): string {
-  return new Decimal(String(value)).dividedBy(per).toFixed();
+  return new Money(String(value)).dividedBy(per).toFixed();
 }
 
 interface Converted {

@@ -25,7 +25,6 @@ export {
 export { runAt, type RunAtOptions, type RunAtResult } from './run-at';
 export { rebuild, type RebuildOptions, type RebuildResult } from './rebuild';
 export { verify, type Mismatch, type VerifyOptions } from './verify';
-export { money } from './money';
 export * from './user-scope';
 export { periodSpend, type PeriodSpend } from './budget-spend';
 export {

@@ -8,7 +8,7 @@ import {
   type UsageSummaryRow,
 } from '@ledger/contract';
 import { rowToRun, rowToTask, type Row } from './run-view.rows';
-import { money } from './money';
+import { money } from '@ledger/money';
 import { asUser, isUuid, readScope, type ReadScope } from './user-scope';
 
 /** Queries of the read models: they read the tables directly and parse rows with zod into the contract's shapes. */

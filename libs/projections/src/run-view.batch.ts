@@ -2,7 +2,7 @@ import type { RunView, TaskView } from '@ledger/contract';
 import type { RecordedEvent } from '@ledger/event-store';
 import { fromRunStreamId } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
-import { addMoney, subMoney } from './money';
+import { addMoney, subMoney } from '@ledger/money';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
 

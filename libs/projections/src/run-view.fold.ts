@@ -1,10 +1,10 @@
 import type { MessageView, RunView, TaskView } from '@ledger/contract';
 import type { RecordedEvent } from '@ledger/event-store';
 import { chunksOf, taskRowIdFor, type RunEvent } from '@ledger/domain';
+import { addMoney, money, subMoney } from '@ledger/money';
 import { TERMINAL_STATUSES, withChunks } from './run-view.chunks';
 import { appendOwned, patched, type FoldScratch } from './run-view.scratch';
 import { assistantMetadata, costFields, usageFields } from './run-view.task-fields';
-import { addMoney, money, subMoney } from './money';
 
 /**
  * The run view fold: the ONE implementation of docs/protocol.md §3 (read models). The projector, rebuild, `runAt` and `verify`

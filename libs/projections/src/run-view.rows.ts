@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { runView, taskView, type RunView, type TaskView } from '@ledger/contract';
 import type { RunViewModel } from './run-view.fold';
-import { money } from './money';
+import { money } from '@ledger/money';
 
 /**
  * A row is the view serialised: one `ai_runs` row for the run, one `ai_tasks` row per task. The column lists

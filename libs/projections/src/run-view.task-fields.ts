@@ -1,6 +1,6 @@
 import type { TaskView } from '@ledger/contract';
 import type { Cost, Usage } from '@ledger/domain';
-import { money } from './money';
+import { money } from '@ledger/money';
 
 /** A task's fields as the fold derives them from an event's usage and cost, and its assistant message's metadata. */
 

@@ -1,31 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LedgerError, type CommandName, type CommandPayload } from '@ledger/contract';
+import { LedgerError, type CommandPayload } from '@ledger/contract';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
-import type { Caller } from '../infra/auth';
 import { EVENT_STORE } from '../infra/tokens';
 import { BudgetService } from './budget.service';
 
-/** What the command dispatcher sees of budgets: the budget commands, and the check before `task.create`. */
+/** The budget checks around writes: before `task.create`, and the spend a `run.delete` carries. */
 @Injectable()
 export class BudgetGate {
   constructor(
     private readonly budgets: BudgetService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
-
-  command(caller: Caller, name: CommandName, payload: unknown): Promise<unknown> {
-    switch (name) {
-      case 'budget.set':
-        return this.budgets.set(caller, payload as CommandPayload<'budget.set'>);
-      case 'budget.clear':
-        return this.budgets.clear(caller, payload as CommandPayload<'budget.clear'>);
-      case 'budget.get':
-        return this.budgets.get(caller, payload as CommandPayload<'budget.get'>);
-      default:
-        throw new LedgerError('VALIDATION', `unknown command ${name}`);
-    }
-  }
 
   /** See `BudgetService.carryBeforeDelete`: call before `run.delete`, run the result once it is acknowledged. */
   carryBeforeDelete(userId: string, runId: string): Promise<(() => Promise<void>) | null> {

@@ -1,9 +1,7 @@
-import Decimal from 'decimal.js';
 import type { Pool } from 'pg';
 import { carriedSpend, periodBounds, type BudgetState } from '@ledger/domain';
+import { addMoney, money, sameMoney } from '@ledger/money';
 import { asUser, periodSpend, type PeriodSpend } from '@ledger/projections';
-
-const Money = Decimal.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
 
 /**
  * The spend a budget is held against: the period's ended tasks in `usage_daily`, plus the carried cost of the runs
@@ -19,7 +17,7 @@ export async function budgetSpend(
   const read = await periodSpend(pool, userId, bounds.from, bounds.to);
   const carried = carriedSpend(state, bounds.from, bounds.to);
   return {
-    spent: new Money(read.spent).plus(carried.cost).toFixed(),
+    spent: addMoney(read.spent, carried.cost),
     tasks: read.tasks,
     unpricedTasks: read.unpricedTasks + carried.unpriced,
   };
@@ -51,7 +49,7 @@ export async function runSpendSince(
   const days: Record<string, string> = {};
   const unpricedTasks: Record<string, number> = {};
   for (const r of rows) {
-    if (!new Money(r.cost).isZero()) days[r.day] = new Money(r.cost).toFixed();
+    if (!sameMoney(r.cost, 0)) days[r.day] = money(r.cost);
     if (Number(r.unpriced) > 0) unpricedTasks[r.day] = Number(r.unpriced);
   }
   return { days, unpricedTasks };

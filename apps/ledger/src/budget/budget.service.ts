@@ -14,7 +14,7 @@ import {
 } from '@ledger/domain';
 import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
 import type { PeriodSpend } from '@ledger/projections';
-import type { Caller } from '../infra/auth';
+import type { Caller } from '@ledger/runtime';
 import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';

@@ -6,27 +6,30 @@ import { withTimeout } from '@ledger/async';
 import {
   ADMIN_COMMANDS,
   LedgerError,
-  WRITE_COMMANDS,
+  isWriteCommand,
+  ledgerErrors,
   type Ack,
   type CommandName,
-  type CommandPayload,
-  type WriteCommandName,
+  type ParsedCommand,
+  type WriteCommand,
 } from '@ledger/contract';
 import { digest, runIdFor } from '@ledger/domain';
 import type { LedgerConfig } from '@ledger/config';
-import { CONFIG, LOGGER } from '../infra/tokens';
+import type { Caller } from '@ledger/runtime';
+import { CLOCK, CONFIG, LOGGER } from '../infra/tokens';
 import { LedgerMetrics } from '../infra/metrics';
-import type { Caller } from '../infra/auth';
+import { dateOf, type Clock } from '../infra/clock';
 import { RecordCommand } from '../write/record.command';
+import type { WriteRequest } from '../write/run-writer';
 import { ReadService, type ReplaySink } from '../read/read.service';
 import { AdminService } from '../read/admin.service';
 import { ShareService } from '../read/shares';
 import { shareUrl } from '../read/share-token';
-import { toAckError } from './ack-error';
-import { parsePayload } from './payload';
-import { UserRateLimiter, commandCost } from './rate-limiter';
 import { BudgetGate } from '../budget/budget-gate';
-import { CLOCK, dateOf, type Clock } from '../infra/clock';
+import { BudgetService } from '../budget/budget.service';
+import { errorAck } from './error-ack';
+import { parseCommand } from './payload';
+import { UserRateLimiter, commandCost } from './rate-limiter';
 
 export interface Session {
   readonly caller: Caller;
@@ -37,7 +40,6 @@ export interface Session {
   leave(runId: string): void;
 }
 
-const WRITES = new Set<string>(WRITE_COMMANDS);
 const WRITE_TIMEOUT_MS = 15_000;
 
 /** The one place where a socket command becomes an ack: validate, authorise, dispatch, map errors. */
@@ -51,7 +53,8 @@ export class CommandDispatcher {
     private readonly admin: AdminService,
     private readonly shares: ShareService,
     private readonly metrics: LedgerMetrics,
-    private readonly budgets: BudgetGate,
+    private readonly budgetGate: BudgetGate,
+    private readonly budgets: BudgetService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -65,20 +68,19 @@ export class CommandDispatcher {
       // A command costs one point of its user's budget before anything is done for it, and the rest of its weight
       // once it is known to be valid and allowed: a refused command costs one point, a costly one its weight.
       await this.charge(session.caller.userId, 1, 1);
-      const payload = parsePayload(name, raw, this.config.LEDGER_MAX_PAYLOAD_BYTES);
-      if (ADMIN_COMMANDS.includes(name) && !session.caller.admin)
-        throw new LedgerError('FORBIDDEN', `${name} needs the admin role`);
-      const cost = commandCost(name, payload);
+      const command = parseCommand(name, raw, this.config.LEDGER_MAX_PAYLOAD_BYTES);
+      if (ADMIN_COMMANDS.includes(name) && !session.caller.admin) throw ledgerErrors.needsAdmin(name);
+      const cost = commandCost(name, command.payload);
       if (cost > 1) await this.charge(session.caller.userId, cost - 1, cost);
-      const data = WRITES.has(name)
-        ? await this.writeAs(session, name as WriteCommandName, payload as CommandPayload<WriteCommandName>)
-        : await this.read(session, name, payload);
+      const data = isWriteCommand(command)
+        ? await this.writeAs(session, command)
+        : await this.read(session, command);
       this.metrics.commands.inc({ command: name, result: 'ok' });
       return { ok: true, data };
     } catch (error) {
-      const ackError = toAckError(error, { command: name, userId: session.caller.userId }, this.logger);
-      this.metrics.commands.inc({ command: name, result: ackError.code });
-      return { ok: false, error: ackError };
+      const ack = errorAck(error, { command: name, userId: session.caller.userId }, this.logger);
+      this.metrics.commands.inc({ command: name, result: ack.error.code });
+      return ack;
     } finally {
       timer();
     }
@@ -98,80 +100,57 @@ export class CommandDispatcher {
    * on another user's run, a teammate's write is FORBIDDEN and a team admin's `run.delete` is made in the owner's
    * name (docs/security.md, Teams). A caller with no teams needs no look-up: the writer answers NOT_FOUND.
    */
-  private async writeAs(
-    session: Session,
-    name: WriteCommandName,
-    payload: CommandPayload<WriteCommandName>,
-  ): Promise<unknown> {
+  private async writeAs(session: Session, command: WriteCommand): Promise<unknown> {
     const caller = session.caller;
-    if (name === 'run.start') {
-      const p = payload as CommandPayload<'run.start'>;
-      if (p.teamId === undefined) return this.write(session, caller.userId, name, payload);
+    if (command.name === 'run.start') {
+      const p = command.payload;
+      if (p.teamId === undefined) return this.write(session, caller.userId, command);
       const teamId = p.teamId.toLowerCase();
-      if (!caller.teams.includes(teamId))
-        throw new LedgerError('FORBIDDEN', 'teamId is not one of the teams of your token');
-      return this.write(session, caller.userId, name, { ...p, teamId });
+      if (!caller.teams.includes(teamId)) throw ledgerErrors.notYourTeam();
+      return this.write(session, caller.userId, { name: command.name, payload: { ...p, teamId } });
     }
-    if (caller.teams.length === 0 || !('runId' in payload))
-      return this.write(session, caller.userId, name, payload);
-    const { runId, commandId = randomUUID() } = payload as { runId: string; commandId?: string };
-    const as = await this.reads.ownership.authorizeWrite(caller, name, runId, commandId);
-    return this.write(session, as.userId, name, { ...payload, commandId: as.commandId });
+    if (caller.teams.length === 0) return this.write(session, caller.userId, command);
+    const { runId, commandId = randomUUID() } = command.payload;
+    const as = await this.reads.ownership.authorizeWrite(caller, command.name, runId, commandId);
+    return this.write(session, as.userId, command, as.commandId);
   }
 
   /** `userId` is the run's owner: the caller, or the owner a team admin deletes for. */
+  /** `commandId`: the one the run's writer takes the command under (a team admin's delegated id, else the client's). */
   private async write(
     session: Session,
     userId: string,
-    name: WriteCommandName,
-    payload: CommandPayload<WriteCommandName>,
+    command: WriteCommand,
+    commandId = command.payload.commandId ?? randomUUID(),
   ): Promise<unknown> {
-    if (name === 'task.create')
-      await this.budgets.beforeTaskCreate(userId, payload as CommandPayload<'task.create'>);
-    const { commandId: given, ...rest } = payload;
-    const commandId = given ?? randomUUID();
-    const runId = 'runId' in payload && payload.runId ? payload.runId : runIdFor(userId, commandId);
-    // A share link's token is made here, from the command, and only its hash goes on (docs/security.md, Sharing).
-    const share = name === 'run.share' ? this.shares.tokenFor(userId, runId, commandId) : null;
-    if (share) {
-      const origin = this.shares.originFor(session.origin);
-      const { shareId } = (await this.record(userId, name, runId, commandId, rest, {
-        ...payload,
-        shareId: share.shareId,
-        tokenHash: share.tokenHash,
-      })) as { shareId: string };
-      return { shareId, url: shareUrl(origin, share.token) };
-    }
-    return this.record(userId, name, runId, commandId, rest, payload);
-  }
-
-  private async record(
-    userId: string,
-    name: WriteCommandName,
-    runId: string,
-    commandId: string,
-    rest: object,
-    payload: object,
-  ): Promise<unknown> {
-    const command = new RecordCommand({
+    const { name, payload } = command;
+    if (command.name === 'task.create') await this.budgetGate.beforeTaskCreate(userId, command.payload);
+    const { commandId: _given, ...rest } = payload;
+    const runId = payload.runId ?? runIdFor(userId, commandId);
+    const request = {
       name,
       runId,
-      payload: { ...payload, runId } as never,
+      payload: { ...payload, commandId, runId },
       userId,
       commandId,
       payloadHash: digest({ name, payload: rest }),
       now: dateOf(this.clock).toISOString(),
-    });
+    };
+    if (name !== 'run.share') return this.record(request);
+    // A share link's token is made here, from the command, and only its hash goes on (docs/security.md, Sharing).
+    const share = this.shares.tokenFor(userId, runId, commandId);
+    const origin = this.shares.originFor(session.origin);
+    const { shareId, tokenHash } = share;
+    const ack = await this.record({ ...request, payload: { ...request.payload, shareId, tokenHash } });
+    return { ...ack, url: shareUrl(origin, share.token) };
+  }
+
+  private async record(request: WriteRequest): Promise<object> {
+    const { name, userId, runId } = request;
     // Measured before the deletion: the run's cost this period, kept for its owner's budget once it is erased.
-    const carry = name === 'run.delete' ? await this.budgets.carryBeforeDelete(userId, runId) : null;
-    const written = withTimeout(
-      this.commandBus.execute(command),
-      WRITE_TIMEOUT_MS,
-      () =>
-        new LedgerError(
-          'UNAVAILABLE',
-          `no answer from the store within ${WRITE_TIMEOUT_MS} ms; retry with the same commandId`,
-        ),
+    const carry = name === 'run.delete' ? await this.budgetGate.carryBeforeDelete(userId, runId) : null;
+    const written = withTimeout(this.commandBus.execute(new RecordCommand(request)), WRITE_TIMEOUT_MS, () =>
+      ledgerErrors.writeTimedOut(WRITE_TIMEOUT_MS),
     );
     if (name === 'run.delete')
       return written.then(async (ack) => {
@@ -182,46 +161,50 @@ export class CommandDispatcher {
     return written;
   }
 
-  private read(session: Session, name: CommandName, payload: unknown): Promise<unknown> {
+  private read(session: Session, command: Exclude<ParsedCommand, WriteCommand>): Promise<unknown> {
     const { caller } = session;
-    const userId = caller.userId;
-    switch (name) {
+    switch (command.name) {
       case 'run.get':
-        return this.reads.getRun(caller, payload as CommandPayload<'run.get'>);
+        return this.reads.getRun(caller, command.payload);
       case 'runs.list':
-        return this.reads.listRuns(caller, payload as CommandPayload<'runs.list'>);
+        return this.reads.listRuns(caller, command.payload);
       case 'run.subscribe':
-        return this.reads.subscribe(caller, payload as CommandPayload<'run.subscribe'>, session);
+        return this.reads.subscribe(caller, command.payload, session);
       case 'run.unsubscribe':
-        return this.reads.unsubscribe(payload as CommandPayload<'run.unsubscribe'>, session);
+        return this.reads.unsubscribe(command.payload, session);
       case 'run.replay':
-        return this.reads.replay(caller, payload as CommandPayload<'run.replay'>, session.sink);
+        return this.reads.replay(caller, command.payload, session.sink);
       case 'run.at':
-        return this.reads.runAt(caller, payload as CommandPayload<'run.at'>);
+        return this.reads.runAt(caller, command.payload);
       case 'run.shares':
-        return this.shares.list(userId, payload as CommandPayload<'run.shares'>);
+        return this.shares.list(caller.userId, command.payload);
       case 'usage.summary':
-        return this.reads.usageSummary(caller, payload as CommandPayload<'usage.summary'>);
+        return this.reads.usageSummary(caller, command.payload);
       case 'projections.status':
         return this.reads.projectionStatus();
       case 'projections.rebuild':
-        return this.admin.rebuild(userId, payload as CommandPayload<'projections.rebuild'>);
+        return this.admin.rebuild(caller.userId, command.payload);
       case 'prices.list':
         return Promise.resolve(this.admin.pricesList());
       case 'prices.missing':
         return this.admin.pricesMissing();
       case 'projections.retry':
+        return this.reads.resolveQuarantined('retry', command.payload);
       case 'projections.skip':
-        return this.reads.resolveQuarantined(
-          name === 'projections.retry' ? 'retry' : 'skip',
-          payload as never,
-        );
+        return this.reads.resolveQuarantined('skip', command.payload);
       case 'budget.set':
+        return this.budgets.set(caller, command.payload);
       case 'budget.clear':
+        return this.budgets.clear(caller, command.payload);
       case 'budget.get':
-        return this.budgets.command(session.caller, name, payload);
+        return this.budgets.get(caller, command.payload);
       default:
-        throw new LedgerError('VALIDATION', `unknown command ${name}`);
+        return unknownCommand(command);
     }
   }
+}
+
+/** Every command has a case above: a name that reaches here was added to the contract and not to the dispatcher. */
+function unknownCommand(command: { readonly name: never }): never {
+  throw ledgerErrors.unknownCommand(command.name);
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { LedgerSocket } from './ledger-socket';
 
 export type ConnectionScope = 'user' | 'address';
 
@@ -37,8 +37,8 @@ export class ConnectionLimits {
    * The handshake middleware: refuses the socket over a cap with `connect_error` `TOO_MANY_CONNECTIONS`
    * (`data`: scope, limit). Runs after authentication, so `userOf` is known.
    */
-  middleware(userOf: (socket: Socket) => string) {
-    return (socket: Socket, next: (err?: Error & { data?: unknown }) => void): void => {
+  middleware(userOf: (socket: LedgerSocket) => string) {
+    return (socket: LedgerSocket, next: (err?: Error & { data?: unknown }) => void): void => {
       const slot = this.acquire(userOf(socket), socket.handshake.address);
       if ('refused' in slot)
         return next(

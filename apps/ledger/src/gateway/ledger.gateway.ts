@@ -7,24 +7,21 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Logger } from 'pino';
-import type { Server, Socket } from 'socket.io';
-import { COMMAND_NAMES, type CommandName, type PushEvents } from '@ledger/contract';
+import { COMMAND_NAMES, ledgerErrors, type PushEvents } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
-import { verifyToken, type Caller } from '../infra/auth';
+import { verifyToken } from '@ledger/runtime';
 import { LedgerMetrics } from '../infra/metrics';
 import { fansOut } from '../infra/redis-fanout';
 import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
 import { ConnectionLimits } from './connection-limits';
+import { errorAck } from './error-ack';
+import { emitPush, splitAck, type LedgerServer, type LedgerSocket } from './ledger-socket';
 import { socketReplaySink } from './replay-sink';
 import { disconnectAtExpiry } from './token-expiry';
 
 export const runRoom = (runId: string) => `run:${runId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
-
-interface SocketData {
-  caller: Caller;
-}
 
 /**
  * The socket.io edge: authenticates on the handshake (JWT), answers every command of docs/protocol.md §4 with
@@ -34,7 +31,7 @@ interface SocketData {
 export class LedgerGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy
 {
-  @WebSocketServer() server!: Server;
+  @WebSocketServer() server!: LedgerServer;
   private accepting = true;
   private readonly connections: ConnectionLimits;
 
@@ -50,20 +47,20 @@ export class LedgerGateway
     );
   }
 
-  afterInit(server: Server): void {
+  afterInit(server: LedgerServer): void {
     server.use((socket, next) => {
       try {
-        (socket.data as SocketData).caller = verifyToken(socket.handshake.auth?.token, this.config);
+        socket.data.caller = verifyToken(socket.handshake.auth?.token, this.config);
         next();
       } catch {
         next(new Error('UNAUTHORIZED'));
       }
     });
-    server.use(this.connections.middleware((socket) => (socket.data as SocketData).caller.userId));
+    server.use(this.connections.middleware((socket) => socket.data.caller.userId));
   }
 
-  handleConnection(socket: Socket): void {
-    const caller = (socket.data as SocketData).caller;
+  handleConnection(socket: LedgerSocket): void {
+    const caller = socket.data.caller;
     if (!caller) return void socket.disconnect(true);
     disconnectAtExpiry(socket, caller.expiresAt);
     this.metrics.sockets.inc();
@@ -76,12 +73,13 @@ export class LedgerGateway
       leave: (runId) => void socket.leave(runRoom(runId)),
     };
     for (const name of COMMAND_NAMES) {
-      socket.on(name, (...args: unknown[]) => {
-        const ack =
-          typeof args[args.length - 1] === 'function' ? (args.pop() as (a: unknown) => void) : undefined;
+      socket.on(name, (...args) => {
+        const { payload, ack } = splitAck(args);
         if (!this.accepting)
-          return ack?.({ ok: false, error: { code: 'UNAVAILABLE', message: 'the ledger is shutting down' } });
-        void this.dispatcher.dispatch(session, name as CommandName, args[0]).then((result) => ack?.(result));
+          return ack?.(
+            errorAck(ledgerErrors.shuttingDown(), { command: name, userId: caller.userId }, this.logger),
+          );
+        void this.dispatcher.dispatch(session, name, payload).then((result) => ack?.(result));
       });
     }
     // A malformed packet makes socket.io emit `error` on the socket before it closes the connection: keep a trace.
@@ -98,13 +96,13 @@ export class LedgerGateway
     // socket.io encodes a broadcast before it looks at the room: skip the work when nobody listens (here, and
     // nowhere else: through Redis, subscribers on other instances are not known here).
     if (!fansOut(this.server) && !this.server.sockets.adapter.rooms.get(room)?.size) return;
-    this.server.to(room).emit(event, payload);
+    emitPush(this.server.to(room), event, payload);
   }
 
   /** Typed pushes to every socket of one user (the runs list, a rebuild's progress). */
   pushToUser<E extends keyof PushEvents>(userId: string, event: E, payload: PushEvents[E]): void {
     if (!this.hasUserSockets(userId)) return;
-    this.server.to(userRoom(userId)).emit(event, payload);
+    emitPush(this.server.to(userRoom(userId)), event, payload);
   }
 
   /** Whether a user may have a socket open (here; through Redis, anywhere), so a payload is built only when needed. */
@@ -130,7 +128,7 @@ export class LedgerGateway
 }
 
 /** The address the client reached this server at (its Host header), for share links without LEDGER_PUBLIC_URL. */
-function socketOrigin(socket: Socket): string | undefined {
+function socketOrigin(socket: LedgerSocket): string | undefined {
   const host = socket.handshake.headers.host;
   // A name or an address with its port: anything else (a forged header) gives no origin rather than a bad URL.
   if (!host || !/^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host)) return undefined;

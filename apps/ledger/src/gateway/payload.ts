@@ -1,5 +1,4 @@
-import { LedgerError, commandSchemas, type CommandName } from '@ledger/contract';
-import type { z } from 'zod';
+import { LedgerError, commandSchemas, type CommandName, type ParsedCommand } from '@ledger/contract';
 import { OversizedPayload } from './frame-decoder';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -62,11 +61,7 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
 }
 
 /** Validates a command payload: VALIDATION first, then PAYLOAD_TOO_LARGE (docs/protocol.md, "Errors"). */
-export function parsePayload<N extends CommandName>(
-  name: N,
-  raw: unknown,
-  maxBytes: number,
-): z.infer<(typeof commandSchemas)[N]> {
+export function parseCommand(name: CommandName, raw: unknown, maxBytes: number): ParsedCommand {
   // Too large to have been parsed at all (frame-decoder.ts): nothing to validate, only the size to report.
   if (raw instanceof OversizedPayload) throw payloadTooLarge(raw.bytes, maxBytes);
   const payload = raw === undefined || raw === null ? {} : raw;
@@ -85,7 +80,8 @@ export function parsePayload<N extends CommandName>(
   }
   const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
   if (size > maxBytes) throw payloadTooLarge(size, maxBytes);
-  return result.data as z.infer<(typeof commandSchemas)[N]>;
+  // The edge that parses unknown input: the schema of `name` parsed it, so the pair is that command.
+  return { name, payload: result.data } as ParsedCommand;
 }
 
 const payloadTooLarge = (size: number, limit: number) =>

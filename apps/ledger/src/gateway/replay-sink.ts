@@ -1,6 +1,6 @@
-import type { Socket } from 'socket.io';
 import type { ReplayFrame } from '@ledger/contract';
 import type { ReplayTarget } from '@ledger/replay';
+import type { LedgerSocket } from './ledger-socket';
 
 /**
  * What the replay reads of engine.io's connection under a socket.io socket. `writeBuffer` holds the packets
@@ -38,7 +38,7 @@ function unsentBytes(conn: EngineConnection): number {
  * disconnects (so a paced wait ends at once); `ready()` holds the replay while the socket's unsent output is
  * above `highWaterBytes` (a client that stops reading cannot make the server buffer the whole run).
  */
-export function socketReplaySink(socket: Socket, highWaterBytes: number): ReplayTarget {
+export function socketReplaySink(socket: LedgerSocket, highWaterBytes: number): ReplayTarget {
   const gone = new AbortController();
   socket.once('disconnect', () => gone.abort());
   const conn = socket.conn as unknown as EngineConnection;

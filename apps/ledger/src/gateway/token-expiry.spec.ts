@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'socket.io';
-import { disconnectAtExpiry, TOKEN_EXPIRED_EVENT } from './token-expiry';
+import type { LedgerSocket } from './ledger-socket';
+import { TOKEN_EXPIRED_EVENT } from './ledger-socket';
+import { disconnectAtExpiry } from './token-expiry';
 
 const DAY = 86_400_000;
 
@@ -25,7 +26,7 @@ describe('disconnectAtExpiry', () => {
 
   it('cuts the socket at the expiry, not before, telling it why first', () => {
     const socket = new SocketDouble();
-    disconnectAtExpiry(socket as unknown as Socket, Date.now() + 2_000);
+    disconnectAtExpiry(socket as unknown as LedgerSocket, Date.now() + 2_000);
     jest.advanceTimersByTime(1_999);
     expect(socket.disconnects).toBe(0);
     jest.advanceTimersByTime(1);
@@ -35,7 +36,7 @@ describe('disconnectAtExpiry', () => {
 
   it('holds a lifetime beyond setTimeout’s 24.8-day range (which would otherwise fire at once)', () => {
     const socket = new SocketDouble();
-    disconnectAtExpiry(socket as unknown as Socket, Date.now() + 30 * DAY);
+    disconnectAtExpiry(socket as unknown as LedgerSocket, Date.now() + 30 * DAY);
     jest.advanceTimersByTime(25 * DAY);
     expect(socket.disconnects).toBe(0);
     jest.advanceTimersByTime(5 * DAY);
@@ -44,7 +45,7 @@ describe('disconnectAtExpiry', () => {
 
   it('forgets the socket when it disconnects first', () => {
     const socket = new SocketDouble();
-    disconnectAtExpiry(socket as unknown as Socket, Date.now() + 1_000);
+    disconnectAtExpiry(socket as unknown as LedgerSocket, Date.now() + 1_000);
     socket.disconnect();
     jest.advanceTimersByTime(5_000);
     expect(socket.disconnects).toBe(1);

@@ -1,17 +1,18 @@
-import type { Socket } from 'socket.io';
+import { TOKEN_EXPIRED_EVENT, type LedgerSocket } from './ledger-socket';
 
 /** setTimeout's longest delay (2^31 - 1 ms, ~24.8 days); a longer one would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
-
-/** Sent to a socket just before it is cut because its token expired; the client reconnects with a new token. */
-export const TOKEN_EXPIRED_EVENT = 'token.expired';
 
 /**
  * Cuts the socket when its token expires (docs/protocol.md §1): a token that was valid at the handshake does not keep
  * an open socket alive past its `exp`. The timer re-arms in steps for lifetimes beyond setTimeout's range and
  * is cleared when the socket disconnects first.
  */
-export function disconnectAtExpiry(socket: Socket, expiresAt: number | undefined, now = Date.now): void {
+export function disconnectAtExpiry(
+  socket: LedgerSocket,
+  expiresAt: number | undefined,
+  now = Date.now,
+): void {
   if (expiresAt === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {

@@ -13,10 +13,10 @@ const MAX_RECONNECT_WAIT_MS = 2000;
 const WARN_EVERY_MS = 10_000;
 
 /** Servers whose broadcasts go through Redis: a room with no socket here may have some on another instance. */
-const fannedOut = new WeakSet<Server>();
+const fannedOut = new WeakSet<object>();
 
 /** Whether a broadcast on this server reaches other instances (so "no local socket" does not mean "nobody"). */
-export function fansOut(server: Server | undefined): boolean {
+export function fansOut(server: object | undefined): boolean {
   return server !== undefined && fannedOut.has(server);
 }
 

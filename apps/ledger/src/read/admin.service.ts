@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Pool } from 'pg';
-import { LedgerError, type AckData, type CommandPayload, type RebuildProgress } from '@ledger/contract';
+import {
+  LedgerError,
+  ledgerErrors,
+  type AckData,
+  type CommandPayload,
+  type RebuildProgress,
+} from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
 import type { EventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
@@ -37,8 +43,7 @@ export class AdminService {
     p: CommandPayload<'projections.rebuild'>,
   ): Promise<AckData['projections.rebuild']> {
     const name = p.name ?? this.projection.projector.name;
-    if (name !== this.projection.projector.name)
-      throw new LedgerError('NOT_FOUND', `no projection named ${name}`);
+    if (name !== this.projection.projector.name) throw ledgerErrors.projectionNotFound(name);
     if (this.rebuilding) throw new LedgerError('CONFLICT', 'a rebuild is already running');
     this.rebuilding = true;
     const pushes = this.modules.get<UserPusher>(USER_PUSHER, { strict: false });

@@ -1,9 +1,9 @@
-import { LedgerError } from '@ledger/contract';
+import { LedgerError, ledgerErrors } from '@ledger/contract';
 import { v5 as uuidv5 } from 'uuid';
 import { LEDGER_NAMESPACE, toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 
-/** Who asks: the token's user and teams (apps/ledger/src/infra/auth.ts `Caller` satisfies it). */
+/** Who asks: the token's user and teams (`Caller` of @ledger/runtime satisfies it). */
 export interface Viewer {
   readonly userId: string;
   readonly teams: readonly string[];
@@ -29,7 +29,7 @@ export function delegatedCommandId(actorId: string, commandId: string): string {
   return uuidv5(`${actorId}/${commandId}/delegated`, LEDGER_NAMESPACE);
 }
 
-const notFound = () => new LedgerError('NOT_FOUND', 'run not found');
+const notFound = ledgerErrors.runNotFound;
 
 /**
  * Who owns a run and which team reads it, from the log itself (its first event, `RunStarted`, names both and

@@ -15,7 +15,8 @@ export const TASK_PUSH_INTERVAL_MS = 100;
 /**
  * After each projector commit: `run.updated` and `task.updated` to the run's subscribers, and the runs-list
  * pushes (`runs.changed`, `runs.removed`) to the owner's sockets. A streaming task is pushed at most every
- * 100 ms (the latest state, trailing); a task's final state always goes out at once.
+ * 100 ms (the latest state, trailing); a task's final state always goes out at once. Every window is one of the
+ * injected clock (CLOCK), never of `Date.now()`, so tests move time themselves.
  */
 @Injectable()
 export class PushService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -35,7 +36,7 @@ export class PushService implements OnApplicationBootstrap, OnModuleDestroy {
       (task) => this.gateway.push(task.runId, 'task.updated', { task }),
       clock,
     );
-    this.runsList = new RunsListPushes(gateway, pool, store, logger);
+    this.runsList = new RunsListPushes(gateway, pool, store, logger, clock);
   }
 
   onApplicationBootstrap(): void {

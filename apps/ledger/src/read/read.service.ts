@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { LedgerError, type AckData, type CommandPayload } from '@ledger/contract';
+import { LedgerError, ledgerErrors, type AckData, type CommandPayload } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
 import type { EventStore } from '@ledger/event-store';
 import {
@@ -69,10 +69,10 @@ export class ReadService {
         const found = await getRun(this.pool, viewer, p.runId);
         if (found && (known === null || found.run.version >= known)) return found;
         if (!found && (known === null || !(await this.inLog(viewer, p.runId))))
-          throw new LedgerError('NOT_FOUND', 'run not found');
+          throw ledgerErrors.runNotFound();
         if (!(await caughtUp.done)) {
           if (found) return found;
-          throw new LedgerError('NOT_FOUND', 'run not found');
+          throw ledgerErrors.runNotFound();
         }
       } finally {
         caughtUp.cancel();
@@ -91,7 +91,7 @@ export class ReadService {
   /** The caller's runs, or with `teamId` the runs of one of its teams (FORBIDDEN for a team it is not in). */
   async listRuns(viewer: Viewer, p: CommandPayload<'runs.list'>): Promise<AckData['runs.list']> {
     if (p.teamId !== undefined && !viewer.teams.includes(p.teamId.toLowerCase()))
-      throw new LedgerError('FORBIDDEN', 'teamId is not one of the teams of your token');
+      throw ledgerErrors.notYourTeam();
     return listRuns(this.pool, viewer, p);
   }
 
@@ -128,8 +128,7 @@ export class ReadService {
 
   private projectionName(name: string | undefined): string {
     const known = this.projection.projector.name;
-    if (name !== undefined && name !== known)
-      throw new LedgerError('NOT_FOUND', `no projection named ${name}`);
+    if (name !== undefined && name !== known) throw ledgerErrors.projectionNotFound(name);
     return known;
   }
 

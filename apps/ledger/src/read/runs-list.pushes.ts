@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { Clock } from '@ledger/async';
 import type { RunListItem, RunView, TaskView } from '@ledger/contract';
 import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
@@ -19,7 +20,7 @@ type ListPush = { kind: 'changed'; run: RunView } | { kind: 'removed'; runId: st
  * only. At most one `runs.changed` per run every 100 ms (the latest state, trailing); a removal goes out at once.
  */
 export class RunsListPushes {
-  private readonly throttle = new Throttle<string, ListPush>(RUN_PUSH_INTERVAL_MS, (push) => this.send(push));
+  private readonly throttle: Throttle<string, ListPush>;
   private readonly models = new Map<string, Set<string>>();
   /** Commits are handled one after another, so a slow model look-up never lets an older state overtake. */
   private queue: Promise<void> = Promise.resolve();
@@ -29,7 +30,11 @@ export class RunsListPushes {
     private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly logger: Logger,
-  ) {}
+    /** The server's clock (a ManualClock in tests): the 100 ms windows are windows of it. */
+    clock: Clock,
+  ) {
+    this.throttle = new Throttle(RUN_PUSH_INTERVAL_MS, (push) => this.send(push), clock);
+  }
 
   onCommit(change: ProjectorChange): void {
     this.queue = this.queue

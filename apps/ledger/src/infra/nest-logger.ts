@@ -1,9 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
 
-// The logger moved to @ledger/runtime (the CLI uses it too); this re-export keeps old imports working for one release.
-export { createLogger } from '@ledger/runtime';
-
 /** Nest's logger interface over pino, so framework messages are structured too. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
