@@ -99,7 +99,7 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
           userId,
           now: now.toISOString(),
         });
-        for (const e of events) this.announce(e.data as BudgetThresholdReachedData);
+        for (const e of events) if (e.type === 'BudgetThresholdReached') this.announce(e.data);
         return;
       } catch (error) {
         // Another instance (or a budget.set) moved the stream: decide again on what it now holds.

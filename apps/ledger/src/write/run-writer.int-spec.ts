@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { LedgerError, type WriteCommandName } from '@ledger/contract';
-import { digest, toRunStreamId, type RecordedEvent, type RunCommand } from '@ledger/domain';
-import { PostgresEventStore, type ReadStreamOptions } from '@ledger/event-store';
+import { digest, toRunStreamId, type RunCommand, type RunEvent } from '@ledger/domain';
+import {
+  PostgresEventStore,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StoredEvent,
+} from '@ledger/event-store';
 import { loadPricing } from '@ledger/pricing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { RunWriter, type PricingFunctions } from './run-writer';
@@ -9,8 +14,11 @@ import { RunWriter, type PricingFunctions } from './run-writer';
 /** The real PostgreSQL store, counting what each stream read returned (to see how much a command made it read). */
 class RecordingStore extends PostgresEventStore {
   readonly reads: Array<{ streamId: string; events: number }> = [];
-  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    const events = await super.readStream(streamId, options);
+  override async readStream<Ev extends StoredEvent = RunEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<RecordedEvent<Ev>[]> {
+    const events = await super.readStream<Ev>(streamId, options);
     this.reads.push({ streamId, events: events.length });
     return events;
   }
