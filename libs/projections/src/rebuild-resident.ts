@@ -1,5 +1,10 @@
-import { toRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
-import { comparePositions, type EventStore } from '@ledger/event-store';
+import { toRunStreamId } from '@ledger/domain';
+import {
+  comparePositions,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@ledger/event-store';
 import { foldBatch, runIdOf } from './run-view.batch';
 import type { FoldScratch, RunViewModel } from './run-view.fold';
 import { SHADOW_TABLES, type Queryable } from './projector.sql';
