@@ -34,7 +34,7 @@ export async function baselineInsert(
   const flush = async () => {
     await client.query(
       `INSERT INTO events_insert (stream_id, stream_revision, event_id, type, data, metadata)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::json[], $6::json[])`,
       [cols.s, cols.r, cols.i, cols.t, cols.d, cols.m],
     );
     cols = fresh();

@@ -137,7 +137,17 @@ function postgresCpuMs(): number {
 
 const LOAD_CLIENT = path.join(__dirname, 'load-client.js');
 
-/** Streams `chunks` chunks into every task, `perCommand` per command, from `clients` forked processes. */
+/** A load generator: the forked script and its start message for one process (`index` of `clients`). */
+export interface LoadScript {
+  script: string;
+  start(index: number, share: TaskRef[]): object;
+}
+
+/**
+ * Streams `chunks` chunks into every task, `perCommand` per command, from `clients` forked processes; or, with
+ * `load`, runs that script in each process: it may create its own tasks and name them in its `ready` message,
+ * and report the chunks it sent per task (`perTask`) in its `done` message.
+ */
 export async function drive(opts: {
   server: ServerChild;
   databaseUrl: string;
@@ -147,23 +157,26 @@ export async function drive(opts: {
   perCommand: number;
   clients: number;
   pollMs?: number;
+  load?: LoadScript;
 }): Promise<DriveResult> {
-  const { tasks } = opts;
   const shares: number[][] = Array.from({ length: opts.clients }, () => []);
-  tasks.forEach((_, i) => shares[i % opts.clients].push(i));
+  opts.tasks.forEach((_, i) => shares[i % opts.clients].push(i));
   const children: ChildProcess[] = [];
-  const ready: Promise<void>[] = [];
-  const done: Promise<LoadDone>[] = [];
+  const ready: Promise<TaskRef[] | undefined>[] = [];
+  const done: Promise<LoadDone & { perTask?: number[] }>[] = [];
   const clientCpu: number[] = [];
-  for (const share of shares) {
-    const child = fork(LOAD_CLIENT, [], {
+  for (const [c, share] of shares.entries()) {
+    const child = fork(opts.load?.script ?? LOAD_CLIENT, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
     ready.push(
       new Promise((resolve, reject) => {
-        child.on('message', (m: { type: string }) => m.type === 'ready' && resolve());
+        child.on(
+          'message',
+          (m: { type: string; tasks?: TaskRef[] }) => m.type === 'ready' && resolve(m.tasks),
+        );
         child.once('exit', (code) => reject(new Error(`load client exited with ${code}`)));
       }),
     );
@@ -183,17 +196,28 @@ export async function drive(opts: {
         child.once('exit', (code) => reject(new Error(`load client exited with ${code} before reporting`)));
       }),
     );
-    const start: LoadStart = {
-      type: 'start',
-      url: opts.server.url,
-      token: opts.token,
-      tasks: share.map((i) => tasks[i]),
-      chunks: opts.chunks,
-      perCommand: opts.perCommand,
-    };
+    const mine = share.map((i) => opts.tasks[i]);
+    const start: LoadStart | object = opts.load
+      ? opts.load.start(c, mine)
+      : {
+          type: 'start',
+          url: opts.server.url,
+          token: opts.token,
+          tasks: mine,
+          chunks: opts.chunks,
+          perCommand: opts.perCommand,
+        };
     child.send(start);
   }
-  await Promise.all(ready);
+  const named = await Promise.all(ready);
+  // Tasks the load clients made themselves join the list, in the clients' order (each client's share).
+  const tasks = [...opts.tasks];
+  named.forEach((list, c) => {
+    for (const t of list ?? []) {
+      shares[c].push(tasks.length);
+      tasks.push(t);
+    }
+  });
 
   // The projection poller: per task, (time, visible chunk count) whenever the count changes.
   const poller = new Client({ connectionString: opts.databaseUrl });
@@ -204,6 +228,7 @@ export async function drive(opts: {
   const last = new Int32Array(tasks.length);
   let polling = true;
   let allVisible = false;
+  let expected: number[] | undefined;
   const ids = tasks.map((t) => t.taskId);
   const pollLoop = (async () => {
     while (polling) {
@@ -221,9 +246,9 @@ export async function drive(opts: {
           seenAt[i].push(t);
           seenCount[i].push(count);
         }
-        if (count < opts.chunks) complete = false;
+        if (count < (expected?.[i] ?? opts.chunks)) complete = false;
       }
-      allVisible = complete;
+      allVisible = complete && (!opts.load || expected !== undefined);
       await sleep(opts.pollMs ?? 5);
     }
   })();
@@ -236,6 +261,11 @@ export async function drive(opts: {
   for (const c of children) c.send({ type: 'go' });
   const results = await Promise.all(done);
   const wall1 = now();
+  if (opts.load) {
+    const counts = new Array<number>(tasks.length).fill(0);
+    results.forEach((r, c) => r.perTask?.forEach((n, k) => (counts[shares[c][k]] = n)));
+    expected = counts;
+  }
   const cpu1 = procCpuMs(opts.server.pid);
   const pg1 = postgresCpuMs();
   const cl1 = clientCpu.reduce((n, c) => n + c, 0);

@@ -405,3 +405,57 @@ export function connectSocket(url: string, token: string): Promise<Socket> {
     socket.once('connect_error', (e) => reject(e));
   });
 }
+
+export interface EventBytes {
+  /** pg_total_relation_size('events') after VACUUM: heap, TOAST and every index. */
+  totalBytes: number;
+  heapBytes: number;
+  indexBytes: number;
+  /** Bytes per index, by name. */
+  indexes: Record<string, number>;
+  events: number;
+  /** Chunks held by the events (a ChunkReceived holds one, a batched event its list). */
+  chunks: number;
+  /** Their text, UTF-8 bytes. */
+  textBytes: number;
+}
+
+/** The on-disk size of the `events` table and its indexes after VACUUM, and the chunks (and text) they hold. */
+export async function eventBytes(url: string): Promise<EventBytes> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('VACUUM ANALYZE events');
+    const { rows: size } = await c.query<{ total: string; heap: string; idx: string }>(
+      `SELECT pg_total_relation_size('events') AS total, pg_table_size('events') AS heap,
+              pg_indexes_size('events') AS idx`,
+    );
+    const { rows: idx } = await c.query<{ name: string; bytes: string }>(
+      `SELECT indexrelid::regclass::text AS name, pg_relation_size(indexrelid) AS bytes
+       FROM pg_index WHERE indrelid = 'events'::regclass ORDER BY 1`,
+    );
+    const { rows: count } = await c.query<{ events: string; chunks: string; text: string }>(
+      `SELECT count(*) AS events,
+              coalesce(sum(CASE WHEN type = 'ChunkReceived' THEN 1
+                                WHEN json_typeof(data::json->'chunks') = 'array' THEN json_array_length(data::json->'chunks')
+                                ELSE 0 END), 0) AS chunks,
+              coalesce(sum(CASE WHEN type = 'ChunkReceived' THEN octet_length(coalesce(data->>'text', ''))
+                                WHEN json_typeof(data::json->'chunks') = 'array'
+                                THEN (SELECT coalesce(sum(octet_length(coalesce(x->>'text', ''))), 0)
+                                      FROM json_array_elements(data::json->'chunks') x)
+                                ELSE 0 END), 0) AS text
+       FROM events`,
+    );
+    return {
+      totalBytes: Number(size[0].total),
+      heapBytes: Number(size[0].heap),
+      indexBytes: Number(size[0].idx),
+      indexes: Object.fromEntries(idx.map((r) => [r.name, Number(r.bytes)])),
+      events: Number(count[0].events),
+      chunks: Number(count[0].chunks),
+      textBytes: Number(count[0].text),
+    };
+  } finally {
+    await c.end();
+  }
+}

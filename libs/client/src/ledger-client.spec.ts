@@ -65,6 +65,43 @@ describe('LedgerClient delivery (against an in-process socket.io ledger)', () =>
     expect((await arrived).payload.chunks).toEqual([{ seq: 0, text: 'lonely', offsetMs: 0 }]);
   });
 
+  it("gathers a task's chunks while its last batch is unacked and sends them as one batch once it is", async () => {
+    await client.close();
+    client = connect({ ackTimeoutMs: 300 });
+    const [slow, other] = await Promise.all([
+      client.startRun({ sourceType: 'chat', settings }).then((r) => r.createTask(taskInput)),
+      client.startRun({ sourceType: 'chat', settings }).then((r) => r.createTask(taskInput)),
+    ]);
+    let dropped = false;
+    server.beforeAck = (command) => {
+      if (command.name !== 'task.chunks' || command.payload.taskId !== slow.taskId || dropped) return;
+      dropped = true;
+      return 'drop'; // its ack is lost: the SDK sends it again after ackTimeoutMs
+    };
+    const text = (c: { payload: Record<string, unknown> }) =>
+      (c.payload.chunks as Array<{ text: string }>).map((x) => x.text);
+    const sent = (t: string) => server.next((c) => c.name === 'task.chunks' && text(c).includes(t));
+    const first = sent('a');
+    slow.chunk('a');
+    await first;
+    // The other task's batches are the clock: each one's flush timer fires after the slow task's, set just before.
+    for (const [t, x] of [
+      ['b', 'x1'],
+      ['c', 'x2'],
+    ]) {
+      const tick = sent(x);
+      slow.chunk(t);
+      other.chunk(x);
+      await tick;
+    }
+    slow.chunk('d');
+    await slow.flush();
+    const batches = server.received
+      .filter((c) => c.name === 'task.chunks' && c.payload.taskId === slow.taskId)
+      .map(text);
+    expect(batches).toEqual([['a'], ['a'], ['b', 'c', 'd']]);
+  });
+
   it('resends the unacked commands, in order and with the same commandIds, after the server kills the socket', async () => {
     const run = await client.startRun({ sourceType: 'chat', settings });
     const task = await run.createTask(taskInput);

@@ -25,6 +25,8 @@ export class LedgerTask implements RecordableTask {
   private nextSeq = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Chunk batches of this task sent and not yet settled. */
+  private sending = 0;
   private readonly errors: LedgerClientError[] = [];
   /** No more chunks are taken. */
   private ended = false;
@@ -65,9 +67,13 @@ export class LedgerTask implements RecordableTask {
     this.buffer.push(compact({ ...body, seq: this.nextSeq, offsetMs }) as ChunkInput);
     this.nextSeq++;
     if (this.buffer.length >= Math.min(this.core.maxBatch, MAX_CHUNKS_PER_COMMAND)) this.flushBuffer();
-    else if (!this.timer) {
+    else {
       this.core.trackTask(this, true);
-      this.timer = setTimeout(() => this.flushBuffer(), this.core.flushIntervalMs);
+      // While a batch of this task is unacked, chunks gather and go out as one batch when it settles: a stream
+      // faster than the ack's round trip would otherwise queue one command per interval in the run's lane, which
+      // sends one at a time, and wait longer and longer (bench: realistic scenario, docs/performance.md).
+      if (!this.timer && this.sending === 0)
+        this.timer = setTimeout(() => this.flushBuffer(), this.core.flushIntervalMs);
     }
   }
 
@@ -90,7 +96,12 @@ export class LedgerTask implements RecordableTask {
         },
       );
     this.inFlight.add(sent);
-    void sent.then(() => this.inFlight.delete(sent));
+    this.sending++;
+    void sent.then(() => {
+      this.inFlight.delete(sent);
+      this.sending--;
+      if (this.sending === 0 && this.buffer.length > 0 && !this.timer) this.flushBuffer();
+    });
   }
 
   /** Resolves when every chunk handed over so far is acked; rejects with the first chunk batch that failed. */

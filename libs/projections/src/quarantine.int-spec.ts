@@ -55,6 +55,11 @@ describe('quarantine of a run the projection cannot apply', () => {
     expect((await rebuild({ store, pool: db.pool })).quarantined).toBe(quarantinedRuns);
     expect(await tableHashes(db.pool)).toEqual(hashes);
     expect(await readQuarantine(db.pool, 'runs')).toEqual(before);
+    // And with one run in memory (runs written and dropped; a refused value then restarts with every view kept).
+    const small = await rebuild({ store, pool: db.pool, pageSize: 3, residentRuns: 1 });
+    expect(small.quarantined).toBe(quarantinedRuns);
+    expect(await tableHashes(db.pool)).toEqual(hashes);
+    expect(await readQuarantine(db.pool, 'runs')).toEqual(before);
     await projector.start();
   }
 

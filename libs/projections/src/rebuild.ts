@@ -27,6 +27,7 @@ import {
 } from './quarantine.sql';
 import { replaceShares, ShareLog } from './shares.projection';
 import { createShadowIndexes, renameShadowIndexes, shadowIndexes, type ShadowIndex } from './rebuild-indexes';
+import { ResidentRuns } from './rebuild-resident';
 
 export interface RebuildOptions {
   readonly store: EventStore;
@@ -35,6 +36,12 @@ export interface RebuildOptions {
   /** Events read per page of the log (default 5000). */
   readonly pageSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs whose views stay in memory (default 2000): beyond it, the runs touched least recently are written to the
+   * shadow tables and dropped, so memory does not grow with the log. A dropped run that the log touches again is
+   * folded again from its own stream (rare: a run idle while this many others were written).
+   */
+  readonly residentRuns?: number;
 }
 
 export interface RebuildResult {
@@ -56,6 +63,21 @@ export interface RebuildResult {
  * events are left out: the rebuilt rows and quarantine are the live projection's.
  */
 export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
+  try {
+    return await rebuildOnce(options, options.residentRuns ?? RESIDENT_RUNS);
+  } catch (error) {
+    // A value PostgreSQL refuses, met after runs were dropped from memory: again with every view kept, where the
+    // refused run is found and stopped at its longest writable prefix (load()).
+    if (!(error instanceof RefusedAfterEviction)) throw error;
+    return rebuildOnce(options, Infinity);
+  }
+}
+
+const RESIDENT_RUNS = 2000;
+
+class RefusedAfterEviction extends Error {}
+
+async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promise<RebuildResult> {
   const { store, pool } = options;
   const name = options.name ?? 'runs';
   const pageSize = options.pageSize ?? 5000;
@@ -73,15 +95,24 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       skipped: await readSkipped(q, name),
       scratch: new WeakSet(), // every view here is made by this fold
       shares: new ShareLog(),
+      resident: new ResidentRuns(residentRuns),
     };
 
-    // 1. The whole log, folded in memory.
-    const total = await store.countAfter(null, Number.MAX_SAFE_INTEGER);
+    // 1. The whole log, folded in memory, the next page read while this one is folded; the runs not touched for
+    //    longest are written and dropped when more than `residentRuns` are held.
+    // Counting the log is a scan of it: only for a caller that shows progress.
+    const total = options.onProgress ? await store.countAfter(null, Number.MAX_SAFE_INTEGER) : 0;
     let position: GlobalPosition | null = null;
     let done = 0;
+    const usage = new UsageAccumulator();
+    let next = store.readAll(position, pageSize);
     for (;;) {
-      const page = await store.readAll(position, pageSize);
+      const page = await next;
       if (page.length === 0) break;
+      next = store.readAll(page[page.length - 1].position, pageSize);
+      next.catch(() => undefined); // awaited on the next turn; a failure then is the one thrown
+      const revived = await fold.resident.revive(store, fold, page, position);
+      for (const view of revived.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, -1);
       fold.shares.add(page, fold.skipped);
       merge(
         fold,
@@ -92,14 +123,16 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
           viewsOnly: true,
         }),
       );
+      fold.resident.touch(page);
+      await fold.resident.evict(fold, (views) => flushViews(q, views, usage));
       position = page[page.length - 1].position;
       done += page.length;
       options.onProgress?.(done, Math.max(total, done));
     }
 
     // 2. Load the shadow tables, then index them.
+    await fold.resident.deleteStaleRows(q);
     const indexed = await load(store, pool, fold, position, indexes);
-    const usage = new UsageAccumulator();
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
@@ -162,6 +195,33 @@ interface FoldState {
   readonly scratch: FoldScratch;
   /** The log's share events (and erasures of shared runs), for `run_shares` (shares.projection.ts). */
   readonly shares: ShareLog;
+  /** Which views are in memory, and which were written and dropped. */
+  readonly resident: ResidentRuns;
+}
+
+/** Writes views dropped from memory to the (not yet indexed) shadow tables, and counts their usage. */
+async function flushViews(
+  q: Queryable,
+  views: ReadonlyArray<RunViewModel | null>,
+  usage: UsageAccumulator,
+): Promise<void> {
+  const runs: RunView[] = [];
+  const tasks: TaskView[] = [];
+  for (const view of views) {
+    if (!view) continue;
+    runs.push(view.run);
+    for (const task of view.tasks.values()) {
+      tasks.push(task);
+      usage.add(task, 1);
+    }
+  }
+  try {
+    await writeRuns(q, SHADOW_TABLES, runs, false);
+    await writeTasks(q, SHADOW_TABLES, tasks, false);
+  } catch (error) {
+    if (isDataError(error)) throw new RefusedAfterEviction('a value was refused after views were dropped');
+    throw error;
+  }
 }
 
 function merge(fold: FoldState, folded: FoldedBatch): void {
@@ -201,6 +261,8 @@ async function load(
     return false;
   } catch (error) {
     if (!isDataError(error)) throw error;
+    if (fold.resident.evictedAny)
+      throw new RefusedAfterEviction('a value was refused after views were dropped');
   }
   await q.query(`TRUNCATE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}`);
   await createShadowIndexes(q, indexes);
@@ -246,6 +308,8 @@ async function catchUp(
   for (;;) {
     const page = await store.readAll(position, pageSize);
     if (page.length === 0) return { position, events };
+    // A dropped run's rows are in the (now indexed) shadow tables: its view comes back as the base of the upsert.
+    await fold.resident.revive(store, fold, page, position, false);
     fold.shares.add(page, fold.skipped);
     const folded = foldBatch(fold.views, page, { quarantined: fold.blocked, skipped: fold.skipped });
     const written = await writeFolded(q, SHADOW_TABLES, fold.views, folded);

@@ -1,7 +1,8 @@
 import { UnstorableEvent, type NewEvent, type StreamAppend } from '../event-store.port';
 
 /**
- * JSON text that jsonb refuses: the escape of NUL, or of a lone UTF-16 surrogate (JSON.stringify escapes a lone
+ * JSON text that jsonb refuses (the columns are `json` since migration …010, which would take it; the store refuses
+ * it still, so that every row stays convertible to jsonb and the contract stays one for every store): the escape of NUL, or of a lone UTF-16 surrogate (JSON.stringify escapes a lone
  * surrogate and writes a valid pair as it is), when not itself preceded by an escaping backslash.
  */
 const REFUSED_BY_JSONB = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;

@@ -98,7 +98,7 @@ async function appendInOneStatement(
             WHERE COALESCE(c.revision, -1) = i.expected AND i.next > i.expected),
      ev AS (INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata)
             SELECT e.s, e.r, e.i, e.t, e.d, e.m
-            FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::jsonb[], $9::jsonb[]) AS e(s, r, i, t, d, m)
+            FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::json[], $9::json[]) AS e(s, r, i, t, d, m)
             WHERE e.s IN (SELECT stream_id FROM ok) RETURNING 1),
      st AS (INSERT INTO streams (stream_id, revision) SELECT stream_id, next FROM ok
             ON CONFLICT (stream_id) DO UPDATE SET revision = EXCLUDED.revision RETURNING 1),
@@ -158,7 +158,7 @@ function appendInOneTransaction(
       if (cols.size > 0) {
         await client.query(
           `INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::json[], $6::json[])`,
           cols.params(),
         );
         const streams = [...heads.keys()];

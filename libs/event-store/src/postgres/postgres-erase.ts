@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { withTransaction } from '@ledger/database';
 import { StoreUnavailable, type NewEvent } from '../event-store.port';
 import { toStoreError } from './postgres-errors';
-import { EVENTS_CHANNEL } from './postgres-rows';
+import { EVENTS_CHANNEL, ONE_STREAM } from './postgres-rows';
 
 /**
  * Erasure in one transaction: the stream's events are deleted and the tombstone is written at the next revision
@@ -18,7 +18,7 @@ export async function eraseStream(pool: Pool, streamId: string, tombstone: NewEv
           [streamId],
         );
         const next = rows.length ? Number(rows[0].revision) + 1 : 0;
-        await client.query('DELETE FROM events WHERE stream_id = $1', [streamId]);
+        await client.query(`DELETE FROM events WHERE ${ONE_STREAM}`, [streamId]);
         await client.query(
           'INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6)',
           [

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { RUN_STREAM_PREFIX, fromRunStreamId } from '@ledger/domain';
 import type { ReadStreamOptions, GlobalPosition, RecordedEvent } from '../event-store.port';
 import { toStoreError } from './postgres-errors';
-import { EVENT_COLUMNS, toRecorded, type EventRow } from './postgres-rows';
+import { EVENT_COLUMNS, ONE_STREAM, toRecorded, type EventRow } from './postgres-rows';
 
 /** Reads of the PostgreSQL store: plain queries on the pool; the database being away is `StoreUnavailable`. */
 
@@ -25,7 +25,7 @@ export async function readStream(
   const rows = await query<EventRow>(
     pool,
     `SELECT ${EVENT_COLUMNS} FROM events
-     WHERE stream_id = $1 AND stream_revision >= $2 AND stream_revision <= $3
+     WHERE ${ONE_STREAM} AND stream_revision >= $2 AND stream_revision <= $3
      ORDER BY stream_revision ${backwards ? 'DESC' : 'ASC'} LIMIT $4`,
     [
       streamId,

@@ -5,6 +5,12 @@ import type { RunEvent } from '@ledger/domain';
 export const EVENT_COLUMNS =
   'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata';
 
+/**
+ * One stream's rows, `$1` being its id: through the index on (hashtext(stream_id), stream_revision) (migration
+ * …010), in revision order; the id itself is compared too, as two streams may share a hash.
+ */
+export const ONE_STREAM = 'hashtext(stream_id) = hashtext($1) AND stream_id = $1';
+
 /** The channel appends NOTIFY and subscriptions LISTEN on. */
 export const EVENTS_CHANNEL = 'ledger_events';
 
