@@ -5,8 +5,8 @@
  */
 export const CHUNK_ROWS = `(SELECT e.stream_id, e.stream_revision, e.position, c.data
   FROM events e CROSS JOIN LATERAL (
-    SELECT e.data WHERE e.type = 'ChunkReceived'
+    SELECT e.data::jsonb WHERE e.type = 'ChunkReceived'
     UNION ALL
     SELECT jsonb_build_object('runId', e.data->'runId', 'taskId', e.data->'taskId') || x
-      FROM jsonb_array_elements(CASE WHEN e.type = 'ChunksReceived' THEN e.data->'chunks' ELSE '[]'::jsonb END) x
+      FROM jsonb_array_elements(CASE WHEN e.type = 'ChunksReceived' THEN e.data::jsonb->'chunks' ELSE '[]'::jsonb END) x
   ) c(data)) chunk_rows`;
