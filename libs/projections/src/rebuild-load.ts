@@ -1,0 +1,127 @@
+import type { Pool } from 'pg';
+import type { RunView, TaskView } from '@ledger/contract';
+import { withTransaction } from '@ledger/database';
+import { toRunStreamId } from '@ledger/domain';
+import { comparePositions, type EventStore, type GlobalPosition } from '@ledger/event-store';
+import { attempt, isDataError, writablePrefix } from './batch-writer';
+import { SHADOW_TABLES, writeRuns, writeTasks, type Queryable } from './projector.sql';
+import { createShadowIndexes, type ShadowIndex } from './rebuild-indexes';
+import type { ResidentRuns } from './rebuild-resident';
+import { diffBatch, type FoldedBatch, type RunFailure, type UsageAccumulator } from './run-view.batch';
+import type { FoldScratch, RunViewModel } from './run-view.fold';
+import type { ShareLog } from './shares.projection';
+
+/** The rebuild's fold state, and how it is written to the shadow tables (in bulk, or run by run when refused). */
+
+/** A value PostgreSQL refused after views were dropped from memory: the rebuild starts again keeping them all. */
+export class RefusedAfterEviction extends Error {}
+
+/** The fold of the whole log so far: views, the runs it stopped (and so passes over), the skipped events. */
+export interface FoldState {
+  readonly views: Map<string, RunViewModel | null>;
+  readonly failures: Map<string, RunFailure>;
+  readonly blocked: Set<string>;
+  readonly skipped: ReadonlySet<string>;
+  readonly scratch: FoldScratch;
+  /** The log's share events (and erasures of shared runs), for `run_shares` (shares.projection.ts). */
+  readonly shares: ShareLog;
+  /** Which views are in memory, and which were written and dropped. */
+  readonly resident: ResidentRuns;
+}
+
+/** Writes views dropped from memory to the (not yet indexed) shadow tables, and counts their usage. */
+export async function flushViews(
+  q: Queryable,
+  views: ReadonlyArray<RunViewModel | null>,
+  usage: UsageAccumulator,
+): Promise<void> {
+  const runs: RunView[] = [];
+  const tasks: TaskView[] = [];
+  for (const view of views) {
+    if (!view) continue;
+    runs.push(view.run);
+    for (const task of view.tasks.values()) {
+      tasks.push(task);
+      usage.add(task, 1);
+    }
+  }
+  try {
+    await writeRuns(q, SHADOW_TABLES, runs, false);
+    await writeTasks(q, SHADOW_TABLES, tasks, false);
+  } catch (error) {
+    if (isDataError(error)) throw new RefusedAfterEviction('a value was refused after views were dropped');
+    throw error;
+  }
+}
+
+export function merge(fold: FoldState, folded: FoldedBatch): void {
+  for (const [runId, view] of folded.after) fold.views.set(runId, view);
+  for (const [runId, failure] of folded.failures) {
+    fold.failures.set(runId, failure);
+    fold.blocked.add(runId);
+  }
+  for (const runId of folded.released) {
+    fold.failures.delete(runId);
+    fold.blocked.delete(runId);
+  }
+}
+
+/**
+ * Bulk-loads the views; when PostgreSQL refuses a value, loads again one run at a time (indexed first, for the
+ * upserts) and stops each refused run at its longest writable prefix. Returns whether the indexes exist.
+ */
+export async function load(
+  store: EventStore,
+  pool: Pool,
+  fold: FoldState,
+  position: GlobalPosition | null,
+  indexes: readonly ShadowIndex[],
+): Promise<boolean> {
+  const q = pool as Queryable;
+  const runs: RunView[] = [];
+  const tasks: TaskView[] = [];
+  for (const view of fold.views.values()) {
+    if (!view) continue;
+    runs.push(view.run);
+    for (const task of view.tasks.values()) tasks.push(task);
+  }
+  try {
+    await writeRuns(q, SHADOW_TABLES, runs, false);
+    await writeTasks(q, SHADOW_TABLES, tasks, false);
+    return false;
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    if (fold.resident.evictedAny)
+      throw new RefusedAfterEviction('a value was refused after views were dropped');
+  }
+  await q.query(`TRUNCATE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}`);
+  await createShadowIndexes(q, indexes);
+  await withTransaction(pool, async (c) => {
+    for (const [runId, view] of fold.views) {
+      if (!view) continue;
+      const one: FoldedBatch = {
+        after: new Map([[runId, view]]),
+        changedTasks: new Map([[runId, new Set(view.tasks.keys())]]),
+        applied: new Map(),
+        failures: new Map(),
+        released: new Set(),
+      };
+      const base = new Map([[runId, null]]);
+      const error = await attempt(c, SHADOW_TABLES, diffBatch(base, one), true);
+      if (error === null) continue;
+      const stop = fold.failures.get(runId)?.event.revision ?? Infinity;
+      const events = (await store.readStream(toRunStreamId(runId))).filter(
+        (e) =>
+          position !== null &&
+          comparePositions(e.position, position) <= 0 &&
+          e.revision < stop &&
+          !fold.skipped.has(e.id),
+      );
+      const prefix = await writablePrefix(c, SHADOW_TABLES, runId, null, events, error);
+      fold.views.set(runId, prefix.view);
+      fold.failures.set(runId, prefix.failure);
+      fold.blocked.add(runId);
+    }
+  });
+  return true;
+}
