@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { eventIdFor, SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
+import { handleRunCommand, operatorRequest } from '@ledger/operations';
 import { uuidOption } from './options';
 import type { CliContext } from './cli-context';
 
@@ -25,23 +24,14 @@ export function registerRuns(program: Command, ctx: CliContext): void {
             ctx.out(`${ids.length} run(s) would be erased`);
             return;
           }
-          const commandId = randomUUID();
-          const recordedAt = new Date().toISOString();
+          // Each run through the run decider (`runs.erase`) in the user's name, written as the server writes it.
+          const now = new Date().toISOString();
           let erased = 0;
-          for (const [i, runId] of ids.entries()) {
-            await rt.store.eraseStream(toRunStreamId(runId), {
-              id: eventIdFor(user, commandId, i),
-              type: 'RunDeleted',
-              data: { runId },
-              metadata: {
-                userId: user,
-                commandId,
-                recordedAt,
-                schemaVersion: SCHEMA_VERSION,
-                command: 'runs.erase',
-              },
-            });
-            erased += 1;
+          for (const runId of ids) {
+            const { events } = await handleRunCommand(rt.store, runId, rt.pricing, () =>
+              operatorRequest('runs.erase', { runId }, user, now),
+            );
+            if (events.length > 0) erased += 1;
           }
           ctx.out(`erased ${erased} run(s) of user ${user}`);
         });
