@@ -126,4 +126,34 @@ describe('RunWriter on PostgreSQL', () => {
     expect(rows).toHaveLength(1);
     for (const runId of [runs[1], runs[2]]) expect(await store.streamRevision(toRunStreamId(runId))).toBe(0);
   });
+
+  it('keeps idle runs within the cache byte bound: a run larger than the bound is read again, and still works', async () => {
+    const userId = randomUUID();
+    const writer = new RunWriter(store, pricing, { maxCachedBytes: 256 * 1024 });
+    const [small, large] = [randomUUID(), randomUUID()];
+    for (const runId of [small, large])
+      await writer.submit(request(userId, 'run.start', { runId, sourceType: 'chat', settings: {} }));
+    await writer.submit(request(userId, 'task.create', task(small)));
+    // About 400 KB of request text (two bytes a character in memory): past the bound alone.
+    await writer.submit(
+      request(userId, 'task.create', task(large, { requestData: { text: 'x'.repeat(200_000) } })),
+    );
+    expect(writer.cacheStats.idleRuns).toBe(1);
+    // Its revision is still known, for read-your-writes.
+    expect(writer.knownVersion(small)).toBe(1);
+    expect(writer.knownVersion(large)).toBe(1);
+    expect(writer.cacheStats.idleBytes).toBeLessThan(256 * 1024);
+
+    // Its next command reads it from the log (the whole stream) and is decided as before.
+    store.reads.length = 0;
+    await expect(
+      writer.submit(request(userId, 'run.rename', { runId: large, name: 'large' })),
+    ).resolves.toEqual({});
+    expect(store.reads.filter((r) => r.streamId === toRunStreamId(large))).toEqual([
+      { streamId: toRunStreamId(large), events: 1 },
+      { streamId: toRunStreamId(large), events: 1 },
+    ]);
+    expect(await store.streamRevision(toRunStreamId(large))).toBe(2);
+    await writer.close();
+  });
 });

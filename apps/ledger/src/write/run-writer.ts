@@ -79,8 +79,7 @@ export class RunWriter {
 
   /** The durable revision of a run this writer knows (for read-your-writes), or null. */
   knownVersion(runId: string): number | null {
-    const slot = this.cache.peek(runId);
-    return slot && slot.durableVersion >= 0 ? slot.durableVersion : null;
+    return this.cache.knownVersion(runId);
   }
 
   /** Stops taking commands and waits until everything accepted is durable. */
@@ -134,6 +133,7 @@ export class RunWriter {
       await this.quiesce(slot);
       await writeHandled(this.store, slot.runId, slot.durableVersion, handled.events);
       forgetState(slot);
+      this.cache.forget(slot.runId);
       pending.resolve(pending.ack);
       return;
     }
