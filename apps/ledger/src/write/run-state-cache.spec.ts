@@ -1,5 +1,5 @@
 import { initialRunState } from '@ledger/domain';
-import { newSlot, type RunSlot } from './run-slot';
+import type { RunSlot } from './run-slot';
 import { RunStateCache } from './run-state-cache';
 
 /** An idle run with a durable state of about `bytes`. */
