@@ -29,25 +29,12 @@ export function decide(command: RunCommand, state: RunState, ctx: DecideContext)
       commandId: ctx.commandId,
     });
   }
-  switch (command.type) {
-    case 'run.start':
-      return startRun(command.data, state, ctx);
-    // Operator commands leave a run that is not active alone (nothing to erase or price) rather than refuse it.
-    case 'runs.erase':
-      return eraseRun(command.data, state);
-    case 'prices.reprice':
-      return repriceRun(command.data, state, ctx);
-    default:
-      if (state.status !== 'active' || state.userId !== ctx.userId) throw notFound();
-      return decideOnActiveRun(command, state, ctx);
-  }
-}
+  if (command.type === 'run.start') return startRun(command.data, state, ctx);
+  // Operator commands leave a run that is not active alone (nothing to erase or price) rather than refuse it.
+  if (command.type === 'runs.erase') return eraseRun(command.data, state);
+  if (command.type === 'prices.reprice') return repriceRun(command.data, state, ctx);
 
-function decideOnActiveRun(
-  command: Exclude<RunCommand, { type: 'run.start' | 'runs.erase' | 'prices.reprice' }>,
-  state: RunState,
-  ctx: DecideContext,
-): Decision {
+  if (state.status !== 'active' || state.userId !== ctx.userId) throw notFound();
   const runId = command.data.runId;
   switch (command.type) {
     case 'task.create':

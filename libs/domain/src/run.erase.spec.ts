@@ -1,21 +1,9 @@
-import { USER, given, recorded } from '../test/decider-specification';
+import { given, recorded, runStarted } from '../test/decider-specification';
 import type { NewEvent } from './run.decide';
 
 const RUN = '22222222-2222-4222-8222-222222222222';
 const OTHER_USER = '44444444-4444-4444-8444-444444444444';
-const started: NewEvent = {
-  type: 'RunStarted',
-  data: {
-    runId: RUN,
-    userId: USER,
-    sourceType: 'chat',
-    name: 'r',
-    settings: {},
-    variableValues: {},
-    brokerValues: {},
-    startedAt: '2026-11-24T09:00:00.000Z',
-  },
-};
+const started = runStarted(RUN);
 const erase = { type: 'runs.erase', data: { runId: RUN } } as const;
 const tombstone: NewEvent = { type: 'RunDeleted', data: { runId: RUN } };
 
