@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { LedgerError, type WriteCommandName } from '@ledger/contract';
-import { digest, toRunStreamId, type RecordedEvent, type RunCommand } from '@ledger/domain';
+import { LedgerError } from '@ledger/contract';
+import { toRunStreamId, type RecordedEvent } from '@ledger/domain';
 import { PostgresEventStore, type ReadStreamOptions } from '@ledger/event-store';
 import { loadPricing } from '@ledger/pricing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { taskPayload, writeRequest } from '../../../../test/support/run-requests';
 import { RunWriter, type PricingFunctions } from './run-writer';
 
 /** The real PostgreSQL store, counting what each stream read returned (to see how much a command made it read). */
@@ -19,29 +20,8 @@ class RecordingStore extends PostgresEventStore {
 const prices = loadPricing({});
 const pricing: PricingFunctions = { price: (r) => prices.price(r), estimate: (r) => prices.estimate(r) };
 
-function request(userId: string, name: WriteCommandName, payload: Record<string, unknown>) {
-  return {
-    name,
-    runId: payload.runId as string,
-    payload: payload as unknown as RunCommand['data'],
-    userId,
-    commandId: randomUUID(),
-    payloadHash: digest({ name, payload }),
-    now: new Date().toISOString(),
-  };
-}
-
-const task = (runId: string, extra: Record<string, unknown> = {}) => ({
-  runId,
-  taskId: randomUUID(),
-  service: 'chat',
-  taskName: 'answer',
-  provider: 'openai',
-  endpoint: '/v1/chat/completions',
-  model: 'gpt-4o',
-  requestData: { messages: [{ role: 'user', content: 'hi' }] },
-  ...extra,
-});
+const request = writeRequest;
+const task = taskPayload;
 
 describe('RunWriter on PostgreSQL', () => {
   let db: TestDatabase;
