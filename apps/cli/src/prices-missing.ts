@@ -1,11 +1,4 @@
-import {
-  fromRunStreamId,
-  type Cost,
-  type TaskCompletedData,
-  type TaskCreatedData,
-  type TaskFailedData,
-  type TaskRepricedData,
-} from '@ledger/domain';
+import { fromRunStreamId, type Cost } from '@ledger/domain';
 import { scanLog } from '@ledger/event-store';
 import type { LedgerRuntime } from '@ledger/runtime';
 
@@ -30,13 +23,13 @@ export async function missingPrices(rt: LedgerRuntime): Promise<MissingPrice[]> 
     if (!runId) return;
     switch (e.type) {
       case 'TaskCreated': {
-        const d = e.data as TaskCreatedData;
+        const d = e.data;
         tasks.set(key(runId, d.taskId), { provider: d.provider, model: d.model, endedAt: null, cost: null });
         break;
       }
       case 'TaskCompleted':
       case 'TaskFailed': {
-        const d = e.data as TaskCompletedData | TaskFailedData;
+        const d = e.data;
         const t = tasks.get(key(runId, d.taskId));
         if (t) {
           t.endedAt = 'completedAt' in d ? d.completedAt : d.failedAt;
@@ -45,7 +38,7 @@ export async function missingPrices(rt: LedgerRuntime): Promise<MissingPrice[]> 
         break;
       }
       case 'TaskRepriced': {
-        const d = e.data as TaskRepricedData;
+        const d = e.data;
         const t = tasks.get(key(runId, d.taskId));
         if (t) t.cost = d.cost;
         break;

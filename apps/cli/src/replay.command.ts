@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
-import type { ReplayFrame } from '@ledger/contract';
-import {
-  toRunStreamId,
-  type ChunkReceivedData,
-  type Cost,
-  type RecordedEvent,
-  type RunStartedData,
-  type TaskCompletedData,
-  type TaskCreatedData,
-  type TaskFailedData,
-  type TaskRepricedData,
-} from '@ledger/domain';
-import { dueTimes, pace, toFrame } from '@ledger/replay';
+import type { RecordedEvent } from '@ledger/event-store';
+import { toRunStreamId, type Cost, type RunEvent, type TaskCreatedData } from '@ledger/domain';
+import { dueTimes, pace } from '@ledger/replay';
 import { failure, usage } from './cli-io';
 import { uuidOption } from './options';
 import { type Style } from './style';
@@ -48,7 +38,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
           const started = events.find((e) => e.type === 'RunStarted');
           if (
             events.length === 0 ||
-            (user !== undefined && (started?.data as RunStartedData | undefined)?.userId !== user)
+            (user !== undefined && started?.type === 'RunStarted' && started.data.userId !== user)
           )
             failure(`run ${runId} not found`);
           if (!started && events.some((e) => e.type === 'RunDeleted')) failure(`run ${runId} was erased`);
@@ -78,18 +68,15 @@ export async function replayToTerminal(
   events: readonly RecordedEvent[],
   options: TerminalReplayOptions,
 ): Promise<number> {
-  const runId =
-    (events.find((e) => e.type === 'RunStarted')?.data as RunStartedData | undefined)?.runId ?? '';
   const due = dueTimes(events);
   const start = events.findIndex((e) => e.revision >= (options.fromVersion ?? 0));
   const renderer = new TerminalRenderer(options.write, options.style);
   // Tasks created before the starting version are still known to the renderer (model, user message).
   for (const e of start < 0 ? events : events.slice(0, start)) renderer.learn(e);
   if (start < 0) return 0;
-  const frames = events.slice(start).map((e) => toFrame(runId, e));
   const pacing = { speed: options.speed, maxGapMs: options.maxGapMs ?? Infinity };
-  const sent = await pace(frames, due.slice(start), pacing, {
-    emit: (f) => renderer.render(f),
+  const sent = await pace(events.slice(start), due.slice(start), pacing, {
+    emit: (e) => renderer.render(e),
     closed: false,
   });
   renderer.end();
@@ -100,7 +87,7 @@ interface TaskInfo {
   created: TaskCreatedData;
 }
 
-/** Turns replay frames into terminal text: user/assistant turns, dim markers, a footer per ended task. */
+/** Turns a run's events into terminal text: user/assistant turns, dim markers, a footer per ended task. */
 export class TerminalRenderer {
   private readonly tasks = new Map<string, TaskInfo>();
   /** The task whose assistant text is being printed (the cursor is mid-line in it), or null. */
@@ -112,16 +99,15 @@ export class TerminalRenderer {
     private readonly s: Style,
   ) {}
 
-  learn(e: Pick<RecordedEvent, 'type' | 'data'>): void {
-    if (e.type === 'TaskCreated')
-      this.tasks.set((e.data as TaskCreatedData).taskId, { created: e.data as TaskCreatedData });
+  learn(e: RunEvent): void {
+    if (e.type === 'TaskCreated') this.tasks.set(e.data.taskId, { created: e.data });
   }
 
-  render(frame: ReplayFrame): void {
+  render(e: RunEvent): void {
     const { s } = this;
-    switch (frame.type) {
+    switch (e.type) {
       case 'RunStarted': {
-        const d = frame.data as unknown as RunStartedData;
+        const d = e.data;
         this.line(
           s.bold(`▶ ${d.name}`) +
             s.dim(`  run ${d.runId} · ${d.sourceType} · user ${d.userId} · ${d.startedAt}`),
@@ -129,15 +115,15 @@ export class TerminalRenderer {
         break;
       }
       case 'TaskCreated': {
-        const d = frame.data as unknown as TaskCreatedData;
-        this.learn({ type: 'TaskCreated', data: d });
+        const d = e.data;
+        this.learn(e);
         this.line('');
         this.line(s.dim(`── ${d.taskName} · ${d.provider}/${d.model} · task ${d.taskId}`));
         if (d.userMessage) this.line(`${s.bold(s.cyan('user'))}: ${d.userMessage.content}`);
         break;
       }
       case 'ChunkReceived': {
-        const d = frame.data as unknown as ChunkReceivedData;
+        const d = e.data;
         if (this.current !== d.taskId) {
           this.breakLine();
           const task = this.tasks.get(d.taskId);
@@ -158,7 +144,7 @@ export class TerminalRenderer {
         break;
       }
       case 'TaskCompleted': {
-        const d = frame.data as unknown as TaskCompletedData;
+        const d = e.data;
         this.endTask();
         this.line(
           s.dim(
@@ -170,7 +156,7 @@ export class TerminalRenderer {
         break;
       }
       case 'TaskFailed': {
-        const d = frame.data as unknown as TaskFailedData;
+        const d = e.data;
         this.endTask();
         this.line(s.red(`   ✗ failed: ${d.error.code}: ${d.error.message}`));
         this.line(
@@ -181,25 +167,25 @@ export class TerminalRenderer {
         break;
       }
       case 'TaskRepriced': {
-        const d = frame.data as unknown as TaskRepricedData;
+        const d = e.data;
         this.marker(
           `task ${d.taskId} repriced: ${costText(d.previousCost)} → ${costText(d.cost)} (${d.reason})`,
         );
         break;
       }
       case 'RunRenamed':
-        this.marker(`renamed: ${(frame.data as { name: string }).name}`);
+        this.marker(`renamed: ${e.data.name}`);
         break;
       case 'RunStarred':
       case 'RunUnstarred':
       case 'RunArchived':
-        this.marker(frame.type.replace(/^Run/, '').toLowerCase());
+        this.marker(e.type.replace(/^Run/, '').toLowerCase());
         break;
       case 'RunDeleted':
         this.marker('run erased');
         break;
       default:
-        this.marker(frame.type);
+        this.marker(e.type);
     }
   }
 

@@ -193,6 +193,10 @@ export type RunEvent =
   | ShareCreated
   | ShareRevoked;
 export type RunEventType = RunEvent['type'];
+/** A run event without its envelope (type and data), still a union by type, so a check of `type` narrows `data`. */
+export type RunEventBody = {
+  [T in RunEventType]: Pick<Extract<RunEvent, { type: T }>, 'type' | 'data'>;
+}[RunEventType];
 
 export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'RunStarted',
@@ -209,20 +213,3 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'ShareCreated',
   'ShareRevoked',
 ];
-
-/** An event as stored: with its stream, revision in the stream, and global position. */
-export interface RecordedEvent<Ev extends RunEvent = RunEvent> {
-  readonly id: string;
-  readonly streamId: string;
-  readonly revision: number;
-  readonly position: GlobalPosition;
-  readonly type: Ev['type'];
-  readonly data: Ev['data'];
-  readonly metadata: EventMetadata;
-}
-
-/** A position in the global log: EventStoreDB's (commit, prepare), or PostgreSQL's (transaction id, sequence). */
-export interface GlobalPosition {
-  readonly commit: bigint;
-  readonly prepare: bigint;
-}

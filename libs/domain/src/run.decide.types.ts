@@ -1,5 +1,5 @@
 import type { CommandPayload, WriteCommandName } from '@ledger/contract';
-import type { Cost, RunEvent, RunEventType, Usage } from './events';
+import type { Cost, RunEventBody, Usage } from './events';
 import type { ShareSecret } from './run.share';
 
 /**
@@ -60,9 +60,7 @@ export interface DecideContext {
 }
 
 /** New event bodies (type and data); `handle` adds metadata and ids. */
-export type NewEvent = {
-  [T in RunEventType]: { type: T; data: Extract<RunEvent, { type: T }>['data'] };
-}[RunEventType];
+export type NewEvent = RunEventBody;
 
 export interface Decision {
   readonly events: NewEvent[];

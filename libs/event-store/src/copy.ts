@@ -1,5 +1,5 @@
-import { isRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
-import type { EventStore } from './event-store.port';
+import { isRunStreamId } from '@ledger/domain';
+import type { EventStore, GlobalPosition, RecordedEvent } from './event-store.port';
 
 /** Copies every run stream from one event store to another (PostgreSQL ↔ EventStoreDB), e.g. to switch stores. */
 

@@ -1,6 +1,33 @@
-import type { EventMetadata, GlobalPosition, RecordedEvent } from '@ledger/domain';
+import type { EventMetadata, RunEvent } from '@ledger/domain';
 
 /** The port every event store adapter implements (PostgreSQL, EventStoreDB). */
+
+/** A position in the global log: EventStoreDB's (commit, prepare), or PostgreSQL's (transaction id, sequence). */
+export interface GlobalPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+/** Any event the store holds: a type, its data and the envelope (run events, budget events). */
+export interface StoredEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: EventMetadata;
+}
+
+/** Where a stored event stands: its id, its stream, its revision in the stream and its place in the global log. */
+export interface EventPlace {
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: GlobalPosition;
+}
+
+/**
+ * An event as read back: each member of the event union intersected with its place (as Emmett's `ReadEvent<E>`),
+ * so a check of `type` narrows `data` after a read too. Run events unless told otherwise.
+ */
+export type RecordedEvent<Ev extends StoredEvent = RunEvent> = Ev & EventPlace;
 
 /** Revision of the stream's last event that the writer expects: -1 for "the stream does not exist yet". */
 export type ExpectedRevision = number | 'any';
@@ -77,8 +104,8 @@ export interface ReadStreamOptions {
   readonly maxCount?: number;
 }
 
-export interface AllBatch {
-  readonly events: readonly RecordedEvent[];
+export interface AllBatch<Ev extends StoredEvent = RunEvent> {
+  readonly events: readonly RecordedEvent<Ev>[];
   /** Everything up to here has been delivered (also across events the subscription filtered out). */
   readonly checkpoint: GlobalPosition;
 }
@@ -109,8 +136,14 @@ export interface EventStore {
    * gets its own outcome, so one stream's conflict does not fail the others.
    */
   appendMany(appends: readonly StreamAppend[]): Promise<Array<AppendResult | Error>>;
-  /** Events of one stream (empty when it does not exist). */
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Events of one stream (empty when it does not exist). `Ev` names what the stream holds (run events unless told:
+   * a budget stream holds budget events); the store does not check it, its writers do.
+   */
+  readStream<Ev extends StoredEvent = RunEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<RecordedEvent<Ev>[]>;
   /** Revision of the stream's last event, or null when it does not exist. */
   streamRevision(streamId: string): Promise<number | null>;
   /**
@@ -120,9 +153,9 @@ export interface EventStore {
    */
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
   /** A catch-up subscription to the whole log, then live, after `after`. Batches are delivered one at a time. */
-  subscribeToAll(
+  subscribeToAll<Ev extends StoredEvent = RunEvent>(
     after: GlobalPosition | null,
-    handler: (batch: AllBatch) => Promise<void>,
+    handler: (batch: AllBatch<Ev>) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription;
   /** The runs whose `RunStarted` names this user, in log order (an erased run keeps only its tombstone: not listed). */
@@ -136,6 +169,16 @@ export interface EventStore {
   /** Count of events after a position, for lag (may be capped). */
   countAfter(after: GlobalPosition | null, cap?: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * The one place a stored event's type is taken on trust: what a stream holds is what its writers appended (run
+ * events in `run-` streams, budget events in `budget-` streams), named by the reader. Used by the adapters only.
+ */
+export function eventsOf<Ev extends StoredEvent>(
+  events: readonly RecordedEvent<StoredEvent>[],
+): RecordedEvent<Ev>[] {
+  return events as RecordedEvent<Ev>[];
 }
 
 export function comparePositions(a: GlobalPosition, b: GlobalPosition): number {

@@ -1,11 +1,5 @@
-import {
-  fromRunStreamId,
-  type GlobalPosition,
-  type RecordedEvent,
-  type RunStartedData,
-  type TaskCreatedData,
-} from '@ledger/domain';
-import type { EventStore } from './event-store.port';
+import { fromRunStreamId } from '@ledger/domain';
+import type { EventStore, GlobalPosition, RecordedEvent } from './event-store.port';
 
 /** Reads the whole log in global order, page by page; resolves with the number of events visited. */
 export async function scanLog(
@@ -32,8 +26,7 @@ export async function scanRunIdsOfUser(
   const ids: string[] = [];
   await scanLog(store, (e) => {
     const runId = fromRunStreamId(e.streamId);
-    if (runId !== null && e.type === 'RunStarted' && (e.data as RunStartedData).userId === userId)
-      ids.push(runId);
+    if (runId !== null && e.type === 'RunStarted' && e.data.userId === userId) ids.push(runId);
   });
   return ids;
 }
@@ -47,7 +40,7 @@ export async function scanRunIdsWithModel(
   await scanLog(store, (e) => {
     const runId = fromRunStreamId(e.streamId);
     if (runId === null || e.type !== 'TaskCreated') return;
-    if (model === undefined || (e.data as TaskCreatedData).model === model) ids.add(runId);
+    if (model === undefined || e.data.model === model) ids.add(runId);
   });
   return [...ids];
 }

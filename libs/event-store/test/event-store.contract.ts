@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
+import type { GlobalPosition, RecordedEvent } from '@ledger/event-store';
 import {
   DuplicateEventId,
   WrongExpectedRevision,

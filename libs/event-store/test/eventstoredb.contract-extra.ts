@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, NO_STREAM, binaryEvent, jsonEvent } from '@eventstore/db-client';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
+import type { GlobalPosition, RecordedEvent } from '@ledger/event-store';
 import {
   DuplicateEventId,
   WrongExpectedRevision,

@@ -28,12 +28,8 @@ export class BudgetStreams {
 
   async load(userId: string): Promise<BudgetState> {
     const state = initialBudgetState();
-    for (const e of await this.store.readStream(toBudgetStreamId(userId)))
-      evolveBudget(
-        state,
-        { type: e.type, data: e.data, metadata: e.metadata } as unknown as BudgetEvent,
-        e.revision,
-      );
+    for (const e of await this.store.readStream<BudgetEvent>(toBudgetStreamId(userId)))
+      evolveBudget(state, e, e.revision);
     return state;
   }
 
@@ -46,7 +42,7 @@ export class BudgetStreams {
     state: BudgetState,
     decisions: readonly BudgetDecision[],
     actor: { userId: string; now: string },
-  ): Promise<NewEvent[]> {
+  ): Promise<Array<BudgetEvent & NewEvent>> {
     const commandId = randomUUID();
     const metadata = {
       userId: actor.userId,
@@ -54,14 +50,13 @@ export class BudgetStreams {
       recordedAt: actor.now,
       schemaVersion: SCHEMA_VERSION,
     };
-    const events: NewEvent[] = decisions.map((d, i) => ({
+    const events = decisions.map((d, i) => ({
+      ...d,
       id: eventIdOf(d, actor.userId, commandId, i),
-      type: d.type,
-      data: d.data,
       metadata,
     }));
     await this.store.appendToStream(toBudgetStreamId(userId), events, state.version);
-    for (const e of events) evolveBudget(state, e as BudgetEvent);
+    for (const e of events) evolveBudget(state, e);
     return events;
   }
 }

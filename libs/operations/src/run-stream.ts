@@ -4,18 +4,15 @@ import {
   initialRunState,
   isErasure,
   toRunStreamId,
-  type RunEvent,
   type RunEventEnvelope,
   type RunState,
 } from '@ledger/domain';
-import type { RecordedEvent } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
+import type { EventStore, RecordedEvent } from '@ledger/event-store';
 
 /** A run's stream through the event store port: its state folded from the log, and decided events written. */
 
 function foldInto(state: RunState, events: readonly RecordedEvent[]): void {
-  for (const e of events)
-    evolve(state, { type: e.type, data: e.data, metadata: e.metadata } as RunEvent, e.revision);
+  for (const e of events) evolve(state, e, e.revision);
 }
 
 /**
@@ -26,11 +23,7 @@ function foldInto(state: RunState, events: readonly RecordedEvent[]): void {
 export async function loadRunState(store: EventStore, runId: string, userId?: string): Promise<RunState> {
   const streamId = toRunStreamId(runId);
   const [first] = await store.readStream(streamId, { maxCount: 1 });
-  if (
-    userId !== undefined &&
-    first?.type === 'RunStarted' &&
-    (first.data as { userId?: string }).userId !== userId
-  )
+  if (userId !== undefined && first?.type === 'RunStarted' && first.data.userId !== userId)
     throw new LedgerError('NOT_FOUND', 'run not found');
   const state = initialRunState();
   if (first) foldInto(state, [first, ...(await store.readStream(streamId, { fromRevision: 1 }))]);

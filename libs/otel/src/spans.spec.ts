@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@ledger/domain';
+import type { RunEventBody } from '@ledger/domain';
 import { GEN_AI } from './attributes';
 import type { AnyValue, OtelDocument } from './otlp';
 import { spanIdOf, toOtel, traceIdOf } from './spans';
@@ -86,7 +86,7 @@ const events = [
       failedAt: at(3),
     },
   },
-] as unknown as Pick<RecordedEvent, 'type' | 'data'>[];
+] as unknown as RunEventBody[];
 
 const flat = (v: AnyValue): unknown => Object.values(v)[0];
 function attrs(doc: OtelDocument, i: number): Record<string, unknown> {

@@ -1,12 +1,10 @@
 import type {
-  ChunkReceivedData,
   Cost,
-  RecordedEvent,
+  RunEventBody,
   RunStartedData,
   TaskCompletedData,
   TaskCreatedData,
   TaskFailedData,
-  TaskRepricedData,
 } from '@ledger/domain';
 import { GEN_AI, operationOf, providerValue } from './attributes';
 import {
@@ -60,28 +58,28 @@ export interface OtelOptions {
   scopeVersion?: string;
 }
 
-function fold(events: readonly Pick<RecordedEvent, 'type' | 'data'>[]) {
+function fold(events: readonly RunEventBody[]) {
   let run: RunStartedData | null = null;
   const tasks = new Map<string, TaskTrace>();
   for (const e of events) {
     switch (e.type) {
       case 'RunStarted':
-        run = e.data as RunStartedData;
+        run = e.data;
         break;
       case 'TaskCreated': {
-        const d = e.data as TaskCreatedData;
+        const d = e.data;
         tasks.set(d.taskId, { created: d, lastChunkMs: null, cost: null });
         break;
       }
       case 'ChunkReceived': {
-        const d = e.data as ChunkReceivedData;
+        const d = e.data;
         const t = tasks.get(d.taskId);
         if (t) t.lastChunkMs = d.offsetMs;
         break;
       }
       case 'TaskCompleted':
       case 'TaskFailed': {
-        const d = e.data as TaskCompletedData | TaskFailedData;
+        const d = e.data;
         const t = tasks.get(d.taskId);
         if (t) {
           t.ended = { type: e.type, data: d } as Ended;
@@ -90,7 +88,7 @@ function fold(events: readonly Pick<RecordedEvent, 'type' | 'data'>[]) {
         break;
       }
       case 'TaskRepriced': {
-        const d = e.data as TaskRepricedData;
+        const d = e.data;
         const t = tasks.get(d.taskId);
         if (t) t.cost = d.cost;
         break;
@@ -105,10 +103,7 @@ function fold(events: readonly Pick<RecordedEvent, 'type' | 'data'>[]) {
 }
 
 /** One OTLP/JSON ExportTraceServiceRequest for a run. Null for an erased or empty run. */
-export function toOtel(
-  events: readonly Pick<RecordedEvent, 'type' | 'data'>[],
-  options: OtelOptions = {},
-): OtelDocument | null {
+export function toOtel(events: readonly RunEventBody[], options: OtelOptions = {}): OtelDocument | null {
   const { run, tasks } = fold(events);
   if (!run) return null;
   const traceId = traceIdOf(run.runId);

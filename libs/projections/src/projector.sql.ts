@@ -1,4 +1,4 @@
-import type { GlobalPosition } from '@ledger/domain';
+import type { GlobalPosition } from '@ledger/event-store';
 import type { RunView, TaskView } from '@ledger/contract';
 import { RUN_COLUMNS, TASK_COLUMNS, runToRow, taskToRow, viewFromRows, type Row } from './run-view.rows';
 import type { RunViewModel } from './run-view.fold';

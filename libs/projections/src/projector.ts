@@ -1,13 +1,14 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '@ledger/database';
 import type { ProjectionStatus, RunView, TaskView } from '@ledger/contract';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import {
   comparePositions,
   positionToString,
   type AllBatch,
   type EventStore,
   type Subscription,
+  type GlobalPosition,
+  type RecordedEvent,
 } from '@ledger/event-store';
 import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';

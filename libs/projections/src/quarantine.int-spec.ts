@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { PostgresEventStore, positionToString } from '@ledger/event-store';
-import type { GlobalPosition } from '@ledger/domain';
+import { PostgresEventStore, positionToString, type GlobalPosition } from '@ledger/event-store';
 import { Projector } from './projector';
 import { readCheckpoints } from './projector.sql';
 import { readQuarantine } from './quarantine.sql';

@@ -1,5 +1,4 @@
-import type { GlobalPosition } from '@ledger/domain';
-import { positionToString } from '@ledger/event-store';
+import { positionToString, type GlobalPosition } from '@ledger/event-store';
 import type { Queryable, ReadModelTables } from './projector.sql';
 import type { RunFailure } from './run-view.batch';
 

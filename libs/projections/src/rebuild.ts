@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from '@ledger/database';
-import { toRunStreamId, type GlobalPosition } from '@ledger/domain';
-import { comparePositions, type EventStore } from '@ledger/event-store';
+import { toRunStreamId } from '@ledger/domain';
+import { comparePositions, type EventStore, type GlobalPosition } from '@ledger/event-store';
 import { diffBatch, foldBatch, UsageAccumulator, type FoldedBatch, type RunFailure } from './run-view.batch';
 import type { FoldScratch, RunViewModel } from './run-view.fold';
 import type { RunView, TaskView } from '@ledger/contract';

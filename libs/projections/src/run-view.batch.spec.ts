@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RecordedEvent } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
 import { foldBatch, restrictBatch } from './run-view.batch';
 import { Clock, recorded, runEvents } from '../test/fixtures';
 

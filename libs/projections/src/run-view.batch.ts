@@ -1,5 +1,6 @@
 import type { RunView, TaskView } from '@ledger/contract';
-import { fromRunStreamId, type RecordedEvent } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
+import { fromRunStreamId } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { addMoney, subMoney } from './money';
 
@@ -74,7 +75,7 @@ export function foldBatch(
     }
     after.set(runId, next);
     if (options.viewsOnly) continue;
-    const taskId = (event.data as { taskId?: string }).taskId;
+    const taskId = 'taskId' in event.data ? event.data.taskId : undefined;
     if (taskId && next) {
       const set = changedTasks.get(runId) ?? new Set<string>();
       set.add(taskId);

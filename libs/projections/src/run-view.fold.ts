@@ -1,5 +1,6 @@
 import type { MessageView, RunView, TaskView } from '@ledger/contract';
-import { taskRowIdFor, type Cost, type RecordedEvent, type RunEvent, type Usage } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
+import { taskRowIdFor, type Cost, type RunEvent, type Usage } from '@ledger/domain';
 import { addMoney, money, subMoney } from './money';
 
 /**
@@ -66,7 +67,7 @@ export function evolveRunView(
   event: RecordedEvent,
   scratch?: FoldScratch,
 ): RunViewModel | null {
-  const e = { type: event.type, data: event.data } as Pick<RunEvent, 'type' | 'data'> as RunEvent;
+  const e = event;
   const fail = (message: string): never => {
     throw new RunViewFoldError(message, event);
   };

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
 import { ShareLog } from './shares.projection';
 
 let n = 0;

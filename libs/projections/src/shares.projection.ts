@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { SHARE_INCLUDES, type ShareInclude, type ShareView } from '@ledger/contract';
-import type { RecordedEvent, ShareCreatedData } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
 import type { Queryable } from './projector.sql';
 import { asUser } from './user-scope';
 
@@ -31,7 +31,7 @@ export class ShareLog {
 
   add(page: readonly RecordedEvent[], skipped?: ReadonlySet<string>): void {
     for (const e of shareEvents(page, skipped)) {
-      const runId = (e.data as { runId: string }).runId;
+      const runId = e.data.runId;
       if (e.type === 'ShareCreated') this.shared.add(runId);
       else if (e.type === 'RunDeleted' && !this.shared.delete(runId)) continue;
       this.events.push(e);
@@ -42,20 +42,20 @@ export class ShareLog {
 export async function projectShares(q: Queryable, events: readonly RecordedEvent[]): Promise<void> {
   for (const e of events) {
     if (e.type === 'ShareCreated') {
-      const d = e.data as ShareCreatedData;
+      const d = e.data;
       await q.query(
         `INSERT INTO run_shares (id, run_id, user_id, token_hash, include, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
         [d.shareId, d.runId, e.metadata.userId, d.tokenHash, d.include, e.metadata.recordedAt, d.expiresAt],
       );
     } else if (e.type === 'ShareRevoked') {
-      const d = e.data as { shareId: string };
+      const d = e.data;
       await q.query('UPDATE run_shares SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [
         d.shareId,
         e.metadata.recordedAt,
       ]);
     } else if (e.type === 'RunDeleted') {
-      await q.query('DELETE FROM run_shares WHERE run_id = $1', [(e.data as { runId: string }).runId]);
+      await q.query('DELETE FROM run_shares WHERE run_id = $1', [e.data.runId]);
     }
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { GlobalPosition, RecordedEvent, RunEvent } from '@ledger/domain';
+import type { RunEventBody } from '@ledger/domain';
 import { toRunStreamId } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
+import type { EventStore, GlobalPosition, RecordedEvent } from '@ledger/event-store';
 
 /** Event bodies built literally (the shapes of docs/protocol.md §2, events), a clock, and helpers to record or append them. */
 
-export type Body = Pick<RunEvent, 'type' | 'data'>;
+export type Body = RunEventBody;
 
 export class Clock {
   constructor(private ms = Date.parse('2025-03-01T10:00:00.000Z')) {}
@@ -134,8 +134,7 @@ export function recorded(
     streamId: toRunStreamId(runId),
     revision: i,
     position: { commit: 1n, prepare: BigInt(i + 1) },
-    type: b.type,
-    data: b.data,
+    ...b,
     metadata: { userId, commandId: randomUUID(), recordedAt: clock.next(10), schemaVersion: 1 },
   }));
 }

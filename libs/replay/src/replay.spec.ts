@@ -1,5 +1,5 @@
 import type { ReplayFrame } from '@ledger/contract';
-import type { RecordedEvent } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
 import { DueClock, Pacer, dueTimes, replayPaged, type StreamPages } from './replay';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');

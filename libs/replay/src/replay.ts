@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ReplayFrame } from '@ledger/contract';
-import type { RecordedEvent } from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
 
 /**
  * When each event of a run is due in a replay (docs/protocol.md, replay): a chunk at its task's `createdAt +
@@ -15,12 +15,11 @@ export class DueClock {
   next(e: RecordedEvent): number {
     let t: number;
     if (e.type === 'TaskCreated') {
-      t = Date.parse((e.data as { createdAt: string }).createdAt);
-      this.taskCreated.set((e.data as { taskId: string }).taskId, t);
+      t = Date.parse(e.data.createdAt);
+      this.taskCreated.set(e.data.taskId, t);
     } else if (e.type === 'ChunkReceived') {
-      const d = e.data as { taskId: string; offsetMs: number };
-      const base = this.taskCreated.get(d.taskId);
-      t = base === undefined ? Date.parse(e.metadata.recordedAt) : base + d.offsetMs;
+      const base = this.taskCreated.get(e.data.taskId);
+      t = base === undefined ? Date.parse(e.metadata.recordedAt) : base + e.data.offsetMs;
     } else {
       t = Date.parse(e.metadata.recordedAt);
     }
@@ -41,13 +40,14 @@ export function toFrame(runId: string, e: RecordedEvent): ReplayFrame {
     runId,
     version: e.revision,
     type: e.type,
-    data: e.data as unknown as Record<string, unknown>,
-    metadata: e.metadata as unknown as Record<string, unknown>,
+    // Copies: an event's data is a plain JSON object, and a copy is one with an index signature.
+    data: { ...e.data },
+    metadata: { ...e.metadata },
   };
 }
 
-export interface ReplayTarget {
-  emit(frame: ReplayFrame): void;
+export interface ReplayTarget<T = ReplayFrame> {
+  emit(frame: T): void;
   /** True once the receiver is gone: the replay stops at once. */
   readonly closed: boolean;
   /** Aborted when the receiver goes: a paced wait ends at once instead of pinning the replay. */
@@ -96,14 +96,14 @@ function isAbort(error: unknown): boolean {
 }
 
 /**
- * Sends frames paced by `options`. Resolves with the number of frames sent; stops early when the target closes
- * (its signal aborts any wait at once).
+ * Sends frames (socket frames, or events a terminal renders) paced by `options`. Resolves with the number of frames
+ * sent; stops early when the target closes (its signal aborts any wait at once).
  */
-export async function pace(
-  frames: readonly ReplayFrame[],
+export async function pace<T>(
+  frames: readonly T[],
   due: readonly number[],
   options: PaceOptions,
-  target: ReplayTarget,
+  target: ReplayTarget<T>,
 ): Promise<number> {
   const pacer = new Pacer({ ...options, signal: options.signal ?? target.signal });
   let sent = 0;

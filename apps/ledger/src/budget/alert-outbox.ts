@@ -3,8 +3,8 @@ import pRetry from 'p-retry';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
-import { BUDGET_STREAM_PREFIX, type BudgetThresholdReachedData, type GlobalPosition } from '@ledger/domain';
-import type { AllBatch, EventStore, Subscription } from '@ledger/event-store';
+import { BUDGET_STREAM_PREFIX, type BudgetEvent } from '@ledger/domain';
+import type { AllBatch, EventStore, Subscription, GlobalPosition } from '@ledger/event-store';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { toBudgetAlert } from './budget-alerts';
 import { postAlert, type WebhookTarget } from './alert-webhook';
@@ -88,7 +88,7 @@ export class AlertOutbox implements OnApplicationBootstrap, OnModuleDestroy {
       client.on('error', (error) => this.lost(error));
       await this.deliverPending();
       const after = await this.readCheckpoint();
-      this.subscription = this.store.subscribeToAll(after, (batch) => this.onBatch(batch), {
+      this.subscription = this.store.subscribeToAll<BudgetEvent>(after, (batch) => this.onBatch(batch), {
         streamPrefix: BUDGET_STREAM_PREFIX,
         onError: (error) => this.logger.error({ err: error }, 'budget alert outbox: log subscription failed'),
       });
@@ -123,10 +123,8 @@ export class AlertOutbox implements OnApplicationBootstrap, OnModuleDestroy {
     return rows[0] ? { commit: BigInt(rows[0].c), prepare: BigInt(rows[0].p) } : null;
   }
 
-  private async onBatch(batch: AllBatch): Promise<void> {
-    const alerts = batch.events
-      .filter((e) => e.type === ('BudgetThresholdReached' as string))
-      .map((e) => e.data as unknown as BudgetThresholdReachedData);
+  private async onBatch(batch: AllBatch<BudgetEvent>): Promise<void> {
+    const alerts = batch.events.flatMap((e) => (e.type === 'BudgetThresholdReached' ? [e.data] : []));
     if (alerts.length === 0 && Date.now() - this.checkpointedAt < CHECKPOINT_EVERY_MS) return;
     this.checkpointedAt = Date.now();
     const client = await this.pool.connect();

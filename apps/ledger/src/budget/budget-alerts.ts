@@ -100,7 +100,7 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
           userId,
           now: now.toISOString(),
         });
-        for (const e of events) this.announce(e.data as BudgetThresholdReachedData);
+        for (const e of events) if (e.type === 'BudgetThresholdReached') this.announce(e.data);
       },
       (error) => isRevisionConflict(error) || error instanceof DuplicateEventId,
     );

@@ -44,10 +44,9 @@ export class BudgetGate {
       if (!(error instanceof LedgerError) || error.code !== 'BUDGET_EXCEEDED') throw error;
       const events = await this.store.readStream(toRunStreamId(p.runId));
       const first = events[0];
-      const ownRun = first?.type === 'RunStarted' && (first.data as { userId: string }).userId === userId;
+      const ownRun = first?.type === 'RunStarted' && first.data.userId === userId;
       if (!ownRun) return;
-      if (events.some((e) => e.type === 'TaskCreated' && (e.data as { taskId: string }).taskId === p.taskId))
-        return;
+      if (events.some((e) => e.type === 'TaskCreated' && e.data.taskId === p.taskId)) return;
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import { LedgerError } from '@ledger/contract';
 import { v5 as uuidv5 } from 'uuid';
-import { LEDGER_NAMESPACE, toRunStreamId, type RunStartedData } from '@ledger/domain';
+import { LEDGER_NAMESPACE, toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 
 /** Who asks: the token's user and teams (apps/ledger/src/infra/auth.ts `Caller` satisfies it). */
@@ -100,7 +100,7 @@ export class Ownership {
     if (known) return known;
     const [first] = await this.store.readStream(toRunStreamId(runId), { maxCount: 1 });
     if (!first || first.type !== 'RunStarted') return null;
-    const data = first.data as RunStartedData;
+    const data = first.data;
     const run = { userId: data.userId, teamId: data.teamId ?? null };
     this.owners.set(runId, run);
     if (this.owners.size > 100_000) this.owners.delete(this.owners.keys().next().value as string);

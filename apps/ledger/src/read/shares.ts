@@ -9,8 +9,8 @@ import {
   type TaskView,
 } from '@ledger/contract';
 import type { LedgerConfig } from '@ledger/config';
-import { toRunStreamId, type RecordedEvent } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
+import { toRunStreamId } from '@ledger/domain';
+import type { EventStore, RecordedEvent } from '@ledger/event-store';
 import { findOpenShare, getRun, listShares, type OpenShare } from '@ledger/projections';
 import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
@@ -91,9 +91,7 @@ export class ShareService {
     // soon as its command was acknowledged, even while the projection has not caught up yet.
     const log = await this.store.readStream(toRunStreamId(share.runId));
     if (log[0]?.type !== 'RunStarted') return null;
-    const revoked = log.some(
-      (e) => e.type === 'ShareRevoked' && (e.data as { shareId: string }).shareId === share.shareId,
-    );
+    const revoked = log.some((e) => e.type === 'ShareRevoked' && e.data.shareId === share.shareId);
     return revoked ? null : { share, log };
   }
 
@@ -115,7 +113,7 @@ export class ShareService {
         runId: share.runId,
         version: e.revision,
         type: e.type,
-        data: publicData(e.type, e.data as unknown as Record<string, unknown>, withRequests),
+        data: publicData(e.type, { ...e.data }, withRequests),
         metadata: { recordedAt: e.metadata.recordedAt, schemaVersion: e.metadata.schemaVersion },
       }));
     return { run, tasks, events };

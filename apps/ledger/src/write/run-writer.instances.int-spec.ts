@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { toRunStreamId, type RecordedEvent } from '@ledger/domain';
-import { PostgresEventStore, type ReadStreamOptions } from '@ledger/event-store';
+import { toRunStreamId, type RunEvent } from '@ledger/domain';
+import {
+  PostgresEventStore,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StoredEvent,
+} from '@ledger/event-store';
 import { loadPricing } from '@ledger/pricing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { taskPayload, writeRequest } from '../../../../test/support/run-requests';
@@ -9,8 +14,11 @@ import { RunWriter, type PricingFunctions } from './run-writer';
 /** The real PostgreSQL store, counting what each stream read returned (to see how much a conflict re-reads). */
 class RecordingStore extends PostgresEventStore {
   readonly reads: Array<{ streamId: string; from: number; events: number }> = [];
-  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    const events = await super.readStream(streamId, options);
+  override async readStream<Ev extends StoredEvent = RunEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<RecordedEvent<Ev>[]> {
+    const events = await super.readStream<Ev>(streamId, options);
     this.reads.push({ streamId, from: options?.fromRevision ?? 0, events: events.length });
     return events;
   }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { LedgerError } from '@ledger/contract';
-import { toRunStreamId, type RecordedEvent } from '@ledger/domain';
-import { PostgresEventStore, type ReadStreamOptions } from '@ledger/event-store';
+import { toRunStreamId, type RunEvent } from '@ledger/domain';
+import {
+  PostgresEventStore,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StoredEvent,
+} from '@ledger/event-store';
 import { loadPricing } from '@ledger/pricing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { taskPayload, writeRequest } from '../../../../test/support/run-requests';
@@ -10,8 +15,11 @@ import { RunWriter, type PricingFunctions } from './run-writer';
 /** The real PostgreSQL store, counting what each stream read returned (to see how much a command made it read). */
 class RecordingStore extends PostgresEventStore {
   readonly reads: Array<{ streamId: string; events: number }> = [];
-  override async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    const events = await super.readStream(streamId, options);
+  override async readStream<Ev extends StoredEvent = RunEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<RecordedEvent<Ev>[]> {
+    const events = await super.readStream<Ev>(streamId, options);
     this.reads.push({ streamId, events: events.length });
     return events;
   }

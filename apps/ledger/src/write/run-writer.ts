@@ -96,11 +96,9 @@ export class RunWriter {
 
   private async load(slot: RunSlot, userId: string): Promise<RunState> {
     if (slot.state) return slot.state;
-    adoptState(
-      slot,
-      slot.base ? cloneRunState(slot.base) : await loadRunState(this.store, slot.runId, userId),
-    );
-    return slot.state as unknown as RunState;
+    const state = slot.base ? cloneRunState(slot.base) : await loadRunState(this.store, slot.runId, userId);
+    adoptState(slot, state);
+    return state;
   }
 
   private async process(slot: RunSlot, pending: Pending): Promise<void> {

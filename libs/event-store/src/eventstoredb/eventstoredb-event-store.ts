@@ -1,5 +1,4 @@
 import { ANY, BACKWARDS, END, EventStoreDBClient, jsonEvent, type Credentials } from '@eventstore/db-client';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import {
   StoreUnavailable,
   WrongExpectedRevision,
@@ -12,7 +11,12 @@ import {
   type StreamAppend,
   type SubscribeOptions,
   type Subscription,
+  type GlobalPosition,
+  type RecordedEvent,
+  type StoredEvent,
 } from '../event-store.port';
+import { eventsOf } from '../event-store.port';
+import type { RunEvent } from '@ledger/domain';
 import { DEFAULT_MAX_APPEND_BYTES, planAppends } from './eventstoredb-append-plan';
 import { CommandIndex } from './eventstoredb-command-index';
 import { appendCredentials, connectionProblem, connectionSettings, redact } from './eventstoredb-connection';
@@ -198,8 +202,11 @@ export class EventStoreDbEventStore implements EventStore {
     return results;
   }
 
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return this.streams.readStream(streamId, options);
+  async readStream<Ev extends StoredEvent = RunEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<RecordedEvent<Ev>[]> {
+    return eventsOf<Ev>(await this.streams.readStream(streamId, options));
   }
 
   streamRevision(streamId: string): Promise<number | null> {
@@ -218,16 +225,16 @@ export class EventStoreDbEventStore implements EventStore {
     return scanRunIdsWithModel(this, model);
   }
 
-  subscribeToAll(
+  subscribeToAll<Ev extends StoredEvent = RunEvent>(
     after: GlobalPosition | null,
-    handler: (batch: AllBatch) => Promise<void>,
+    handler: (batch: AllBatch<Ev>) => Promise<void>,
     options: SubscribeOptions = {},
   ): Subscription {
     const inner = subscribeToAll(
       this.client,
       (streamId) => this.streams.firstReadableRevision(streamId),
       after,
-      handler,
+      (batch) => handler({ events: eventsOf<Ev>(batch.events), checkpoint: batch.checkpoint }),
       options,
     );
     const subscription: Subscription = {

@@ -1,6 +1,10 @@
 import { BACKWARDS, END, FORWARDS, START, type AllStreamResolvedEvent } from '@eventstore/db-client';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
-import { comparePositions, positionToString } from '../event-store.port';
+import {
+  comparePositions,
+  positionToString,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '../event-store.port';
 import { toPortError } from './eventstoredb-errors';
 import {
   isAfter,

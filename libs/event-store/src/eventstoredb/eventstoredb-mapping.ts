@@ -7,8 +7,13 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import type { EventMetadata, GlobalPosition, RecordedEvent, RunEvent } from '@ledger/domain';
-import { comparePositions, type ExpectedRevision } from '../event-store.port';
+import type { EventMetadata } from '@ledger/domain';
+import {
+  comparePositions,
+  type ExpectedRevision,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '../event-store.port';
 
 /**
  * Pure translations between the port and @eventstore/db-client v6: revisions, positions, metadata, events
@@ -113,10 +118,10 @@ export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent
     streamId: e.streamId,
     revision: Number(e.revision),
     position: toGlobalPosition(position),
-    type: e.type as RunEvent['type'],
-    data: (e.isJson ? e.data : null) as RunEvent['data'],
+    type: e.type,
+    data: e.isJson ? e.data : null,
     metadata: storedMetadata(e.metadata),
-  };
+  } as RecordedEvent;
 }
 
 /** The metadata as written, or null when it is not a JSON object (written from outside the ledger). */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RecordedEvent } from '@ledger/domain';
-import { StoreUnavailable, type NewEvent } from '../event-store.port';
+import { StoreUnavailable, type NewEvent, type RecordedEvent } from '../event-store.port';
 import { FakeEsdbClient } from '../../test/fake-esdb-client';
 import { EventStoreDbEventStore, StreamDeleted } from './eventstoredb-event-store';
 

@@ -1,7 +1,6 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { withTimeout } from '@ledger/async';
-import type { RecordedEvent } from '@ledger/domain';
-import { StoreUnavailable } from '../event-store.port';
+import { StoreUnavailable, type RecordedEvent } from '../event-store.port';
 
 /** The part of the client the adapter uses: a real `EventStoreDBClient`, or a stub in unit tests. */
 export type EsdbClient = Pick<

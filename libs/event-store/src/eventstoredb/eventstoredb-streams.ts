@@ -1,6 +1,5 @@
 import { BACKWARDS, END, FORWARDS, START, StreamDeletedError } from '@eventstore/db-client';
-import type { RecordedEvent } from '@ledger/domain';
-import type { ReadStreamOptions } from '../event-store.port';
+import type { ReadStreamOptions, RecordedEvent } from '../event-store.port';
 import { StreamDeleted, isStreamNotFound, toPortError } from './eventstoredb-errors';
 import { toRecordedEvent } from './eventstoredb-mapping';
 import { DELETED, consumeRead, type EsdbClient } from './eventstoredb-reads';

@@ -1,12 +1,13 @@
 import { START, streamNameFilter, type AllStreamSubscription } from '@eventstore/db-client';
 import { WakeableSleep } from '@ledger/async';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import {
   StoreUnavailable,
   WrongExpectedRevision,
   type AllBatch,
   type SubscribeOptions,
   type Subscription,
+  type GlobalPosition,
+  type RecordedEvent,
 } from '../event-store.port';
 import { toPortError } from './eventstoredb-errors';
 import {

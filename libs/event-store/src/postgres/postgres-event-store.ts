@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import type {
   AllBatch,
   AppendResult,
@@ -10,7 +9,12 @@ import type {
   StreamAppend,
   SubscribeOptions,
   Subscription,
+  GlobalPosition,
+  RecordedEvent,
+  StoredEvent,
 } from '../event-store.port';
+import { eventsOf } from '../event-store.port';
+import type { RunEvent } from '@ledger/domain';
 import { appendMany } from './postgres-append';
 import { eraseStream } from './postgres-erase';
 import * as reads from './postgres-read';
@@ -47,8 +51,11 @@ export class PostgresEventStore implements EventStore {
     return appendMany(this.pool, appends, () => this.wakeLocal());
   }
 
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
-    return reads.readStream(this.pool, streamId, options);
+  async readStream<Ev extends StoredEvent = RunEvent>(
+    streamId: string,
+    options?: ReadStreamOptions,
+  ): Promise<RecordedEvent<Ev>[]> {
+    return eventsOf<Ev>(await reads.readStream(this.pool, streamId, options));
   }
 
   streamRevision(streamId: string): Promise<number | null> {
@@ -67,9 +74,9 @@ export class PostgresEventStore implements EventStore {
     return reads.runIdsWithModel(this.pool, model);
   }
 
-  subscribeToAll(
+  subscribeToAll<Ev extends StoredEvent = RunEvent>(
     after: GlobalPosition | null,
-    handler: (batch: AllBatch) => Promise<void>,
+    handler: (batch: AllBatch<Ev>) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription {
     const source = {
@@ -81,7 +88,12 @@ export class PostgresEventStore implements EventStore {
         return () => void this.localWakers.delete(wake);
       },
     };
-    return subscribeToAll(source, after, handler, options);
+    return subscribeToAll(
+      source,
+      after,
+      (batch) => handler({ events: eventsOf<Ev>(batch.events), checkpoint: batch.checkpoint }),
+      options,
+    );
   }
 
   async eraseStream(streamId: string, tombstone: NewEvent): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { RUN_STREAM_PREFIX, fromRunStreamId, type GlobalPosition, type RecordedEvent } from '@ledger/domain';
-import type { ReadStreamOptions } from '../event-store.port';
+import { RUN_STREAM_PREFIX, fromRunStreamId } from '@ledger/domain';
+import type { ReadStreamOptions, GlobalPosition, RecordedEvent } from '../event-store.port';
 import { toStoreError } from './postgres-errors';
 import { EVENT_COLUMNS, toRecorded, type EventRow } from './postgres-rows';
 

@@ -1,4 +1,5 @@
-import type { RecordedEvent, RunEvent } from '@ledger/domain';
+import type { RecordedEvent } from '../event-store.port';
+import type { RunEvent } from '@ledger/domain';
 
 /** The `events` columns every read selects, in the shape `toRecorded` takes. */
 export const EVENT_COLUMNS =
@@ -18,14 +19,15 @@ export interface EventRow {
   metadata: RunEvent['metadata'];
 }
 
+/** The store's edge: a row is what a writer stored; its type names its data's shape (the projector validates). */
 export function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
     streamId: row.stream_id,
     revision: Number(row.stream_revision),
     position: { commit: BigInt(row.tx), prepare: BigInt(row.position) },
-    type: row.type as RunEvent['type'],
+    type: row.type,
     data: row.data,
     metadata: row.metadata,
-  };
+  } as RecordedEvent;
 }

@@ -1,7 +1,12 @@
 import { Client } from 'pg';
-import type { GlobalPosition, RecordedEvent } from '@ledger/domain';
 import { WakeableSleep } from '@ledger/async';
-import type { AllBatch, SubscribeOptions, Subscription } from '../event-store.port';
+import type {
+  AllBatch,
+  SubscribeOptions,
+  Subscription,
+  GlobalPosition,
+  RecordedEvent,
+} from '../event-store.port';
 import { EVENTS_CHANNEL } from './postgres-rows';
 
 /** Waits after a failed read before the next one. */
