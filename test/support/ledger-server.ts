@@ -99,17 +99,4 @@ export function waitForEvent<T>(
   });
 }
 
-/** A valid `task.create` payload for a run; `extra` overrides or adds fields. */
-export function taskPayload(runId: string, extra: Record<string, unknown> = {}) {
-  return {
-    runId,
-    taskId: randomUUID(),
-    service: 'chat',
-    taskName: 'answer',
-    provider: 'openai',
-    endpoint: '/v1/chat/completions',
-    model: 'gpt-4o',
-    requestData: { messages: [{ role: 'user', content: 'hi' }] },
-    ...extra,
-  };
-}
+export { taskPayload } from './run-requests';

@@ -1,15 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig } from '@ledger/config';
-import {
-  decideReprice,
-  eventIdFor,
-  foldReprice,
-  SCHEMA_VERSION,
-  toRunStreamId,
-  type Cost,
-} from '@ledger/domain';
-import { WrongExpectedRevision } from '@ledger/event-store';
+import type { Cost, RepriceCommandData } from '@ledger/domain';
+import { handleRunCommand, operatorRequest } from '@ledger/operations';
 import {
   describeEntry,
   formatPriceTable,
@@ -159,9 +151,9 @@ export interface RepriceChange {
 }
 
 /**
- * For each run with tasks of the model: folds its stream, decides (libs/domain run.reprice) and appends the
- * TaskRepriced events at the stream's revision; another writer in between (WrongExpectedRevision) means read and
- * decide again. Metadata: the run's owner, a new commandId per run, `command: 'prices.reprice'`.
+ * For each run with tasks of the model: the run decider's `prices.reprice` in the name of the run's owner, through
+ * the same handle-and-append path as every writer (a writer in between means read and decide again, under the one
+ * conflict retry). Each run gets a commandId of its own; the events name `command: 'prices.reprice'`.
  */
 export async function reprice(
   rt: LedgerRuntime,
@@ -171,55 +163,31 @@ export async function reprice(
   const now = options.now ?? new Date().toISOString();
   // The same catalog the server loads (built-in data + LEDGER_PRICES_FILE), here with its version.
   const pricing = options.pricing ?? catalog();
-  const catalogVersion = pricing.version;
+  const functions = { price: pricing.price.bind(pricing), estimate: pricing.estimate.bind(pricing) };
+
   let runs = 0;
   let tasks = 0;
   for (const runId of await rt.store.runIdsWithModel(options.model)) {
-    const streamId = toRunStreamId(runId);
-    const commandId = randomUUID();
-    for (let attempt = 0; ; attempt++) {
-      const events = await rt.store.readStream(streamId);
-      const state = foldReprice(events);
-      const decided = decideReprice(state, {
-        model: options.model,
-        since: options.since,
-        reason: options.reason,
-        now,
-        catalogVersion,
-        price: (r) => pricing.price(r),
-      });
-      if (decided.length === 0 || state.userId === null) break;
-      if (!options.dryRun) {
-        const userId = state.userId;
-        const recordedAt = new Date().toISOString();
-        try {
-          await rt.store.appendToStream(
-            streamId,
-            decided.map((e, i) => ({
-              id: eventIdFor(userId, commandId, i),
-              type: e.type,
-              data: e.data,
-              metadata: {
-                userId,
-                commandId,
-                recordedAt,
-                schemaVersion: SCHEMA_VERSION,
-                command: 'prices.reprice',
-              },
-            })),
-            state.version,
-          );
-        } catch (error) {
-          if (error instanceof WrongExpectedRevision && attempt < 20) continue;
-          throw error;
-        }
-      }
-      for (const e of decided)
+    const payload: RepriceCommandData = {
+      runId,
+      ...(options.model !== undefined && { model: options.model }),
+      since: options.since,
+      reason: options.reason,
+      catalogVersion: pricing.version,
+    };
+    const { events } = await handleRunCommand(
+      rt.store,
+      runId,
+      functions,
+      (state) =>
+        state.userId === null ? null : operatorRequest('prices.reprice', payload, state.userId, now),
+      { dryRun: options.dryRun },
+    );
+    for (const e of events)
+      if (e.type === 'TaskRepriced')
         onChange({ runId, taskId: e.data.taskId, cost: e.data.cost, previousCost: e.data.previousCost });
-      runs += 1;
-      tasks += decided.length;
-      break;
-    }
+    if (events.length > 0) runs += 1;
+    tasks += events.length;
   }
-  return { runs, tasks, catalogVersion };
+  return { runs, tasks, catalogVersion: pricing.version };
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { eventIdFor, SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
+import { handleRunCommand, operatorRequest } from '@ledger/operations';
+import type { LedgerRuntime } from '@ledger/runtime';
 import { uuidOption } from './options';
 import type { CliContext } from './cli-context';
 
@@ -16,35 +16,37 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'only list the runs that would be erased')
     .addHelpText('after', '\nExample:\n  $ ledger runs erase --user 7f1c…-…')
     .action(
-      ctx.action(async (opts: { user: string; dryRun?: boolean }) => {
-        const user = uuidOption(opts.user, '--user');
-        await ctx.withRuntime(async (rt) => {
-          const ids = await rt.store.runIdsOfUser(user);
-          if (opts.dryRun) {
-            for (const id of ids) ctx.out(id);
-            ctx.out(`${ids.length} run(s) would be erased`);
-            return;
-          }
-          const commandId = randomUUID();
-          const recordedAt = new Date().toISOString();
-          let erased = 0;
-          for (const [i, runId] of ids.entries()) {
-            await rt.store.eraseStream(toRunStreamId(runId), {
-              id: eventIdFor(user, commandId, i),
-              type: 'RunDeleted',
-              data: { runId },
-              metadata: {
-                userId: user,
-                commandId,
-                recordedAt,
-                schemaVersion: SCHEMA_VERSION,
-                command: 'runs.erase',
-              },
-            });
-            erased += 1;
-          }
-          ctx.out(`erased ${erased} run(s) of user ${user}`);
-        });
-      }),
+      ctx.action((opts: { user: string; dryRun?: boolean }) =>
+        ctx.withRuntime((rt) =>
+          eraseUserRuns(rt, ctx, uuidOption(opts.user, '--user'), Boolean(opts.dryRun)),
+        ),
+      ),
     );
+}
+
+/**
+ * Erases (or, dry, lists) every run of a user, one by one through the run decider (`runs.erase`) in the user's
+ * name and written as the server writes a `run.delete`: the stream keeps its tombstone alone.
+ */
+async function eraseUserRuns(
+  rt: LedgerRuntime,
+  ctx: CliContext,
+  user: string,
+  dryRun: boolean,
+): Promise<void> {
+  const ids = await rt.store.runIdsOfUser(user);
+  if (dryRun) {
+    for (const id of ids) ctx.out(id);
+    ctx.out(`${ids.length} run(s) would be erased`);
+    return;
+  }
+  const now = new Date().toISOString();
+  let erased = 0;
+  for (const runId of ids) {
+    const { events } = await handleRunCommand(rt.store, runId, rt.pricing, () =>
+      operatorRequest('runs.erase', { runId }, user, now),
+    );
+    if (events.length > 0) erased += 1;
+  }
+  ctx.out(`erased ${erased} run(s) of user ${user}`);
 }

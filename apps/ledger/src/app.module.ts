@@ -31,6 +31,8 @@ export class AppModule {
     const writer = new RunWriter(runtime.store, runtime.pricing, {
       flushDelayMs: runtime.config.LEDGER_FLUSH_MS,
       maxInflight: runtime.config.LEDGER_APPENDS_IN_FLIGHT,
+      maxCachedRuns: runtime.config.LEDGER_RUN_CACHE_RUNS,
+      maxCachedBytes: runtime.config.LEDGER_RUN_CACHE_MB * 1024 * 1024,
       onFlush: ({ commands, events }) => {
         metrics.appendBatchCommands.observe(commands);
         metrics.appendBatchEvents.observe(events);

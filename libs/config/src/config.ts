@@ -65,6 +65,9 @@ const configSchema = z.object({
   LEDGER_OTLP_HEADERS: z.string().optional(),
   LEDGER_FLUSH_MS: z.coerce.number().min(0).max(1000).default(2),
   LEDGER_APPENDS_IN_FLIGHT: z.coerce.number().int().min(1).max(8).default(1),
+  /** The run writer's cache of idle runs' states: at most this many runs, and this many MiB (approximate). */
+  LEDGER_RUN_CACHE_RUNS: z.coerce.number().int().min(1).default(2000),
+  LEDGER_RUN_CACHE_MB: z.coerce.number().int().min(1).default(256),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
   /** Origin of share links (`https://ledger.example.com`); default: the address the sharer's socket used. */

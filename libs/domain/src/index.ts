@@ -2,6 +2,7 @@ export * from './events';
 export * from './ids';
 export * from './run.state';
 export * from './run.decide';
+export * from './run.decide.handle';
 export * from './run.reprice';
 export * from './events.schema';
 export * from './budget.events';

@@ -1,4 +1,4 @@
-import { NOW, USER, given, recorded } from '../test/decider-specification';
+import { NOW, USER, given, recorded, runStarted } from '../test/decider-specification';
 import type { NewEvent, RunCommand } from './run.decide';
 import type { ChunkEntry } from './events';
 import { chunkDigest } from './run.state';
@@ -7,19 +7,7 @@ const RUN = '22222222-2222-4222-8222-222222222222';
 const TASK = '33333333-3333-4333-8333-333333333333';
 const OTHER_USER = '44444444-4444-4444-8444-444444444444';
 
-const started: NewEvent = {
-  type: 'RunStarted',
-  data: {
-    runId: RUN,
-    userId: USER,
-    sourceType: 'chat',
-    name: 'Run 2026-11-24 09:00',
-    settings: {},
-    variableValues: {},
-    brokerValues: {},
-    startedAt: '2026-11-24T09:00:00.000Z',
-  },
-};
+const started: NewEvent = runStarted(RUN);
 const taskData = {
   runId: RUN,
   taskId: TASK,

@@ -1,5 +1,7 @@
 import type { Cost, EventMetadata, RunEvent, Usage } from '@ledger/domain';
-import { decideReprice, foldReprice, sameCost, type RepriceRequest } from './run.reprice';
+import { given } from '../test/decider-specification';
+import type { DecideContext, RepriceCommandData, RunCommand } from './run.decide';
+import { sameCost } from './run.reprice';
 
 const runId = '11111111-1111-4111-8111-111111111111';
 const userId = '22222222-2222-4222-8222-222222222222';
@@ -84,19 +86,21 @@ const failed = (taskId: string, c: Cost): RunEvent => ({
   metadata: meta,
 });
 
-/** A catalog where gpt-4o now costs $0.01 per task of this usage. */
-const request = (over: Partial<RepriceRequest> = {}): RepriceRequest => ({
-  model: 'gpt-4o',
-  since: '2025-06-01',
-  reason: 'price fixed',
+/** `ledger prices reprice` on this run, in its owner's name, where gpt-4o now costs $0.01 per task of this usage. */
+const reprice = (over: Partial<RepriceCommandData> = {}): RunCommand => ({
+  type: 'prices.reprice',
+  data: { runId, model: 'gpt-4o', since: '2025-06-01', reason: 'price fixed', ...over },
+});
+const catalog: Partial<DecideContext> = {
+  userId,
   now: '2025-07-01T00:00:00.000Z',
   price: ({ model }) => (model === 'gpt-4o' ? cost('0.01', 'new') : cost(null)),
-  ...over,
-});
+};
+const repriced = (...events: RunEvent[]) => given(...events).when(reprice(), catalog);
 
-describe('reprice (given events, when reprice, then events)', () => {
+describe('prices.reprice (given events, when reprice, then events)', () => {
   it('reprices the ended tasks of the model whose cost changes, keeping the previous cost', () => {
-    const state = foldReprice([
+    const spec = given(
       started,
       created(t1, 'gpt-4o'),
       completed(t1, cost(null)),
@@ -104,8 +108,8 @@ describe('reprice (given events, when reprice, then events)', () => {
       failed(t2, cost('0.02')),
       created(t3, 'other'),
       completed(t3, cost(null)),
-    ]);
-    expect(decideReprice(state, request())).toEqual([
+    );
+    spec.when(reprice(), catalog).then([
       {
         type: 'TaskRepriced',
         data: {
@@ -127,40 +131,58 @@ describe('reprice (given events, when reprice, then events)', () => {
         },
       },
     ]);
-    expect(state.version).toBe(6);
-    expect(state.userId).toBe(userId);
+    spec.when(reprice(), catalog).thenAck({ repriced: 2 });
+    expect(spec.state.version).toBe(6);
+    expect(spec.state.userId).toBe(userId);
+  });
+
+  it('names the catalog version in each event when given one', () => {
+    const [event] = given(started, created(t1, 'gpt-4o'), completed(t1, cost(null)))
+      .when(reprice({ catalogVersion: 'genai-prices@1+own.abc' }), catalog)
+      .decision().events;
+    expect(event).toMatchObject({ type: 'TaskRepriced', data: { catalogVersion: 'genai-prices@1+own.abc' } });
   });
 
   it('compares with the cost after earlier TaskRepriced events: a second reprice writes nothing', () => {
     const events: RunEvent[] = [started, created(t1, 'gpt-4o'), completed(t1, cost(null))];
-    const first = decideReprice(foldReprice(events), request());
+    const first = repriced(...events).decision().events;
     expect(first).toHaveLength(1);
-    const repriced: RunEvent = { ...first[0], metadata: meta };
-    const again: RunEvent[] = [...events, repriced];
-    expect(decideReprice(foldReprice(again), request())).toEqual([]);
+    const again: RunEvent = { ...first[0], metadata: meta } as RunEvent;
+    repriced(...events, again).then([]);
   });
 
   it('leaves open tasks, tasks ended before `since`, other models and deleted runs alone', () => {
-    const open = foldReprice([started, created(t1, 'gpt-4o')]);
-    expect(decideReprice(open, request())).toEqual([]);
-    const old = foldReprice([
-      started,
-      created(t1, 'gpt-4o'),
-      completed(t1, cost(null), '2025-05-31T23:59:59.000Z'),
-    ]);
-    expect(decideReprice(old, request())).toEqual([]);
-    expect(decideReprice(old, request({ since: '2025-05-01' }))).toHaveLength(1);
+    repriced(started, created(t1, 'gpt-4o')).then([]);
+    const old = [started, created(t1, 'gpt-4o'), completed(t1, cost(null), '2025-05-31T23:59:59.000Z')];
+    repriced(...old).then([]);
+    expect(
+      given(...old)
+        .when(reprice({ since: '2025-05-01' }), catalog)
+        .decision().events,
+    ).toHaveLength(1);
     const tombstone: RunEvent = { type: 'RunDeleted', data: { runId }, metadata: meta };
-    const deleted = foldReprice([tombstone]);
-    expect(decideReprice(deleted, request())).toEqual([]);
+    repriced(tombstone).then([]);
+    // Every model when none is named: the other model's task has no price in this catalog, so it is unchanged.
+    given(started, created(t3, 'other'), completed(t3, cost('0.5')))
+      .when(reprice({ model: undefined }), catalog)
+      .then([
+        {
+          type: 'TaskRepriced',
+          data: { runId, taskId: t3, cost: cost(null), previousCost: cost('0.5'), reason: 'price fixed' },
+        },
+      ]);
   });
+
+  it("is NOT_FOUND in another user's name, like every command", () =>
+    given(started, created(t1, 'gpt-4o'), completed(t1, cost(null)))
+      .when(reprice(), { ...catalog, userId: '99999999-9999-4999-8999-999999999999' })
+      .thenFails('NOT_FOUND'));
 
   it('an equal decimal amount from the same entry is no change', () => {
     expect(sameCost(cost('0.010', 'new'), cost('0.01', 'new'))).toBe(true);
     expect(sameCost(cost('0.01', 'a'), cost('0.01', 'b'))).toBe(false);
     expect(sameCost(cost(null), null)).toBe(true);
     expect(sameCost(cost(null), cost('0'))).toBe(false);
-    const state = foldReprice([started, created(t1, 'gpt-4o'), completed(t1, cost('0.0100', 'new'))]);
-    expect(decideReprice(state, request())).toEqual([]);
+    repriced(started, created(t1, 'gpt-4o'), completed(t1, cost('0.0100', 'new'))).then([]);
   });
 });

@@ -1,108 +1,14 @@
-import { sameMoney } from '@ledger/money';
-import type { Cost, RunEvent, TaskRepricedData, Usage } from './events';
-import type { PriceRequest } from './run.decide';
+import Decimal from 'decimal.js';
+import type { Cost } from './events';
+import type { DecideContext, Decision, NewEvent, RepriceCommandData } from './run.decide.types';
+import type { RunState } from './run.state';
 
 /**
- * Repricing (`ledger prices reprice`): the catalog changed (a price was wrong or missing), so the ended tasks of
- * a model get their cost computed again with the catalog in effect now. Nothing is rewritten: each task whose
- * cost changes gets a `TaskRepriced` event carrying the new cost and the one it replaces; the log keeps both.
- * Pure: the caller folds the run's events, gives the clock and the pricing function, and appends the result.
+ * Repricing (`ledger prices reprice`), a command of the run decider: the catalog changed (a price was wrong or
+ * missing), so the ended tasks of a model get their cost computed again with the catalog in effect now. Nothing
+ * is rewritten: each task whose cost changes gets a `TaskRepriced` event carrying the new cost and the one it
+ * replaces; the log keeps both. `ctx.price` is the new catalog's; the operator acts in the run owner's name.
  */
-
-/** What repricing needs to know of one task. */
-export interface RepriceTask {
-  readonly taskId: string;
-  readonly provider: string;
-  readonly model: string;
-  status: 'open' | 'completed' | 'failed';
-  usage: Usage | null;
-  /** `completedAt` / `failedAt`. */
-  endedAt: string | null;
-  /** The task's current cost: its `TaskCompleted`/`TaskFailed` cost, or the last `TaskRepriced` one. */
-  cost: Cost | null;
-}
-
-export interface RepriceState {
-  runId: string | null;
-  userId: string | null;
-  deleted: boolean;
-  /** Revision of the stream's last event (-1: empty). */
-  version: number;
-  tasks: Map<string, RepriceTask>;
-}
-
-export function initialRepriceState(): RepriceState {
-  return { runId: null, userId: null, deleted: false, version: -1, tasks: new Map() };
-}
-
-export function evolveReprice(
-  state: RepriceState,
-  event: Pick<RunEvent, 'type' | 'data'>,
-  revision?: number,
-): RepriceState {
-  state.version = revision ?? state.version + 1;
-  const e = event as RunEvent;
-  switch (e.type) {
-    case 'RunStarted':
-      state.runId = e.data.runId;
-      state.userId = e.data.userId;
-      break;
-    case 'TaskCreated':
-      state.tasks.set(e.data.taskId, {
-        taskId: e.data.taskId,
-        provider: e.data.provider,
-        model: e.data.model,
-        status: 'open',
-        usage: null,
-        endedAt: null,
-        cost: null,
-      });
-      break;
-    case 'TaskCompleted':
-    case 'TaskFailed': {
-      const task = state.tasks.get(e.data.taskId);
-      if (!task) break;
-      task.status = e.type === 'TaskCompleted' ? 'completed' : 'failed';
-      task.usage = e.data.usage ?? null;
-      task.endedAt = e.type === 'TaskCompleted' ? e.data.completedAt : e.data.failedAt;
-      task.cost = e.data.cost ?? null;
-      break;
-    }
-    case 'TaskRepriced': {
-      const task = state.tasks.get(e.data.taskId);
-      if (task) task.cost = e.data.cost;
-      break;
-    }
-    case 'RunDeleted':
-      state.deleted = true;
-      state.tasks.clear();
-      break;
-    default:
-      break;
-  }
-  return state;
-}
-
-export function foldReprice(
-  events: ReadonlyArray<Pick<RunEvent, 'type' | 'data'> & { revision?: number }>,
-): RepriceState {
-  const state = initialRepriceState();
-  for (const e of events) evolveReprice(state, e, e.revision);
-  return state;
-}
-
-export interface RepriceRequest {
-  /** The task's `model` as recorded (exact match); every model when absent. */
-  readonly model?: string;
-  /** Only tasks that ended at or after this ISO time. */
-  readonly since: string;
-  readonly reason: string;
-  /** The caller's clock (ISO); kept for the caller's metadata. Each task is priced at the moment it ended. */
-  readonly now: string;
-  /** The catalog version that prices the tasks, named in each event. */
-  readonly catalogVersion?: string;
-  price(request: PriceRequest): Cost;
-}
 
 /** Two costs are the same when their amounts are equal decimals (or both unknown) and the same entry priced them. */
 export function sameCost(a: Cost | null, b: Cost | null): boolean {
@@ -110,32 +16,29 @@ export function sameCost(a: Cost | null, b: Cost | null): boolean {
   const amountB = b?.amount ?? null;
   if (amountA === null || amountB === null) {
     if (amountA !== amountB) return false;
-  } else if (!sameMoney(amountA, amountB)) return false;
+  } else if (!new Decimal(amountA).equals(amountB)) return false;
   return (a?.priceId ?? null) === (b?.priceId ?? null);
 }
 
 /**
- * The `TaskRepriced` events for one run: every ended task of `request.model` that ended at or after
- * `request.since`, whose cost under the catalog at `request.now` differs from its current cost. A deleted run,
- * an open task or a task without usage is left alone. Tasks come in the order they were created.
+ * The `TaskRepriced` events for one run: every ended task of `data.model` that ended at or after `data.since`,
+ * whose cost under the new catalog differs from its current cost (after earlier repricings). A run that is not
+ * active (erased, never started), an open task or a task without usage is left alone. Tasks come in the order
+ * they were created; the ack counts them.
  */
-export function decideReprice(
-  state: RepriceState,
-  request: RepriceRequest,
-): Array<{ type: 'TaskRepriced'; data: TaskRepricedData }> {
-  if (state.deleted || state.runId === null) return [];
-  const since = Date.parse(request.since);
-  const events: Array<{ type: 'TaskRepriced'; data: TaskRepricedData }> = [];
-  for (const task of state.tasks.values()) {
+export function repriceRun(data: RepriceCommandData, state: RunState, ctx: DecideContext): Decision {
+  if (state.status !== 'active') return { events: [], ack: { repriced: 0 } };
+  const since = Date.parse(data.since);
+  const events: NewEvent[] = [];
+  for (const [taskId, task] of state.tasks) {
     if (
-      task.status === 'open' ||
-      (request.model !== undefined && task.model !== request.model) ||
+      (data.model !== undefined && task.model !== data.model) ||
       task.usage === null ||
       task.endedAt === null
     )
       continue;
     if (Date.parse(task.endedAt) < since) continue;
-    const cost = request.price({
+    const cost = ctx.price({
       provider: task.provider,
       model: task.model,
       usage: task.usage,
@@ -146,14 +49,14 @@ export function decideReprice(
     events.push({
       type: 'TaskRepriced',
       data: {
-        runId: state.runId,
-        taskId: task.taskId,
+        runId: data.runId,
+        taskId,
         cost,
         previousCost: task.cost,
-        reason: request.reason,
-        ...(request.catalogVersion !== undefined && { catalogVersion: request.catalogVersion }),
+        reason: data.reason,
+        ...(data.catalogVersion !== undefined && { catalogVersion: data.catalogVersion }),
       },
     });
   }
-  return events;
+  return { events, ack: { repriced: events.length } };
 }

@@ -1,4 +1,4 @@
-import { chunksOf, type ChunkReceivedData, type Cost, type RunEvent } from './events';
+import { chunksOf, type ChunkReceivedData, type Cost, type RunEvent, type Usage } from './events';
 import { digest } from './ids';
 
 /** The write model of one run: what `decide` needs to judge a command, nothing more. */
@@ -16,6 +16,9 @@ export interface TaskState {
   firstChunkOffsetMs: number | null;
   responseText: string;
   cost: Cost | null;
+  /** The usage it ended with and when it ended (`completedAt` / `failedAt`), for `prices.reprice`. */
+  usage: Usage | null;
+  endedAt: string | null;
 }
 
 export interface CommandRecord {
@@ -162,6 +165,8 @@ export function evolve(state: RunState, event: RunEvent, revision?: number): Run
         firstChunkOffsetMs: null,
         responseText: '',
         cost: null,
+        usage: null,
+        endedAt: null,
       });
       break;
     case 'ChunkReceived':
@@ -182,6 +187,8 @@ export function evolve(state: RunState, event: RunEvent, revision?: number): Run
       if (task) {
         task.status = event.type === 'TaskCompleted' ? 'completed' : 'failed';
         task.cost = event.data.cost ?? null;
+        task.usage = event.data.usage ?? null;
+        task.endedAt = event.type === 'TaskCompleted' ? event.data.completedAt : event.data.failedAt;
       }
       break;
     }

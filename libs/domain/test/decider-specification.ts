@@ -30,6 +30,27 @@ export function context(overrides: Partial<DecideContext> = {}): DecideContext {
   };
 }
 
+/** The `RunStarted` body of a run of `USER` (started at 09:00, so auto-named), with `data` overrides. */
+export function runStarted(
+  runId: string,
+  data: Partial<Extract<NewEvent, { type: 'RunStarted' }>['data']> = {},
+) {
+  return {
+    type: 'RunStarted',
+    data: {
+      runId,
+      userId: USER,
+      sourceType: 'chat',
+      name: 'Run 2026-11-24 09:00',
+      settings: {},
+      variableValues: {},
+      brokerValues: {},
+      startedAt: '2026-11-24T09:00:00.000Z',
+      ...data,
+    },
+  } satisfies NewEvent;
+}
+
 let counter = 0;
 /** An event body as `decide` returns it, given metadata as if a command had written it. */
 export function recorded(e: NewEvent, meta: Partial<RunEvent['metadata']> = {}): RunEvent {

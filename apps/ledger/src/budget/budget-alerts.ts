@@ -4,16 +4,15 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BudgetAlert } from '@ledger/contract';
 import { decideThresholds, type BudgetThresholdReachedData } from '@ledger/domain';
-import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
+import { DuplicateEventId, type EventStore } from '@ledger/event-store';
 import type { ProjectorChange } from '@ledger/projections';
 import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { USER_PUSHER, type UserPusher } from '../read/user-pusher';
-import { BudgetStreams } from '@ledger/operations';
+import { BudgetStreams, isRevisionConflict, retryOnConflict } from '@ledger/operations';
 import { budgetSpend } from './budget-spend';
 
-const APPEND_ATTEMPTS = 5;
 /** How long a user seen without a budget is not looked up again after a commit (ms); `budget.set` bypasses it. */
 const NO_BUDGET_CACHE_MS = 1_000;
 
@@ -83,30 +82,28 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async evaluateNow(userId: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const state = await this.streams.load(userId);
-      if (!state.budget) {
-        this.rememberNoBudget(userId);
-        return;
-      }
-      this.noBudget.delete(userId);
-      const now = dateOf(this.clock);
-      const { spent } = await budgetSpend(this.pool, userId, state, now);
-      const decisions = decideThresholds(state, userId, spent, now);
-      if (decisions.length === 0) return;
-      try {
+    // Another instance (or a budget.set) moved the stream, or stored the same threshold first: decide again on what
+    // it now holds (the one conflict retry, here also on the duplicate id of a threshold already reached).
+    await retryOnConflict(
+      async () => {
+        const state = await this.streams.load(userId);
+        if (!state.budget) {
+          this.rememberNoBudget(userId);
+          return;
+        }
+        this.noBudget.delete(userId);
+        const now = dateOf(this.clock);
+        const { spent } = await budgetSpend(this.pool, userId, state, now);
+        const decisions = decideThresholds(state, userId, spent, now);
+        if (decisions.length === 0) return;
         const events = await this.streams.append(userId, state, decisions, {
           userId,
           now: now.toISOString(),
         });
         for (const e of events) if (e.type === 'BudgetThresholdReached') this.announce(e.data);
-        return;
-      } catch (error) {
-        // Another instance (or a budget.set) moved the stream: decide again on what it now holds.
-        const raced = error instanceof WrongExpectedRevision || error instanceof DuplicateEventId;
-        if (!raced || attempt >= APPEND_ATTEMPTS) throw error;
-      }
-    }
+      },
+      (error) => isRevisionConflict(error) || error instanceof DuplicateEventId,
+    );
   }
 
   private rememberNoBudget(userId: string): void {

@@ -12,17 +12,15 @@ import {
   type BudgetDecision,
   type BudgetState,
 } from '@ledger/domain';
-import { DuplicateEventId, WrongExpectedRevision, type EventStore } from '@ledger/event-store';
+import { DuplicateEventId, type EventStore } from '@ledger/event-store';
 import type { PeriodSpend } from '@ledger/projections';
 import type { Caller } from '@ledger/runtime';
 import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { BudgetAlerts } from './budget-alerts';
-import { BudgetStreams } from '@ledger/operations';
+import { BudgetStreams, retryOnConflict } from '@ledger/operations';
 import { budgetSpend, runSpendSince } from './budget-spend';
-
-const APPEND_ATTEMPTS = 5;
 
 /** `budget.set|clear|get`, and the check `task.create` passes before its events are written. */
 @Injectable()
@@ -165,19 +163,19 @@ export class BudgetService {
     userId: string,
     decide: (state: BudgetState, now: string) => BudgetDecision[],
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    // A concurrent writer moved the stream: decide again on what it now holds (the one conflict retry).
+    await retryOnConflict(async () => {
       const state = await this.streams.load(userId);
       const now = dateOf(this.clock).toISOString();
       const decisions = decide(state, now);
       try {
         if (decisions.length)
           await this.streams.append(userId, state, decisions, { userId: caller.userId, now });
-        this.remember(userId, state);
-        return;
       } catch (error) {
         if (error instanceof DuplicateEventId) return; // the same fact, already stored (a retried run.delete)
-        if (!(error instanceof WrongExpectedRevision) || attempt >= APPEND_ATTEMPTS) throw error;
+        throw error;
       }
-    }
+      this.remember(userId, state);
+    });
   }
 }

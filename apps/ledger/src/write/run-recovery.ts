@@ -1,38 +1,24 @@
-import retry from 'async-retry';
 import { LedgerError } from '@ledger/contract';
-import { evolve, toRunStreamId, type RunEvent, type RunState } from '@ledger/domain';
-import { DuplicateEventId, WrongExpectedRevision, type EventStore, type NewEvent } from '@ledger/event-store';
 import {
-  answer,
-  cloneRunState,
-  decideRequest,
-  loadRunState,
-  toNewEvents,
-  toWriteError,
-  type Pending,
+  evolve,
+  handle,
+  toRunStreamId,
   type PricingFunctions,
-  type RunSlot,
-} from './run-slot';
-
-/**
- * Retries of one recovery when other instances keep appending to the run between its read and its append. Each
- * retry reads only what they appended; the waits are short and jittered so two writers fall out of step.
- */
-export const CONFLICT_RETRY = { retries: 12, minTimeout: 2, maxTimeout: 100, factor: 2, randomize: true };
-
-/** Folds the events appended after `state.version` (by another instance) into `state`; returns how many. */
-export async function readMissing(store: EventStore, runId: string, state: RunState): Promise<number> {
-  const events = await store.readStream(toRunStreamId(runId), { fromRevision: state.version + 1 });
-  for (const e of events)
-    evolve(state, { type: e.type, data: e.data, metadata: e.metadata } as RunEvent, e.revision);
-  return events.length;
-}
+  type RunEventEnvelope,
+  type RunState,
+} from '@ledger/domain';
+import { DuplicateEventId, type EventStore } from '@ledger/event-store';
+import { loadRunState, readMissing, retryOnConflict } from '@ledger/operations';
+import { adoptState, answer, cloneRunState, type Pending, type RunSlot } from './run-slot';
+import { stateBytes } from './state-size';
+import { toWriteError } from './write-errors';
 
 /**
  * Recovers a slot whose append failed because the run moved on (another instance appended, or the same
  * commandId landed there first): brings the durable state up to the log head reading only the missing events,
- * decides the failed commands again against it, in order, and appends them at once. A command the log has
- * already seen answers as before (its commandId is in the state); one no longer valid gets its own refusal.
+ * handles the failed commands again against it, in order, and appends them at once, under the one conflict retry
+ * (other instances may keep appending). A command the log has already seen answers as before (its commandId is in
+ * the state); one no longer valid gets its own refusal.
  */
 export async function recoverSlot(
   store: EventStore,
@@ -44,42 +30,40 @@ export async function recoverSlot(
   let split = false;
   try {
     base ??= await loadRunState(store, slot.runId, redo[0].request.userId);
-    await retry(async (bail) => {
+    await retryOnConflict(async () => {
       if (!base) return;
       await readMissing(store, slot.runId, base);
       const work = cloneRunState(base);
       const outcomes: Array<{ p: Pending; ack?: unknown; error?: unknown }> = [];
-      const events: NewEvent[] = [];
+      const events: RunEventEnvelope[] = [];
       for (const p of redo) {
         try {
-          const decision = decideRequest(p.request, work, pricing);
-          const decided = toNewEvents(p.request, decision);
-          for (const e of decided) evolve(work, e as RunEvent);
-          events.push(...decided);
-          outcomes.push({ p, ack: decision.ack });
+          const handled = handle(work, p.request, pricing);
+          for (const e of handled.events) evolve(work, e);
+          events.push(...handled.events);
+          outcomes.push({ p, ack: handled.ack });
         } catch (error) {
           outcomes.push({ p, error });
         }
       }
       try {
-        if (events.length > 0) {
-          const result = await store.appendToStream(toRunStreamId(slot.runId), events, base.version);
-          work.version = result.nextRevision;
-        }
+        if (events.length > 0)
+          work.version = (
+            await store.appendToStream(toRunStreamId(slot.runId), events, base.version)
+          ).nextRevision;
       } catch (error) {
-        if (error instanceof WrongExpectedRevision) throw error;
         // A reused commandId (or anything else) in a group must not sink the other commands: each goes alone.
         if (error instanceof DuplicateEventId && redo.length > 1) {
           split = true;
           slot.base = base;
           return;
         }
-        return bail(error as Error);
+        throw error;
       }
       base = work;
       slot.base = base;
       for (const o of outcomes) answer(o.p, o.error, o.ack);
-    }, CONFLICT_RETRY);
+    });
   } catch (error) {
     for (const p of redo) answer(p, toWriteError(error));
     slot.base = null;
@@ -92,7 +76,7 @@ export async function recoverSlot(
   }
   if (!base) return;
   slot.base = base;
-  slot.state = cloneRunState(base);
+  adoptState(slot, cloneRunState(base));
   slot.durableVersion = base.version;
 }
 
@@ -106,6 +90,7 @@ export async function caughtUp(store: EventStore, slot: RunSlot): Promise<boolea
   const before = slot.state.version;
   if ((await readMissing(store, slot.runId, slot.state)) === 0) return false;
   if (slot.base) slot.base = cloneRunState(slot.state);
+  slot.bytes = stateBytes(slot.state);
   slot.durableVersion = Math.max(slot.durableVersion, slot.state.version);
   return slot.state.version > before;
 }

@@ -1,43 +1,16 @@
-import { LedgerError, type WriteCommandName } from '@ledger/contract';
-import {
-  SCHEMA_VERSION,
-  decide,
-  eventIdFor,
-  evolve,
-  initialRunState,
-  toRunStreamId,
-  type DecideContext,
-  type Decision,
-  type RunCommand,
-  type RunEvent,
-  type RunState,
-} from '@ledger/domain';
-import {
-  DuplicateEventId,
-  StoreUnavailable,
-  UnstorableEvent,
-  WrongExpectedRevision,
-  type EventStore,
-  type NewEvent,
-} from '@ledger/event-store';
+import type { WriteCommandName } from '@ledger/contract';
+import type { RunEventEnvelope, RunRequest, RunState } from '@ledger/domain';
+import { stateBytes } from './state-size';
 
-export interface WriteRequest {
-  readonly name: WriteCommandName;
-  readonly runId: string;
-  readonly payload: RunCommand['data'];
-  readonly userId: string;
-  readonly commandId: string;
-  readonly payloadHash: string;
-  /** ISO time of the command, taken once. */
-  readonly now: string;
-}
+/** A write command of the protocol for one run, once validated: who, which command, which run, when. */
+export type WriteRequest = RunRequest & { readonly name: WriteCommandName };
 
 /** A command decided (or about to be) and waiting for its answer. */
 export interface Pending {
   readonly request: WriteRequest;
   readonly resolve: (ack: unknown) => void;
   readonly reject: (error: unknown) => void;
-  events: NewEvent[];
+  events: RunEventEnvelope[];
   ack: unknown;
   /** Called once the command is answered either way (releases the run's `settled`). */
   onSettled?: () => void;
@@ -49,11 +22,13 @@ export function answer(p: Pending, error: unknown, ack?: unknown): void {
   p.onSettled?.();
 }
 
-/** One run in the writer's cache: its state, its queue and its pending appends. */
+/** One run in the writer: its state, its queue and its pending appends. */
 export interface RunSlot {
   readonly runId: string;
   /** State including every decided event, flushed or not. */
   state: RunState | null;
+  /** Approximate bytes of `state` (state-size), for the cache's size bound. */
+  bytes: number;
   /** Revision of the last durable event. */
   durableVersion: number;
   /** Commands decided but not yet appended, in order. */
@@ -81,6 +56,7 @@ export function newSlot(runId: string): RunSlot {
   return {
     runId,
     state: null,
+    bytes: 0,
     durableVersion: -1,
     unflushed: [],
     flushing: [],
@@ -93,73 +69,28 @@ export function newSlot(runId: string): RunSlot {
   };
 }
 
-/** Pure pricing functions the writer hands to `decide`. */
-export type PricingFunctions = Pick<DecideContext, 'price' | 'estimate'>;
-
-export function decideRequest(request: WriteRequest, state: RunState, pricing: PricingFunctions): Decision {
-  return decide({ type: request.name, data: request.payload } as RunCommand, state, {
-    userId: request.userId,
-    commandId: request.commandId,
-    now: request.now,
-    payloadHash: request.payloadHash,
-    price: pricing.price,
-    estimate: pricing.estimate,
-  });
+/** Whether a slot has work: commands waiting, decided, in flight or to decide again (such a slot is never evicted). */
+export function isBusy(slot: RunSlot): boolean {
+  return slot.queued > 0 || slot.unflushed.length > 0 || slot.flushing.length > 0 || slot.recovering !== null;
 }
 
-/** A decision's events as the store takes them: ids derived from the commandId, so a retry cannot double them. */
-export function toNewEvents(request: WriteRequest, decision: Decision): NewEvent[] {
-  const metadata = {
-    userId: request.userId,
-    commandId: request.commandId,
-    recordedAt: request.now,
-    schemaVersion: SCHEMA_VERSION,
-    command: request.name,
-    payloadHash: request.payloadHash,
-  };
-  return decision.events.map((e, i) => ({
-    id: eventIdFor(request.userId, request.commandId, i),
-    type: e.type,
-    data: e.data,
-    metadata,
-  }));
+/** Puts a state read from the log (or recovered) in the slot: it is durable up to its version. */
+export function adoptState(slot: RunSlot, state: RunState): void {
+  slot.state = state;
+  slot.bytes = stateBytes(state);
+  slot.durableVersion = Math.max(slot.durableVersion, state.version);
+}
+
+/** Forgets what the slot knew of the run (it was erased): the next command reads it again. */
+export function forgetState(slot: RunSlot): void {
+  slot.state = null;
+  slot.base = null;
+  slot.bytes = 0;
+  slot.durableVersion = -1;
 }
 
 /** A copy that evolves apart from the original (tasks and their chunk digests are the only nested mutables). */
 export function cloneRunState(state: RunState): RunState {
   const tasks = new Map([...state.tasks].map(([id, t]) => [id, { ...t, chunkDigests: [...t.chunkDigests] }]));
   return { ...state, tasks, commands: new Map(state.commands) };
-}
-
-/**
- * A run's state folded from the store. The owner is checked on the first event alone (`RunStarted` names the
- * user) before the rest is read, so a command on another user's run costs one event's read and caches nothing:
- * no timing tells the size of a foreign run, and no foreign run takes a place in the cache.
- */
-export async function loadRunState(store: EventStore, runId: string, userId: string): Promise<RunState> {
-  const streamId = toRunStreamId(runId);
-  const [first] = await store.readStream(streamId, { maxCount: 1 });
-  if (first?.type === 'RunStarted' && (first.data as { userId?: string }).userId !== userId)
-    throw new LedgerError('NOT_FOUND', 'run not found');
-  const events = first ? [first, ...(await store.readStream(streamId, { fromRevision: 1 }))] : [];
-  const state = initialRunState();
-  for (const e of events)
-    evolve(state, { type: e.type, data: e.data, metadata: e.metadata } as RunEvent, e.revision);
-  return state;
-}
-
-/** A store failure of one command's append, as the protocol error its ack carries. */
-export function toWriteError(error: unknown): unknown {
-  if (error instanceof DuplicateEventId)
-    return new LedgerError('CONFLICT', 'commandId was already used for a different command');
-  if (error instanceof StoreUnavailable)
-    return new LedgerError('UNAVAILABLE', 'the event store is unavailable; retry with the same commandId');
-  if (error instanceof UnstorableEvent)
-    return new LedgerError(
-      'VALIDATION',
-      'the command holds text the event store cannot keep (NUL or a lone surrogate)',
-    );
-  if (error instanceof WrongExpectedRevision)
-    return new LedgerError('CONFLICT', 'the run is being written elsewhere; retry');
-  return error;
 }

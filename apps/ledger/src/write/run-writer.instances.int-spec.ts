@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { WriteCommandName } from '@ledger/contract';
-import { chunksOf, digest, toRunStreamId, type RunCommand, type RunEvent } from '@ledger/domain';
+import { chunksOf, toRunStreamId, type RunEvent } from '@ledger/domain';
 import {
   PostgresEventStore,
   type ReadStreamOptions,
@@ -9,6 +8,7 @@ import {
 } from '@ledger/event-store';
 import { loadPricing } from '@ledger/pricing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { taskPayload, writeRequest } from '../../../../test/support/run-requests';
 import { RunWriter, type PricingFunctions } from './run-writer';
 
 /** The real PostgreSQL store, counting what each stream read returned (to see how much a conflict re-reads). */
@@ -27,33 +27,8 @@ class RecordingStore extends PostgresEventStore {
 const prices = loadPricing({});
 const pricing: PricingFunctions = { price: (r) => prices.price(r), estimate: (r) => prices.estimate(r) };
 
-function request(
-  userId: string,
-  name: WriteCommandName,
-  payload: Record<string, unknown>,
-  commandId = randomUUID(),
-) {
-  return {
-    name,
-    runId: payload.runId as string,
-    payload: payload as unknown as RunCommand['data'],
-    userId,
-    commandId,
-    payloadHash: digest({ name, payload }),
-    now: new Date().toISOString(),
-  };
-}
-
-const task = (runId: string) => ({
-  runId,
-  taskId: randomUUID(),
-  service: 'chat',
-  taskName: 'answer',
-  provider: 'openai',
-  endpoint: '/v1/chat/completions',
-  model: 'gpt-4o',
-  requestData: { messages: [{ role: 'user', content: 'hi' }] },
-});
+const request = writeRequest;
+const task = taskPayload;
 
 const chunk = (runId: string, taskId: string, seq: number) => ({
   runId,
@@ -94,9 +69,7 @@ describe('RunWriter: a run written through several instances', () => {
   }
 
   const seqsInLog = async (runId: string) =>
-    (await store.readStream(toRunStreamId(runId)))
-      .flatMap((e) => chunksOf(e))
-      .map((c) => c.seq);
+    (await store.readStream(toRunStreamId(runId))).flatMap((e) => chunksOf(e)).map((c) => c.seq);
 
   it('alternate chunks of one task through two instances are all accepted, and a conflict reads only what it missed', async () => {
     const { runId, taskId } = await startRun();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LedgerError, type WriteCommandName } from '@ledger/contract';
-import { digest, toRunStreamId, type RunCommand, type RunEvent } from '@ledger/domain';
+import { LedgerError } from '@ledger/contract';
+import { toRunStreamId, type RunEvent } from '@ledger/domain';
 import {
   PostgresEventStore,
   type ReadStreamOptions,
@@ -9,6 +9,7 @@ import {
 } from '@ledger/event-store';
 import { loadPricing } from '@ledger/pricing';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { taskPayload, writeRequest } from '../../../../test/support/run-requests';
 import { RunWriter, type PricingFunctions } from './run-writer';
 
 /** The real PostgreSQL store, counting what each stream read returned (to see how much a command made it read). */
@@ -27,29 +28,8 @@ class RecordingStore extends PostgresEventStore {
 const prices = loadPricing({});
 const pricing: PricingFunctions = { price: (r) => prices.price(r), estimate: (r) => prices.estimate(r) };
 
-function request(userId: string, name: WriteCommandName, payload: Record<string, unknown>) {
-  return {
-    name,
-    runId: payload.runId as string,
-    payload: payload as unknown as RunCommand['data'],
-    userId,
-    commandId: randomUUID(),
-    payloadHash: digest({ name, payload }),
-    now: new Date().toISOString(),
-  };
-}
-
-const task = (runId: string, extra: Record<string, unknown> = {}) => ({
-  runId,
-  taskId: randomUUID(),
-  service: 'chat',
-  taskName: 'answer',
-  provider: 'openai',
-  endpoint: '/v1/chat/completions',
-  model: 'gpt-4o',
-  requestData: { messages: [{ role: 'user', content: 'hi' }] },
-  ...extra,
-});
+const request = writeRequest;
+const task = taskPayload;
 
 describe('RunWriter on PostgreSQL', () => {
   let db: TestDatabase;
@@ -131,5 +111,35 @@ describe('RunWriter on PostgreSQL', () => {
     );
     expect(rows).toHaveLength(1);
     for (const runId of [runs[1], runs[2]]) expect(await store.streamRevision(toRunStreamId(runId))).toBe(0);
+  });
+
+  it('keeps idle runs within the cache byte bound: a run larger than the bound is read again, and still works', async () => {
+    const userId = randomUUID();
+    const writer = new RunWriter(store, pricing, { maxCachedBytes: 256 * 1024 });
+    const [small, large] = [randomUUID(), randomUUID()];
+    for (const runId of [small, large])
+      await writer.submit(request(userId, 'run.start', { runId, sourceType: 'chat', settings: {} }));
+    await writer.submit(request(userId, 'task.create', task(small)));
+    // About 400 KB of request text (two bytes a character in memory): past the bound alone.
+    await writer.submit(
+      request(userId, 'task.create', task(large, { requestData: { text: 'x'.repeat(200_000) } })),
+    );
+    expect(writer.cacheStats.idleRuns).toBe(1);
+    // Its revision is still known, for read-your-writes.
+    expect(writer.knownVersion(small)).toBe(1);
+    expect(writer.knownVersion(large)).toBe(1);
+    expect(writer.cacheStats.idleBytes).toBeLessThan(256 * 1024);
+
+    // Its next command reads it from the log (the whole stream) and is decided as before.
+    store.reads.length = 0;
+    await expect(
+      writer.submit(request(userId, 'run.rename', { runId: large, name: 'large' })),
+    ).resolves.toEqual({});
+    expect(store.reads.filter((r) => r.streamId === toRunStreamId(large))).toEqual([
+      { streamId: toRunStreamId(large), events: 1 },
+      { streamId: toRunStreamId(large), events: 1 },
+    ]);
+    expect(await store.streamRevision(toRunStreamId(large))).toBe(2);
+    await writer.close();
   });
 });
