@@ -1,4 +1,4 @@
-import { LedgerError, type CommandPayload } from '@ledger/contract';
+import { LedgerError, ledgerErrors, type CommandPayload } from '@ledger/contract';
 import type { DecideContext, Decision, RunCommand } from './run.decide.types';
 import { autoRunName, type RunState } from './run.state';
 import { shareRun, unshareRun } from './run.share';
@@ -10,7 +10,7 @@ import { eraseRun } from './run.erase';
 export type * from './run.decide.types';
 export { normaliseUsage } from './run.decide.tasks';
 
-const notFound = () => new LedgerError('NOT_FOUND', 'run not found');
+const notFound = ledgerErrors.runNotFound;
 
 /**
  * The run decider: a command against the run's state gives the new events and the ack, or throws a
@@ -25,9 +25,7 @@ export function decide(command: RunCommand, state: RunState, ctx: DecideContext)
   if (seen) {
     if (seen.command === command.type && seen.payloadHash === ctx.payloadHash)
       return { events: [], ack: seen.ack };
-    throw new LedgerError('CONFLICT', 'commandId was already used for a different command', {
-      commandId: ctx.commandId,
-    });
+    throw ledgerErrors.commandIdReused(ctx.commandId);
   }
   if (command.type === 'run.start') return startRun(command.data, state, ctx);
   // Operator commands leave a run that is not active alone (nothing to erase or price) rather than refuse it.

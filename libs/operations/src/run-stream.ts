@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/contract';
+import { ledgerErrors } from '@ledger/contract';
 import {
   evolve,
   initialRunState,
@@ -24,7 +24,7 @@ export async function loadRunState(store: EventStore, runId: string, userId?: st
   const streamId = toRunStreamId(runId);
   const [first] = await store.readStream(streamId, { maxCount: 1 });
   if (userId !== undefined && first?.type === 'RunStarted' && first.data.userId !== userId)
-    throw new LedgerError('NOT_FOUND', 'run not found');
+    throw ledgerErrors.runNotFound();
   const state = initialRunState();
   if (first) foldInto(state, [first, ...(await store.readStream(streamId, { fromRevision: 1 }))]);
   return state;

@@ -1,4 +1,4 @@
-import { LedgerError } from '@ledger/contract';
+import { ledgerErrors } from '@ledger/contract';
 import {
   evolve,
   handle,
@@ -58,11 +58,9 @@ export class RunWriter {
   }
 
   submit(request: WriteRequest): Promise<unknown> {
-    if (this.closed) return Promise.reject(new LedgerError('UNAVAILABLE', 'the ledger is shutting down'));
+    if (this.closed) return Promise.reject(ledgerErrors.shuttingDown());
     if (this.commandRuns.usedElsewhere(request))
-      return Promise.reject(
-        new LedgerError('CONFLICT', 'commandId was already used for a different command'),
-      );
+      return Promise.reject(ledgerErrors.commandIdReused(request.commandId));
     const slot = this.cache.take(request.runId);
     slot.queued += 1;
     return new Promise((resolve, reject) => {
