@@ -1,16 +1,4 @@
-import type {
-  AckData,
-  ChunkInput,
-  ChunkKind,
-  CommandName,
-  CommandPayload,
-  ErrorCode,
-  PushEvents,
-  ReplayFrame,
-  RunView,
-  TaskView,
-  UsageInput,
-} from '@ledger/contract';
+import type { AckData, ChunkInput, CommandPayload, RunView, TaskView, UsageInput } from '@ledger/contract';
 import type { LedgerClientError } from './errors';
 
 /** All SDK types are derived from the contract's zod schemas and ack types: nothing is copied. */
@@ -51,7 +39,7 @@ export type {
   RunView,
   TaskView,
   UsageInput,
-};
+} from '@ledger/contract';
 
 export interface SubscriptionHandlers {
   onRun?: (run: RunView) => void;

@@ -2,7 +2,7 @@ export { LedgerProvider, useLedger, type LedgerApi, type LedgerProviderProps } f
 export { RunsList, type RunsListProps } from './runs-list';
 export { RunsFilters } from './runs-filters';
 export { RunView, type RunViewProps } from './run-view';
-export { TaskCard } from './task-card';
+export { Json, TaskCard } from './task-card';
 export { ReplayPlayer } from './replay-player';
 export { Waterfall } from './waterfall';
 export { UsageSummary, type UsageSummaryProps } from './usage-summary';

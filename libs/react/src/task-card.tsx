@@ -1,7 +1,8 @@
 import type { TaskView } from '@run-ledger/client';
 import { formatCost, formatMs, formatTime, formatTokens } from './format';
 
-function Json({ label, value }: { label: string; value: unknown }) {
+/** A labelled, collapsed block of pretty-printed JSON (a payload, a request, a resumable conversation). */
+export function Json({ label, value }: { label: string; value: unknown }) {
   return (
     <details>
       <summary>{label}</summary>

@@ -1,4 +1,4 @@
-import { ReplayPlayer, RunView } from '@run-ledger/react';
+import { Json, ReplayPlayer, RunView } from '@run-ledger/react';
 import type { ResumedRun } from '@run-ledger/client';
 import { useState } from 'react';
 import { href, navigate } from '../router';
@@ -6,14 +6,7 @@ import { ShareLinks } from '../share-links';
 
 /** What Resume gives a person: the conversation to continue, in both providers' formats, to copy. */
 function Resumed({ resumed }: { resumed: ResumedRun }) {
-  const code = (label: string, value: unknown) => (
-    <details>
-      <summary>{label}</summary>
-      <pre className="rl-json" tabIndex={0}>
-        {JSON.stringify(value, null, 2)}
-      </pre>
-    </details>
-  );
+  const code = (label: string, value: unknown) => <Json label={label} value={value} />;
   return (
     <section className="rl-card" aria-label="Resume this run">
       <p>
