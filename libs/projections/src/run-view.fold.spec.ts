@@ -195,3 +195,45 @@ describe('folding in place within one fold', () => {
     );
   });
 });
+
+/** A clock that never moves: every event recorded at the same time. */
+class FrozenClock extends Clock {
+  override next(): string {
+    return this.now();
+  }
+}
+
+describe('chunk batches (schema 4)', () => {
+  const kinds = fc.constantFrom('text', 'text', 'info', 'tool', 'data', 'error');
+  const chunkList = fc.array(fc.tuple(kinds, fc.string({ maxLength: 5 })), { minLength: 1, maxLength: 12 });
+
+  it('a ChunksReceived folds to exactly what its chunks fold to as ChunkReceived events, split anywhere', () => {
+    fc.assert(
+      fc.property(chunkList, fc.nat(), (list, cut) => {
+        const userId = randomUUID();
+        const runId = randomUUID();
+        const taskId = randomUUID();
+        const e = runEvents(runId, userId);
+        const chunks = list.map(([kind, text], seq) =>
+          kind === 'text'
+            ? { seq, kind, text, offsetMs: 10 * seq }
+            : { seq, kind, payload: { text }, offsetMs: 10 * seq },
+        );
+        const head = [e.started('2026-11-30T10:00:00.000Z'), e.created(taskId, '2026-11-30T10:00:01.000Z')];
+        const single = chunks.map((c) => ({ type: 'ChunkReceived' as const, data: { runId, taskId, ...c } }));
+        const at = cut % (chunks.length + 1);
+        const batches = [chunks.slice(0, at), chunks.slice(at)]
+          .filter((part) => part.length > 0)
+          .map((part) => ({ type: 'ChunksReceived' as const, data: { runId, taskId, chunks: part } }));
+        // One recorded time for every event, so only the number of events (the version) may differ.
+        const fold = (bodies: Parameters<typeof recorded>[2]) =>
+          serialiseView(foldRunView(recorded(runId, userId, bodies, new FrozenClock()))!);
+        const a = fold([...head, ...single]);
+        const b = fold([...head, ...batches]);
+        expect(b.tasks).toEqual(a.tasks);
+        expect({ ...b.run, version: 0 }).toEqual({ ...a.run, version: 0 });
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
