@@ -4,6 +4,7 @@ export * from './run.state';
 export * from './run.decide';
 export * from './run.decide.handle';
 export * from './run.reprice';
+export * from './run.retention';
 export * from './events.schema';
 export * from './budget.events';
 export * from './budget.period';

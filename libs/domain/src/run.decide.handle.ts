@@ -21,6 +21,16 @@ export interface RunRequest {
 /** The pure pricing functions a writer hands to `decide` (the catalog it loaded). */
 export type PricingFunctions = Pick<DecideContext, 'price' | 'estimate'>;
 
+/** For commands that price nothing (erase, retention): a call is a bug, not a price of zero. */
+export const NO_PRICING: PricingFunctions = {
+  price: () => {
+    throw new Error('this command prices nothing');
+  },
+  estimate: () => {
+    throw new Error('this command estimates nothing');
+  },
+};
+
 /** An event as it will be stored: its body, its metadata and its id (the store adds revision and position). */
 export type RunEventEnvelope = RunEvent & { readonly id: string };
 

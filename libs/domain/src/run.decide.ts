@@ -6,6 +6,7 @@ import { completeTask, createTask, failTask } from './run.decide.tasks';
 import { decideChunk, decideChunks } from './run.decide.chunks';
 import { repriceRun } from './run.reprice';
 import { eraseRun } from './run.erase';
+import { decideRetention } from './run.retention';
 
 export type * from './run.decide.types';
 export { normaliseUsage } from './run.decide.tasks';
@@ -31,6 +32,8 @@ export function decide(command: RunCommand, state: RunState, ctx: DecideContext)
   // Operator commands leave a run that is not active alone (nothing to erase or price) rather than refuse it.
   if (command.type === 'runs.erase') return eraseRun(command.data, state);
   if (command.type === 'prices.reprice') return repriceRun(command.data, state, ctx);
+  if (command.type === 'retention.archive' || command.type === 'retention.erase')
+    return decideRetention(command, state);
 
   if (state.status !== 'active' || state.userId !== ctx.userId) throw notFound();
   const runId = command.data.runId;

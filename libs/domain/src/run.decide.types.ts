@@ -27,10 +27,19 @@ export interface RepriceCommandData {
   readonly catalogVersion?: string;
 }
 
-/** Commands an operator runs from the CLI (`ledger runs erase`, `ledger prices reprice`), one run each. */
+/** A retention pass acting on one idle run (`ledger retention apply`, the server's daily pass). */
+export interface RetentionCommandData {
+  readonly runId: string;
+  /** ISO time: the run is acted on only if nothing happened in it after this (the plan's bound, re-checked here). */
+  readonly idleSince: string;
+}
+
+/** Commands an operator (or the retention pass) runs outside the protocol, one run each. */
 export type OperatorRunCommand =
   | { readonly type: 'runs.erase'; readonly data: { readonly runId: string } }
-  | { readonly type: 'prices.reprice'; readonly data: RepriceCommandData };
+  | { readonly type: 'prices.reprice'; readonly data: RepriceCommandData }
+  | { readonly type: 'retention.archive'; readonly data: RetentionCommandData }
+  | { readonly type: 'retention.erase'; readonly data: RetentionCommandData };
 
 export type RunCommand = ProtocolRunCommand | OperatorRunCommand;
 export type RunCommandName = RunCommand['type'];

@@ -37,6 +37,8 @@ export interface RunState {
   autoNamed: boolean;
   starred: boolean;
   archived: boolean;
+  /** ISO time of the last event that recorded activity (not a management event such as archiving); retention's test. */
+  lastActivityAt: string | null;
   tasks: Map<string, TaskState>;
   /** The run's share links by shareId (whether revoked), so `run.unshare` can tell an unknown one. */
   shares: Map<string, { revoked: boolean }>;
@@ -45,6 +47,15 @@ export interface RunState {
 }
 
 export const MAX_REMEMBERED_COMMANDS = 1_000;
+
+/** Events that manage a run rather than record activity in it: they never make a run "active" again. */
+const MANAGEMENT_EVENTS: ReadonlySet<RunEvent['type']> = new Set([
+  'RunArchived',
+  'RunStarred',
+  'RunUnstarred',
+  'RunRenamed',
+  'TaskRepriced',
+]);
 
 export function initialRunState(): RunState {
   return {
@@ -55,6 +66,7 @@ export function initialRunState(): RunState {
     autoNamed: false,
     starred: false,
     archived: false,
+    lastActivityAt: null,
     tasks: new Map(),
     shares: new Map(),
     commands: new Map(),
@@ -228,6 +240,7 @@ export function evolve(state: RunState, event: RunEvent, revision?: number): Run
       throw new Error(`unknown event type ${(unknown as RunEvent).type}`);
     }
   }
+  if (!MANAGEMENT_EVENTS.has(event.type)) state.lastActivityAt = event.metadata.recordedAt;
   remember(state, event);
   return state;
 }

@@ -3,6 +3,5 @@
 export { BudgetStreams } from './budget-streams';
 export { parseDays, policyFromConfig } from './retention-config';
 export * from './retention';
-export { CONFLICT_RETRY, isRevisionConflict, retryOnConflict } from './conflict-retry';
 export { loadRunState, readMissing, writeHandled } from './run-stream';
 export { handleRunCommand, operatorRequest, type RunCommandOptions } from './run-command';

@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import {
-  SCHEMA_VERSION,
-  eventIdFor,
+  NO_PRICING,
   retentionAction,
   retentionCutoff,
   ruleFor,
-  toRunStreamId,
   type RetentionAction,
   type RetentionCandidate,
   type RetentionPolicy,
 } from '@ledger/domain';
-import { WrongExpectedRevision, type EventStore, type NewEvent } from '@ledger/event-store';
+import type { EventStore } from '@ledger/event-store';
+import { handleRunCommand, operatorRequest } from './run-command';
 
 /** Retention passes: plan from the read model, act through the event store (archive = `RunArchived`, erase = tombstone). */
 
@@ -29,15 +27,6 @@ export interface RetentionSummary {
 }
 
 const DAY_MS = 86_400_000;
-
-/** Events that manage a run rather than record activity in it: they never make a run "active" again. */
-const MANAGEMENT_EVENTS = new Set([
-  'RunArchived',
-  'RunStarred',
-  'RunUnstarred',
-  'RunRenamed',
-  'TaskRepriced',
-]);
 
 /**
  * The runs the policy acts on now, oldest activity first. Activity is a run's last message, else its start (so
@@ -84,66 +73,33 @@ export interface ApplyOptions {
 }
 
 /**
- * Carries out a plan. Each run is checked against its stream first (the truth; the read model may lag): a run
- * with activity after its planned time is skipped. An erasure is the `run.delete` path: the stream keeps only a
- * `RunDeleted` tombstone, and the projector removes the rows (a rebuild cannot bring them back).
+ * Carries out a plan, run by run through the run decider (`retention.archive` / `retention.erase`, in the owner's
+ * name): the run's stream is the truth and the read model may lag, so a run with activity after its planned
+ * `idleSince` is left alone (skipped). An erasure is the `run.delete` path: the stream keeps only a `RunDeleted`
+ * tombstone, and the projector removes the rows (a rebuild cannot bring them back). A writer appending meanwhile
+ * is a conflict that the one retry policy answers by deciding again on what it wrote.
  */
 export async function applyRetention(
   plan: readonly PlannedRun[],
   options: ApplyOptions,
 ): Promise<RetentionSummary> {
   const { store, now } = options;
-  const commandId = randomUUID();
-  const recordedAt = now.toISOString();
   let archived = 0;
   let erased = 0;
   let skipped = 0;
   for (const [i, run] of plan.entries()) {
-    const streamId = toRunStreamId(run.runId);
-    const [last] = await store.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-    const active =
-      !last ||
-      last.type === 'RunDeleted' ||
-      (!MANAGEMENT_EVENTS.has(last.type) && Date.parse(last.metadata.recordedAt) > Date.parse(run.idleSince));
-    if (active) skipped += 1;
-    else {
-      const event: NewEvent = {
-        id: eventIdFor(run.userId, commandId, i),
-        type: run.action === 'erase' ? 'RunDeleted' : 'RunArchived',
-        data: { runId: run.runId },
-        metadata: {
-          userId: run.userId,
-          commandId,
-          recordedAt,
-          schemaVersion: SCHEMA_VERSION,
-          command: `retention.${run.action}`,
-        },
-      };
-      if (run.action === 'erase') {
-        await store.eraseStream(streamId, event);
-        erased += 1;
-      } else if (await archiveAt(store, streamId, event, last.revision)) archived += 1;
-      else skipped += 1;
-    }
+    const name = run.action === 'erase' ? 'retention.erase' : 'retention.archive';
+    const { events } = await handleRunCommand(store, run.runId, NO_PRICING, (state) =>
+      state.userId === null
+        ? null
+        : operatorRequest(name, { runId: run.runId, idleSince: run.idleSince }, state.userId, now.toISOString()),
+    );
+    if (events.length === 0) skipped += 1;
+    else if (run.action === 'erase') erased += 1;
+    else archived += 1;
     options.onProgress?.(i + 1, plan.length);
   }
   return { archived, erased, skipped };
-}
-
-async function archiveAt(
-  store: EventStore,
-  streamId: string,
-  event: NewEvent,
-  revision: number,
-): Promise<boolean> {
-  try {
-    await store.appendToStream(streamId, [event], revision);
-    return true;
-  } catch (error) {
-    // Written meanwhile: left for the next pass, which sees its new activity.
-    if (error instanceof WrongExpectedRevision) return false;
-    throw error;
-  }
 }
 
 /**

@@ -8,8 +8,7 @@ import {
   type RunRequest,
   type RunState,
 } from '@ledger/domain';
-import type { EventStore } from '@ledger/event-store';
-import { retryOnConflict } from './conflict-retry';
+import { retryOnConflict, type EventStore } from '@ledger/event-store';
 import { loadRunState, writeHandled } from './run-stream';
 
 export interface RunCommandOptions {

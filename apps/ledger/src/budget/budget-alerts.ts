@@ -4,13 +4,13 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BudgetAlert } from '@ledger/contract';
 import { decideThresholds, type BudgetThresholdReachedData } from '@ledger/domain';
-import { DuplicateEventId, type EventStore } from '@ledger/event-store';
+import { DuplicateEventId, isRevisionConflict, retryOnConflict, type EventStore } from '@ledger/event-store';
 import type { ProjectorChange } from '@ledger/projections';
 import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { USER_PUSHER, type UserPusher } from '../read/user-pusher';
-import { BudgetStreams, isRevisionConflict, retryOnConflict } from '@ledger/operations';
+import { BudgetStreams } from '@ledger/operations';
 import { budgetSpend } from './budget-spend';
 
 /** How long a user seen without a budget is not looked up again after a commit (ms); `budget.set` bypasses it. */

@@ -12,14 +12,14 @@ import {
   type BudgetDecision,
   type BudgetState,
 } from '@ledger/domain';
-import { DuplicateEventId, type EventStore } from '@ledger/event-store';
+import { DuplicateEventId, retryOnConflict, type EventStore } from '@ledger/event-store';
 import type { PeriodSpend } from '@ledger/projections';
 import type { Caller } from '@ledger/runtime';
 import { CLOCK, dateOf, type Clock } from '../infra/clock';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { BudgetAlerts } from './budget-alerts';
-import { BudgetStreams, retryOnConflict } from '@ledger/operations';
+import { BudgetStreams } from '@ledger/operations';
 import { budgetSpend, runSpendSince } from './budget-spend';
 
 /** `budget.set|clear|get`, and the check `task.create` passes before its events are written. */

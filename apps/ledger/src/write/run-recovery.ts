@@ -7,8 +7,8 @@ import {
   type RunEventEnvelope,
   type RunState,
 } from '@ledger/domain';
-import { DuplicateEventId, type EventStore } from '@ledger/event-store';
-import { loadRunState, readMissing, retryOnConflict } from '@ledger/operations';
+import { DuplicateEventId, retryOnConflict, type EventStore } from '@ledger/event-store';
+import { loadRunState, readMissing } from '@ledger/operations';
 import { adoptState, answer, cloneRunState, type Pending, type RunSlot } from './run-slot';
 import { stateBytes } from './state-size';
 import { toWriteError } from './write-errors';

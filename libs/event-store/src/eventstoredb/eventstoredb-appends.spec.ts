@@ -117,6 +117,27 @@ describe('EventStoreDB adapter appends (client stub)', () => {
     ).toBe(true);
   });
 
+  it('erases a run that other writers keep appending to, under the one retry policy (more than three conflicts)', async () => {
+    const fake = new FakeEsdbClient();
+    const store = new EventStoreDbEventStore(fake.client);
+    const other = new EventStoreDbEventStore(fake.client);
+    const s = run();
+    await store.appendToStream(s, [event()], -1);
+    // Another writer appends right after each of the erase's reads of the head, four times over.
+    let interruptions = 4;
+    const read = store.readStream.bind(store);
+    jest.spyOn(store, 'readStream').mockImplementation(async (streamId, options) => {
+      const events = await read(streamId, options);
+      if (options?.direction === 'backwards' && interruptions-- > 0)
+        await other.appendToStream(s, [event()], 'any');
+      return events;
+    });
+    const tombstone = event('RunDeleted');
+    await store.eraseStream(s, tombstone);
+    expect(interruptions).toBeLessThan(0);
+    expect((await read(s)).map((e) => e.id)).toEqual([tombstone.id]);
+  });
+
   describe('command index: a commandId belongs to one run, across restarts', () => {
     it('refuses a commandId reused on another run, also from a new adapter (a restart), and writes nothing there', async () => {
       const fake = new FakeEsdbClient();

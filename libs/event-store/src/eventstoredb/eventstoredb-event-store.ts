@@ -14,8 +14,9 @@ import {
   type GlobalPosition,
   type RecordedEvent,
   type StoredEvent,
+  eventsOf,
 } from '../event-store.port';
-import { eventsOf } from '../event-store.port';
+import { retryOnConflict } from '../conflict-retry';
 import type { RunEvent } from '@ledger/domain';
 import { DEFAULT_MAX_APPEND_BYTES, planAppends } from './eventstoredb-append-plan';
 import { CommandIndex } from './eventstoredb-command-index';
@@ -46,7 +47,6 @@ export interface EventStoreDbConnectOptions extends EventStoreDbOptions {
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 5_000;
-const ERASE_ATTEMPTS = 3;
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
@@ -256,9 +256,10 @@ export class EventStoreDbEventStore implements EventStore {
    * and a read in between can see the old events again (EventStore issue #1744).
    */
   async eraseStream(streamId: string, tombstone: NewEvent): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      try {
+    try {
+      // Another writer appending in between is a conflict: the one retry policy reads the new head and tries again.
+      await retryOnConflict(async () => {
+        const [last] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
         const revision =
           last?.id === tombstone.id
             ? last.revision
@@ -272,12 +273,9 @@ export class EventStoreDbEventStore implements EventStore {
             ...(this.credentials ? { credentials: this.credentials } : {}),
           },
         );
-        return;
-      } catch (error) {
-        // Another writer appended in between: read the new head and try again.
-        if (error instanceof WrongExpectedRevision && attempt < ERASE_ATTEMPTS) continue;
-        throw toPortError(error, streamId, 'any');
-      }
+      });
+    } catch (error) {
+      throw toPortError(error, streamId, 'any');
     }
   }
 

@@ -1,5 +1,5 @@
 import retry from 'async-retry';
-import { WrongExpectedRevision } from '@ledger/event-store';
+import { WrongExpectedRevision } from './event-store.port';
 
 /**
  * How often, and how patiently, a writer tries again when other writers keep appending to its stream between its
@@ -20,7 +20,8 @@ export function isRevisionConflict(error: unknown): boolean {
 }
 
 /**
- * The one retry policy of every writer (the server's run writer, the CLI's operator commands, budgets): `attempt`
+ * The one retry policy of every writer (the server's run writer, the CLI's operator commands, budgets, the
+ * EventStoreDB adapter's erase): `attempt`
  * reads, decides and appends at the revision it read; a revision conflict runs it again, anything else fails at
  * once with its own error. Once the tries are spent the last conflict is thrown.
  */
