@@ -11,7 +11,8 @@ import {
   type EmbeddedDatabase,
 } from '@ledger/database';
 import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '@ledger/event-store';
-import { loadPricingFunctions, type PricingFunctions } from './pricing';
+import type { PricingFunctions } from '@ledger/domain';
+import { loadPricingFunctions } from './pricing';
 
 /** Every outside effect the ledger needs, built once before Nest starts, closed once at shutdown. */
 export interface LedgerRuntime {
