@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { calcPrice } from '@pydantic/genai-prices';
 import imported from './genai-prices.json';
 import { convertGenaiPrices, GENAI_PRICES_VERSION } from './genai-prices.convert';
-import { PRICE_CASES } from './price-cases.data';
+import { PRICE_CASES } from '../test/price-cases';
 import { defaultPricing } from './pricing';
 
 /**

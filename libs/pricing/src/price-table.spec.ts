@@ -1,5 +1,5 @@
 import type { Usage } from '@ledger/domain';
-import { PRICE_CASES, type PriceCase } from './price-cases.data';
+import { PRICE_CASES, type PriceCase } from '../test/price-cases';
 import { defaultPricing } from './pricing';
 
 /**
