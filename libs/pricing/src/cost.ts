@@ -82,6 +82,31 @@ export function appliedPrices(prices: Prices, tier: string | null, usage?: Usage
   };
 }
 
+/** Counts that are parts of another, so their sum cannot exceed it. */
+const PARTS: ReadonlyArray<{
+  whole: 'inputTokens' | 'outputTokens' | 'cacheWriteTokens';
+  parts(usage: Usage): number;
+  what: string;
+}> = [
+  {
+    whole: 'inputTokens',
+    parts: (u) =>
+      u.cachedInputTokens +
+      u.cacheWriteTokens +
+      n(u.inputAudioTokens) +
+      n(u.inputImageTokens) +
+      n(u.inputVideoTokens),
+    what: 'cached, cache-write and input audio/image/video tokens are parts',
+  },
+  { whole: 'cacheWriteTokens', parts: (u) => n(u.cacheWrite1hTokens), what: 'cacheWrite1hTokens is a part' },
+  {
+    whole: 'outputTokens',
+    parts: (u) =>
+      u.reasoningTokens + n(u.outputAudioTokens) + n(u.outputImageTokens) + n(u.outputVideoTokens),
+    what: 'reasoning and output audio/image/video tokens are parts',
+  },
+];
+
 function checkUsage(usage: Usage): void {
   const counts = [
     usage.inputTokens,
@@ -102,27 +127,9 @@ function checkUsage(usage: Usage): void {
   ];
   if (!counts.every((c) => Number.isSafeInteger(c) && c >= 0))
     throw new RangeError('pricing: token counts must be non-negative integers');
-  const inputParts =
-    usage.cachedInputTokens +
-    usage.cacheWriteTokens +
-    n(usage.inputAudioTokens) +
-    n(usage.inputImageTokens) +
-    n(usage.inputVideoTokens);
-  if (inputParts > usage.inputTokens)
-    throw new RangeError(
-      'pricing: cached, cache-write and input audio/image/video tokens are parts of inputTokens and cannot exceed it',
-    );
-  if (n(usage.cacheWrite1hTokens) > usage.cacheWriteTokens)
-    throw new RangeError('pricing: cacheWrite1hTokens is a part of cacheWriteTokens and cannot exceed it');
-  const outputParts =
-    usage.reasoningTokens +
-    n(usage.outputAudioTokens) +
-    n(usage.outputImageTokens) +
-    n(usage.outputVideoTokens);
-  if (outputParts > usage.outputTokens)
-    throw new RangeError(
-      'pricing: reasoning and output audio/image/video tokens are parts of outputTokens and cannot exceed it',
-    );
+  for (const { whole, parts, what } of PARTS)
+    if (parts(usage) > usage[whole])
+      throw new RangeError(`pricing: ${what} of ${whole} and cannot exceed it`);
 }
 
 /**

@@ -24,21 +24,28 @@ const PROVIDERS: Readonly<Record<string, string>> = {
   deepseek: 'deepseek',
 };
 
-const KEYS: Readonly<Record<string, { key: keyof Prices; per: number }>> = {
-  input_mtok: { key: 'input', per: 1 },
-  output_mtok: { key: 'output', per: 1 },
-  cache_read_mtok: { key: 'cachedInput', per: 1 },
-  cache_write_mtok: { key: 'cacheWrite', per: 1 },
-  cache_write_1h_mtok: { key: 'cacheWrite1h', per: 1 },
-  input_audio_mtok: { key: 'inputAudio', per: 1 },
-  output_audio_mtok: { key: 'outputAudio', per: 1 },
-  input_image_mtok: { key: 'inputImage', per: 1 },
-  output_image_mtok: { key: 'outputImage', per: 1 },
-  input_video_mtok: { key: 'inputVideo', per: 1 },
-  output_video_mtok: { key: 'outputVideo', per: 1 },
-  web_searches_kcount: { key: 'webSearch', per: 1000 },
-  requests_kcount: { key: 'request', per: 1000 },
+/** The units whose genai-prices name is not the snake case of ours. */
+const UNIT_NAMES: Readonly<Record<string, keyof Prices>> = {
+  cache_read: 'cachedInput',
+  web_searches: 'webSearch',
+  requests: 'request',
 };
+/** The prices converted; any other the data has is reported as ignored. */
+const CONVERTED: ReadonlySet<string> = new Set([
+  ...['input', 'output', 'cachedInput', 'cacheWrite', 'cacheWrite1h', 'webSearch', 'request'],
+  ...['inputAudio', 'outputAudio', 'inputImage', 'outputImage', 'inputVideo', 'outputVideo'],
+]);
+
+/**
+ * Our price for one of genai-prices' names: `<unit>_mtok` is USD per million tokens (as ours), `<unit>_kcount`
+ * per thousand units (ours are per unit, so `per` is 1000). Undefined for a price we do not convert.
+ */
+function targetOf(name: string): { key: keyof Prices; per: number } | undefined {
+  const m = /^(.+)_(mtok|kcount)$/.exec(name);
+  if (!m) return undefined;
+  const key = UNIT_NAMES[m[1]] ?? m[1].replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return CONVERTED.has(key) ? { key: key as keyof Prices, per: m[2] === 'kcount' ? 1000 : 1 } : undefined;
+}
 
 /** A float of the data as the shortest decimal string that reads back as that float (0.075 → "0.075"). */
 function dec(value: number, per: number): string {
@@ -57,7 +64,7 @@ function convertPrices(price: ModelPrice): Converted | null {
   const ignored: string[] = [];
   for (const [k, v] of Object.entries(price)) {
     if (v === undefined) continue;
-    const target = KEYS[k];
+    const target = targetOf(k);
     if (!target) {
       ignored.push(k);
       continue;
@@ -74,7 +81,7 @@ function convertPrices(price: ModelPrice): Converted | null {
     .map((start) => {
       const prices: Record<string, string> = {};
       for (const [k, v] of Object.entries(price)) {
-        const target = KEYS[k];
+        const target = targetOf(k);
         if (!target || v === undefined) continue;
         if (typeof v === 'number') prices[target.key] = dec(v, target.per);
         else {

@@ -47,6 +47,27 @@ export function RunsFilters({ filter, onChange }: { filter: RunsFilter; onChange
       />
     </>
   );
+  const checkbox = (key: 'starred' | 'archived', label: string) => (
+    <label>
+      <input
+        type="checkbox"
+        checked={filter[key] === true}
+        onChange={(e) => set({ [key]: e.target.checked || undefined })}
+      />{' '}
+      {label}
+    </label>
+  );
+  const date = (key: 'from' | 'to', label: string) => (
+    <label>
+      {label}{' '}
+      <input
+        className="rl-input"
+        type="date"
+        value={filter[key] ?? ''}
+        onChange={(e) => set({ [key]: e.target.value || undefined })}
+      />
+    </label>
+  );
   return (
     <form
       className="rl-toolbar"
@@ -62,40 +83,10 @@ export function RunsFilters({ filter, onChange }: { filter: RunsFilter; onChange
       </button>
       {text('sourceType', 'Source', { size: 8 })}
       {text('model', 'Model', { size: 10 })}
-      <label>
-        <input
-          type="checkbox"
-          checked={filter.starred === true}
-          onChange={(e) => set({ starred: e.target.checked || undefined })}
-        />{' '}
-        Starred only
-      </label>
-      <label>
-        <input
-          type="checkbox"
-          checked={filter.archived === true}
-          onChange={(e) => set({ archived: e.target.checked || undefined })}
-        />{' '}
-        Archived
-      </label>
-      <label>
-        From{' '}
-        <input
-          className="rl-input"
-          type="date"
-          value={filter.from ?? ''}
-          onChange={(e) => set({ from: e.target.value || undefined })}
-        />
-      </label>
-      <label>
-        To{' '}
-        <input
-          className="rl-input"
-          type="date"
-          value={filter.to ?? ''}
-          onChange={(e) => set({ to: e.target.value || undefined })}
-        />
-      </label>
+      {checkbox('starred', 'Starred only')}
+      {checkbox('archived', 'Archived')}
+      {date('from', 'From')}
+      {date('to', 'To')}
     </form>
   );
 }

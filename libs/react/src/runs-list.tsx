@@ -23,6 +23,17 @@ export interface RunsListProps {
 }
 
 const ROW_HEIGHT = 44;
+/** The header cells: a label and its class (`rl-wide` hides on narrow screens, `rl-num` aligns right). */
+const RUN_COLUMNS: ReadonlyArray<readonly [string, string | undefined]> = [
+  ['Name', undefined],
+  ['Source', 'rl-wide'],
+  ['Models', 'rl-wide'],
+  ['Tasks', 'rl-wide rl-num'],
+  ['Tokens', 'rl-wide rl-num'],
+  ['Cost', 'rl-num'],
+  ['Last activity', 'rl-wide'],
+  ['Star', 'rl-wide'],
+];
 
 /** The user's runs, newest activity first, virtualised, loading the next page as the end scrolls into view. */
 export function RunsList(props: RunsListProps) {
@@ -74,28 +85,11 @@ export function RunsList(props: RunsListProps) {
       <div role="table" aria-label="Runs" aria-rowcount={runs.length + 1}>
         <div role="rowgroup">
           <div role="row" className="rl-row rl-row-head">
-            <span role="columnheader">Name</span>
-            <span role="columnheader" className="rl-wide">
-              Source
-            </span>
-            <span role="columnheader" className="rl-wide">
-              Models
-            </span>
-            <span role="columnheader" className="rl-wide rl-num">
-              Tasks
-            </span>
-            <span role="columnheader" className="rl-wide rl-num">
-              Tokens
-            </span>
-            <span role="columnheader" className="rl-num">
-              Cost
-            </span>
-            <span role="columnheader" className="rl-wide">
-              Last activity
-            </span>
-            <span role="columnheader" className="rl-wide">
-              Star
-            </span>
+            {RUN_COLUMNS.map(([label, className]) => (
+              <span key={label} role="columnheader" className={className}>
+                {label}
+              </span>
+            ))}
           </div>
         </div>
         <div

@@ -12,6 +12,17 @@ export interface UsageSummaryProps {
 }
 
 /** Cost and tokens per day or per model for a date range, as a table; unpriced tasks are counted, never hidden. */
+/** The table's columns after the first (day or model): a header and how a row shows it. */
+const USAGE_COLUMNS: ReadonlyArray<readonly [string, (row: Usage['rows'][number]) => ReactNode]> = [
+  ['Tasks', (r) => formatTokens(r.tasks)],
+  ['Input', (r) => formatTokens(r.inputTokens)],
+  ['Cached', (r) => formatTokens(r.cachedInputTokens)],
+  ['Output', (r) => formatTokens(r.outputTokens)],
+  ['Reasoning', (r) => formatTokens(r.reasoningTokens)],
+  ['Cost', (r) => formatCost(r.cost)],
+  ['Unpriced', (r) => r.unpricedTasks ?? 0],
+];
+
 export function UsageSummary({ initial, renderChart }: UsageSummaryProps) {
   useLedgerStyles();
   const id = useId();
@@ -64,40 +75,22 @@ export function UsageSummary({ initial, renderChart }: UsageSummaryProps) {
         <thead>
           <tr>
             <th scope="col">{query.groupBy === 'day' ? 'Day' : 'Model'}</th>
-            <th scope="col" className="rl-num">
-              Tasks
-            </th>
-            <th scope="col" className="rl-num">
-              Input
-            </th>
-            <th scope="col" className="rl-num">
-              Cached
-            </th>
-            <th scope="col" className="rl-num">
-              Output
-            </th>
-            <th scope="col" className="rl-num">
-              Reasoning
-            </th>
-            <th scope="col" className="rl-num">
-              Cost
-            </th>
-            <th scope="col" className="rl-num">
-              Unpriced
-            </th>
+            {USAGE_COLUMNS.map(([label]) => (
+              <th key={label} scope="col" className="rl-num">
+                {label}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.day ?? r.model}>
               <th scope="row">{r.day ?? r.model}</th>
-              <td className="rl-num">{formatTokens(r.tasks)}</td>
-              <td className="rl-num">{formatTokens(r.inputTokens)}</td>
-              <td className="rl-num">{formatTokens(r.cachedInputTokens)}</td>
-              <td className="rl-num">{formatTokens(r.outputTokens)}</td>
-              <td className="rl-num">{formatTokens(r.reasoningTokens)}</td>
-              <td className="rl-num">{formatCost(r.cost)}</td>
-              <td className="rl-num">{r.unpricedTasks ?? 0}</td>
+              {USAGE_COLUMNS.map(([label, cell]) => (
+                <td key={label} className="rl-num">
+                  {cell(r)}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>

@@ -57,6 +57,13 @@ export function AdminBudget() {
     );
   };
 
+  /** A button acting on the budget of the user id typed in (disabled until there is one). */
+  const forUser = (label: string, className: string, onClick: () => void) => (
+    <button className={className} type="button" disabled={busy || !userId.trim()} onClick={onClick}>
+      {label}
+    </button>
+  );
+
   return (
     <>
       <form className="rl-toolbar" onSubmit={set} aria-label="Budget">
@@ -104,24 +111,14 @@ export function AdminBudget() {
         <button className="rl-btn rl-btn-primary" type="submit" disabled={busy}>
           Set budget
         </button>
-        <button
-          className="rl-btn"
-          type="button"
-          disabled={busy || !userId.trim()}
-          onClick={() => setShown((s) => ({ userId: userId.trim(), version: (s?.version ?? 0) + 1 }))}
-        >
-          Show budget
-        </button>
-        <button
-          className="rl-btn rl-btn-danger"
-          type="button"
-          disabled={busy || !userId.trim()}
-          onClick={() =>
-            void act('budget.clear', { userId: userId.trim() }, `Budget cleared for ${userId.trim()}.`)
-          }
-        >
-          Clear budget
-        </button>
+        {forUser('Show budget', 'rl-btn', () =>
+          setShown((s) => ({ userId: userId.trim(), version: (s?.version ?? 0) + 1 })),
+        )}
+        {forUser(
+          'Clear budget',
+          'rl-btn rl-btn-danger',
+          () => void act('budget.clear', { userId: userId.trim() }, `Budget cleared for ${userId.trim()}.`),
+        )}
       </form>
       <p role={message?.error ? 'alert' : 'status'} className={message?.error ? 'rl-error' : undefined}>
         {message?.text}
