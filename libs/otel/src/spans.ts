@@ -63,41 +63,18 @@ function fold(events: readonly RunEventBody[]) {
   let run: RunStartedData | null = null;
   const tasks = new Map<string, TaskTrace>();
   for (const e of events.flatMap((x) => perChunk(x))) {
-    switch (e.type) {
-      case 'RunStarted':
-        run = e.data;
-        break;
-      case 'TaskCreated': {
-        const d = e.data;
-        tasks.set(d.taskId, { created: d, lastChunkMs: null, cost: null });
-        break;
-      }
-      case 'ChunkReceived': {
-        const d = e.data;
-        const t = tasks.get(d.taskId);
-        if (t) t.lastChunkMs = d.offsetMs;
-        break;
-      }
-      case 'TaskCompleted':
-      case 'TaskFailed': {
-        const d = e.data;
-        const t = tasks.get(d.taskId);
-        if (t) {
-          t.ended = { type: e.type, data: d } as Ended;
-          t.cost = d.cost ?? null;
-        }
-        break;
-      }
-      case 'TaskRepriced': {
-        const d = e.data;
-        const t = tasks.get(d.taskId);
-        if (t) t.cost = d.cost;
-        break;
-      }
-      case 'RunDeleted':
-        return { run: null, tasks };
-      default:
-        break;
+    if (e.type === 'RunStarted') run = e.data;
+    else if (e.type === 'RunDeleted') return { run: null, tasks };
+    else if (e.type === 'TaskCreated')
+      tasks.set(e.data.taskId, { created: e.data, lastChunkMs: null, cost: null });
+    else {
+      const t = 'taskId' in e.data ? tasks.get(e.data.taskId) : undefined;
+      if (!t) continue;
+      if (e.type === 'ChunkReceived') t.lastChunkMs = e.data.offsetMs;
+      else if (e.type === 'TaskCompleted' || e.type === 'TaskFailed') {
+        t.ended = e;
+        t.cost = e.data.cost ?? null;
+      } else if (e.type === 'TaskRepriced') t.cost = e.data.cost;
     }
   }
   return { run, tasks };

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import { DateField } from './date-field';
 import type { RunsFilter } from './use-runs';
 
 type Typed = { q: string; sourceType: string; model: string };
@@ -57,17 +58,6 @@ export function RunsFilters({ filter, onChange }: { filter: RunsFilter; onChange
       {label}
     </label>
   );
-  const date = (key: 'from' | 'to', label: string) => (
-    <label>
-      {label}{' '}
-      <input
-        className="rl-input"
-        type="date"
-        value={filter[key] ?? ''}
-        onChange={(e) => set({ [key]: e.target.value || undefined })}
-      />
-    </label>
-  );
   return (
     <form
       className="rl-toolbar"
@@ -85,8 +75,8 @@ export function RunsFilters({ filter, onChange }: { filter: RunsFilter; onChange
       {text('model', 'Model', { size: 10 })}
       {checkbox('starred', 'Starred only')}
       {checkbox('archived', 'Archived')}
-      {date('from', 'From')}
-      {date('to', 'To')}
+      <DateField label="From" value={filter.from} onChange={(from) => set({ from })} />
+      <DateField label="To" value={filter.to} onChange={(to) => set({ to })} />
     </form>
   );
 }

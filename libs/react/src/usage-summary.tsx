@@ -1,4 +1,5 @@
 import { useId, useState, type ReactNode } from 'react';
+import { DateField } from './date-field';
 import { formatCost, formatTokens } from './format';
 import { useLedgerStyles } from './styles';
 import { useUsage, type UsageQuery } from './use-usage';
@@ -32,22 +33,8 @@ export function UsageSummary({ initial, renderChart }: UsageSummaryProps) {
   return (
     <div className="rl-root">
       <div className="rl-toolbar">
-        <label htmlFor={`${id}-from`}>From</label>
-        <input
-          id={`${id}-from`}
-          className="rl-input"
-          type="date"
-          value={query.from ?? ''}
-          onChange={(e) => setQuery({ ...query, from: e.target.value || undefined })}
-        />
-        <label htmlFor={`${id}-to`}>To</label>
-        <input
-          id={`${id}-to`}
-          className="rl-input"
-          type="date"
-          value={query.to ?? ''}
-          onChange={(e) => setQuery({ ...query, to: e.target.value || undefined })}
-        />
+        <DateField label="From" value={query.from} onChange={(from) => setQuery({ ...query, from })} />
+        <DateField label="To" value={query.to} onChange={(to) => setQuery({ ...query, to })} />
         <label htmlFor={`${id}-group`}>Group by</label>
         <select
           id={`${id}-group`}
