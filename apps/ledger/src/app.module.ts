@@ -8,7 +8,7 @@ import { ShareController } from './http/share.controller';
 import { WebModule } from './http/web.module';
 import { LedgerMetrics } from './infra/metrics';
 import type { LedgerRuntime } from '@ledger/runtime';
-import { CLOCK, CONFIG, EVENT_STORE, LOGGER, PG_POOL } from './infra/tokens';
+import { CLOCK, CONFIG, EVENT_STORE, INFRA, LOGGER, PG_POOL, type LedgerInfra } from './infra/tokens';
 import { ProjectionHost } from './read/projection-host';
 import { PushService } from './read/push.service';
 import { AdminService } from './read/admin.service';
@@ -38,22 +38,30 @@ export class AppModule {
         metrics.appendBatchEvents.observe(events);
       },
     });
+    const infra: LedgerInfra = {
+      config: runtime.config,
+      logger: runtime.logger,
+      store: runtime.store,
+      pool: runtime.pool,
+      clock: options.clock ?? systemClock,
+    };
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), WebModule.forConfig(runtime.config)],
       controllers: [HealthController, ShareController],
       providers: [
-        { provide: CONFIG, useValue: runtime.config },
-        { provide: LOGGER, useValue: runtime.logger },
-        { provide: EVENT_STORE, useValue: runtime.store },
-        { provide: PG_POOL, useValue: runtime.pool },
+        { provide: CONFIG, useValue: infra.config },
+        { provide: LOGGER, useValue: infra.logger },
+        { provide: EVENT_STORE, useValue: infra.store },
+        { provide: PG_POOL, useValue: infra.pool },
         { provide: LedgerMetrics, useValue: metrics },
         { provide: RunWriter, useValue: writer },
         ...commandHandlers,
         ...gateways,
         ...readSide,
         { provide: USER_PUSHER, useExisting: LedgerGateway },
-        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: CLOCK, useValue: infra.clock },
+        { provide: INFRA, useValue: infra },
         ...budgetProviders,
         RetentionScheduler,
       ],

@@ -1,13 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Pool } from 'pg';
-import type { Logger } from 'pino';
 import type { BudgetAlert } from '@ledger/contract';
 import { decideThresholds, type BudgetThresholdReachedData } from '@ledger/domain';
-import { DuplicateEventId, isRevisionConflict, retryOnConflict, type EventStore } from '@ledger/event-store';
+import { DuplicateEventId, isRevisionConflict, retryOnConflict } from '@ledger/event-store';
 import type { ProjectorChange } from '@ledger/projections';
-import { CLOCK, dateOf, type Clock } from '../infra/clock';
-import { EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { dateOf } from '../infra/clock';
+import { INFRA, type LedgerInfra } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { USER_PUSHER, type UserPusher } from '../read/user-pusher';
 import { BudgetStreams } from '@ledger/operations';
@@ -42,15 +40,12 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
   private off?: () => void;
 
   constructor(
-    @Inject(EVENT_STORE) store: EventStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(INFRA) private readonly infra: LedgerInfra,
     // The gateway (the pusher) depends on this service through the dispatcher: looked up once Nest is up.
     private readonly modules: ModuleRef,
     private readonly projection: ProjectionHost,
   ) {
-    this.streams = new BudgetStreams(store);
+    this.streams = new BudgetStreams(infra.store);
   }
 
   onApplicationBootstrap(): void {
@@ -73,7 +68,9 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
     const previous = this.chains.get(userId) ?? Promise.resolve();
     const next = previous
       .then(() => this.evaluateNow(userId))
-      .catch((error: unknown) => this.logger.error({ err: error, userId }, 'budget thresholds not evaluated'))
+      .catch((error: unknown) =>
+        this.infra.logger.error({ err: error, userId }, 'budget thresholds not evaluated'),
+      )
       .finally(() => {
         if (this.chains.get(userId) === next) this.chains.delete(userId);
       });
@@ -92,8 +89,8 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
           return;
         }
         this.noBudget.delete(userId);
-        const now = dateOf(this.clock);
-        const { spent } = await budgetSpend(this.pool, userId, state, now);
+        const now = dateOf(this.infra.clock);
+        const { spent } = await budgetSpend(this.infra.pool, userId, state, now);
         const decisions = decideThresholds(state, userId, spent, now);
         if (decisions.length === 0) return;
         const events = await this.streams.append(userId, state, decisions, {
@@ -113,7 +110,7 @@ export class BudgetAlerts implements OnApplicationBootstrap, OnModuleDestroy {
 
   private announce(data: BudgetThresholdReachedData): void {
     const alert = toBudgetAlert(data);
-    this.logger.warn({ budgetAlert: alert, periodKey: data.periodKey }, 'budget threshold reached');
+    this.infra.logger.warn({ budgetAlert: alert, periodKey: data.periodKey }, 'budget threshold reached');
     this.modules
       .get<UserPusher>(USER_PUSHER, { strict: false })
       .pushToUser(data.userId, 'budget.alert', alert);

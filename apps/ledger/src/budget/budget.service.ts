@@ -1,7 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
-import type { Logger } from 'pino';
-import type { LedgerConfig } from '@ledger/config';
 import { LedgerError, type AckData, type BudgetExceededDetails, type CommandPayload } from '@ledger/contract';
 import {
   budgetStatus,
@@ -12,11 +9,11 @@ import {
   type BudgetDecision,
   type BudgetState,
 } from '@ledger/domain';
-import { DuplicateEventId, retryOnConflict, type EventStore } from '@ledger/event-store';
+import { DuplicateEventId, retryOnConflict } from '@ledger/event-store';
 import type { PeriodSpend } from '@ledger/projections';
 import type { Caller } from '@ledger/runtime';
-import { CLOCK, dateOf, type Clock } from '../infra/clock';
-import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { dateOf } from '../infra/clock';
+import { INFRA, type LedgerInfra } from '../infra/tokens';
 import { ProjectionHost } from '../read/projection-host';
 import { BudgetAlerts } from './budget-alerts';
 import { BudgetStreams } from '@ledger/operations';
@@ -29,15 +26,11 @@ export class BudgetService {
   private readonly cache = new Map<string, { state: BudgetState; until: number }>();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CONFIG) private readonly config: LedgerConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(INFRA) private readonly infra: LedgerInfra,
     private readonly projection: ProjectionHost,
     private readonly alerts: BudgetAlerts,
   ) {
-    this.streams = new BudgetStreams(store);
+    this.streams = new BudgetStreams(infra.store);
   }
 
   async set(caller: Caller, p: CommandPayload<'budget.set'>): Promise<AckData['budget.set']> {
@@ -58,7 +51,7 @@ export class BudgetService {
     const userId = p.userId ?? caller.userId;
     const state = await this.streams.load(userId);
     if (!state.budget) return { budget: null };
-    const now = dateOf(this.clock);
+    const now = dateOf(this.infra.clock);
     const spend = await this.spend(userId, state, now);
     const status = budgetStatus(state, spend.spent, now)!;
     return {
@@ -82,7 +75,7 @@ export class BudgetService {
   async assertCanCreateTask(userId: string): Promise<void> {
     const state = await this.cached(userId);
     if (!state.budget?.hard) return;
-    const now = dateOf(this.clock);
+    const now = dateOf(this.infra.clock);
     const spend = await this.spend(userId, state, now);
     const status = budgetStatus(state, spend.spent, now)!;
     if (!status.exhausted) return;
@@ -107,7 +100,7 @@ export class BudgetService {
    */
   private async spend(userId: string, state: BudgetState, now: Date): Promise<PeriodSpend> {
     await this.catchUp();
-    return budgetSpend(this.pool, userId, state, now);
+    return budgetSpend(this.infra.pool, userId, state, now);
   }
 
   /**
@@ -119,8 +112,8 @@ export class BudgetService {
     const state = await this.cached(userId);
     if (!state.budget) return null;
     await this.catchUp();
-    const { from } = periodBounds(state.budget.period, dateOf(this.clock));
-    const spend = await runSpendSince(this.pool, userId, runId, from);
+    const { from } = periodBounds(state.budget.period, dateOf(this.infra.clock));
+    const spend = await runSpendSince(this.infra.pool, userId, runId, from);
     if (!Object.keys(spend.days).length && !Object.keys(spend.unpricedTasks).length) return null;
     return () =>
       this.decide({ userId, admin: false, teams: [], teamRoles: {} }, userId, (fresh, now) =>
@@ -129,12 +122,12 @@ export class BudgetService {
   }
 
   private async catchUp(): Promise<void> {
-    if (this.config.LEDGER_PROJECTOR === 'off' || this.config.LEDGER_BUDGET_WAIT_MS === 0) return;
-    const head = await this.store.headPosition();
+    if (this.infra.config.LEDGER_PROJECTOR === 'off' || this.infra.config.LEDGER_BUDGET_WAIT_MS === 0) return;
+    const head = await this.infra.store.headPosition();
     if (!head) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.config.LEDGER_BUDGET_WAIT_MS);
+      timer = setTimeout(resolve, this.infra.config.LEDGER_BUDGET_WAIT_MS);
     });
     try {
       // A failed projection rejects: decide with the rows it has rather than refuse every task.
@@ -146,7 +139,7 @@ export class BudgetService {
 
   private async cached(userId: string): Promise<BudgetState> {
     const hit = this.cache.get(userId);
-    if (hit && hit.until > this.clock.now()) return hit.state;
+    if (hit && hit.until > this.infra.clock.now()) return hit.state;
     const state = await this.streams.load(userId);
     this.remember(userId, state);
     return state;
@@ -154,7 +147,10 @@ export class BudgetService {
 
   private remember(userId: string, state: BudgetState): void {
     this.cache.delete(userId);
-    this.cache.set(userId, { state, until: this.clock.now() + this.config.LEDGER_BUDGET_CACHE_MS });
+    this.cache.set(userId, {
+      state,
+      until: this.infra.clock.now() + this.infra.config.LEDGER_BUDGET_CACHE_MS,
+    });
     if (this.cache.size > 100_000) this.cache.delete(this.cache.keys().next().value as string);
   }
 
@@ -166,7 +162,7 @@ export class BudgetService {
     // A concurrent writer moved the stream: decide again on what it now holds (the one conflict retry).
     await retryOnConflict(async () => {
       const state = await this.streams.load(userId);
-      const now = dateOf(this.clock).toISOString();
+      const now = dateOf(this.infra.clock).toISOString();
       const decisions = decide(state, now);
       try {
         if (decisions.length)

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Pool } from 'pg';
 import {
   LedgerError,
   ledgerErrors,
@@ -8,11 +7,9 @@ import {
   type CommandPayload,
   type RebuildProgress,
 } from '@ledger/contract';
-import type { LedgerConfig } from '@ledger/config';
-import type { EventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
 import { loadPricing, type Pricing } from '@ledger/pricing';
-import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
+import { INFRA, type LedgerInfra } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
 import { Throttle } from './throttle';
 import { USER_PUSHER, type UserPusher } from './user-pusher';
@@ -26,9 +23,7 @@ export class AdminService {
   private rebuilding = false;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CONFIG) private readonly config: LedgerConfig,
+    @Inject(INFRA) private readonly infra: LedgerInfra,
     private readonly projection: ProjectionHost,
     // The pusher (the gateway) is looked up when used: the gateway depends on this service (via the dispatcher).
     private readonly modules: ModuleRef,
@@ -53,8 +48,8 @@ export class AdminService {
     try {
       progress.submit(name, { name, phase: 'fold', events: 0 });
       const result = await rebuild({
-        store: this.store,
-        pool: this.pool,
+        store: this.infra.store,
+        pool: this.infra.pool,
         name,
         // The fold reports each page of the log; once it has read it all, the tables are written and swapped.
         onProgress: (events, total) =>
@@ -70,13 +65,13 @@ export class AdminService {
 
   /** Every entry of the catalog this server prices with (built-in, then `LEDGER_PRICES_FILE`'s). */
   pricesList(): AckData['prices.list'] {
-    this.pricing ??= loadPricing({ overridesFile: this.config.LEDGER_PRICES_FILE });
+    this.pricing ??= loadPricing({ overridesFile: this.infra.config.LEDGER_PRICES_FILE });
     return { entries: this.pricing.list() };
   }
 
   /** Models of ended tasks without a price, over every user, most tasks first (from `usage_daily`). */
   async pricesMissing(): Promise<AckData['prices.missing']> {
-    const { rows } = await this.pool.query<{ provider: string; model: string; tasks: string }>(
+    const { rows } = await this.infra.pool.query<{ provider: string; model: string; tasks: string }>(
       `SELECT provider, model, SUM(unpriced_tasks) AS tasks FROM usage_daily
        GROUP BY provider, model HAVING SUM(unpriced_tasks) > 0 ORDER BY 3 DESC, 1, 2`,
     );

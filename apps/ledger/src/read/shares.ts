@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
 import {
   LedgerError,
   type AckData,
@@ -8,12 +7,11 @@ import {
   type RunView,
   type TaskView,
 } from '@ledger/contract';
-import type { LedgerConfig } from '@ledger/config';
 import { toRunStreamId } from '@ledger/domain';
-import type { EventStore, RecordedEvent } from '@ledger/event-store';
+import type { RecordedEvent } from '@ledger/event-store';
 import { findOpenShare, getRun, listShares, type OpenShare } from '@ledger/projections';
 import { replayEvents } from '@ledger/replay';
-import { CONFIG, EVENT_STORE, PG_POOL } from '../infra/tokens';
+import { INFRA, type LedgerInfra } from '../infra/tokens';
 import { ProjectionHost } from './projection-host';
 import { ReadService } from './read.service';
 import { hashShareToken, SHARE_TOKEN_PATTERN, shareTokenFor } from './share-token';
@@ -38,16 +36,14 @@ export class ShareService {
   now: () => Date = () => new Date();
 
   constructor(
-    @Inject(CONFIG) private readonly config: LedgerConfig,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(INFRA) private readonly infra: LedgerInfra,
     private readonly reads: ReadService,
     private readonly projection: ProjectionHost,
   ) {}
 
   /** The token, its hash and the link's id for a `run.share` command (the same again for a retry). */
   tokenFor(userId: string, runId: string, commandId: string) {
-    return shareTokenFor(this.config.jwtSecret, userId, runId, commandId);
+    return shareTokenFor(this.infra.config.jwtSecret, userId, runId, commandId);
   }
 
   /**
@@ -55,7 +51,7 @@ export class ShareService {
    * written, so a command that could not be answered with a URL writes nothing.
    */
   originFor(socketOrigin: string | undefined): string {
-    const origin = this.config.LEDGER_PUBLIC_URL ?? socketOrigin;
+    const origin = this.infra.config.LEDGER_PUBLIC_URL ?? socketOrigin;
     if (!origin) throw new LedgerError('UNAVAILABLE', 'no origin for share links: set LEDGER_PUBLIC_URL');
     return origin;
   }
@@ -63,7 +59,7 @@ export class ShareService {
   async list(userId: string, p: CommandPayload<'run.shares'>): Promise<AckData['run.shares']> {
     await this.reads.ownership.assertOwner(userId, p.runId);
     await this.caughtUp();
-    return { shares: await listShares(this.pool, userId, p.runId) };
+    return { shares: await listShares(this.infra.pool, userId, p.runId) };
   }
 
   /**
@@ -71,7 +67,7 @@ export class ShareService {
    * head, so a link made or revoked just before is listed as such.
    */
   private async caughtUp(): Promise<void> {
-    const head = await this.store.headPosition();
+    const head = await this.infra.store.headPosition();
     if (!head) return;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_YOUR_WRITES_MS)));
@@ -86,11 +82,11 @@ export class ShareService {
   /** The open link of this token and its run's events, or null (malformed, unknown, revoked, expired, erased). */
   private async resolve(token: string): Promise<{ share: OpenShare; log: RecordedEvent[] } | null> {
     if (!SHARE_TOKEN_PATTERN.test(token)) return null;
-    const share = await findOpenShare(this.pool, hashShareToken(token), this.now());
+    const share = await findOpenShare(this.infra.pool, hashShareToken(token), this.now());
     if (!share) return null;
     // The log, not the projection, has the last word: a link revoked (or a run erased) a moment ago is dead as
     // soon as its command was acknowledged, even while the projection has not caught up yet.
-    const log = await this.store.readStream(toRunStreamId(share.runId));
+    const log = await this.infra.store.readStream(toRunStreamId(share.runId));
     if (log[0]?.type !== 'RunStarted') return null;
     const revoked = log.some((e) => e.type === 'ShareRevoked' && e.data.shareId === share.shareId);
     return revoked ? null : { share, log };
@@ -101,7 +97,7 @@ export class ShareService {
     const opened = await this.resolve(token);
     if (!opened) return null;
     const { share, log } = opened;
-    const found = await getRun(this.pool, share.userId, share.runId);
+    const found = await getRun(this.infra.pool, share.userId, share.runId);
     if (!found) return null;
     const withRequests = share.include.includes('requestData');
     const { userId: _u, ...run } = found.run;

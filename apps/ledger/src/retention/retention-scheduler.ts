@@ -1,10 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Pool } from 'pg';
-import type { Logger } from 'pino';
-import type { LedgerConfig } from '@ledger/config';
-import type { EventStore } from '@ledger/event-store';
-import { CLOCK, dateOf, type Clock } from '../infra/clock';
-import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
+import { dateOf } from '../infra/clock';
+import { INFRA, type LedgerInfra } from '../infra/tokens';
 import {
   applyRetention,
   planRetention,
@@ -26,16 +22,10 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CONFIG) private readonly config: LedgerConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  constructor(@Inject(INFRA) private readonly infra: LedgerInfra) {}
 
   onApplicationBootstrap(): void {
-    if (policyFromConfig(this.config)) this.scheduleNext();
+    if (policyFromConfig(this.infra.config)) this.scheduleNext();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -46,24 +36,25 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
 
   /** One pass now, if no other instance is running one (null: skipped). */
   async runOnce(): Promise<RetentionSummary | null> {
-    const policy = policyFromConfig(this.config);
+    const policy = policyFromConfig(this.infra.config);
     if (!policy) return null;
-    const client = await this.pool.connect();
+    const client = await this.infra.pool.connect();
     try {
       const { rows } = await client.query<{ ok: boolean }>(
         'SELECT pg_try_advisory_lock($1, $2) AS ok',
         LOCK_KEYS,
       );
       if (!rows[0].ok) {
-        this.logger.info('retention: another instance is running a pass; skipped');
+        this.infra.logger.info('retention: another instance is running a pass; skipped');
         return null;
       }
       try {
-        const now = dateOf(this.clock);
-        const plan = await planRetention(this.pool, policy, now);
-        const summary = await applyRetention(plan, { store: this.store, now });
-        if (summary.erased > 0 && this.store.kind === 'postgres') await vacuumErased(this.pool, ['events']);
-        this.logger.info({ retention: summary, planned: plan.length }, 'retention pass done');
+        const now = dateOf(this.infra.clock);
+        const plan = await planRetention(this.infra.pool, policy, now);
+        const summary = await applyRetention(plan, { store: this.infra.store, now });
+        if (summary.erased > 0 && this.infra.store.kind === 'postgres')
+          await vacuumErased(this.infra.pool, ['events']);
+        this.infra.logger.info({ retention: summary, planned: plan.length }, 'retention pass done');
         return summary;
       } finally {
         await client.query('SELECT pg_advisory_unlock($1, $2)', LOCK_KEYS);
@@ -74,13 +65,13 @@ export class RetentionScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private scheduleNext(): void {
-    const now = dateOf(this.clock);
+    const now = dateOf(this.infra.clock);
     const next = new Date(now);
-    next.setUTCHours(this.config.LEDGER_RETENTION_HOUR, 0, 0, 0);
+    next.setUTCHours(this.infra.config.LEDGER_RETENTION_HOUR, 0, 0, 0);
     if (next.getTime() <= now.getTime()) next.setTime(next.getTime() + 24 * HOUR_MS);
     this.timer = setTimeout(() => {
       this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'retention pass failed'))
+        .catch((error: unknown) => this.infra.logger.error({ err: error }, 'retention pass failed'))
         .finally(() => {
           if (this.timer) this.scheduleNext();
         });
