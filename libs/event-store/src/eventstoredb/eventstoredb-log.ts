@@ -63,6 +63,33 @@ export class EsdbLog {
   }
 
   /**
+   * The raw records strictly beyond `from` in `direction` (a read of `$all` starts AT its position, so that one is
+   * skipped), each with its stream and position, page after page to the end of the log. Records without an
+   * event (unresolved links) are passed over.
+   */
+  private async *records(
+    direction: typeof FORWARDS | typeof BACKWARDS,
+    from: GlobalPosition | null,
+  ): AsyncGenerator<{ resolved: AllStreamResolvedEvent; streamId: string; position: GlobalPosition }> {
+    for (;;) {
+      const page = await this.page(direction, from, LOG_PAGE);
+      let last: GlobalPosition | null = null;
+      for (const resolved of page) {
+        const record = resolved.event;
+        if (!record) continue;
+        const position = toGlobalPosition(record.position);
+        const beyond =
+          direction === FORWARDS ? isAfter(position, from) : !from || comparePositions(position, from) < 0;
+        if (!beyond) continue;
+        last = position;
+        yield { resolved, streamId: record.streamId, position };
+      }
+      if (page.length < LOG_PAGE || last === null) return;
+      from = last;
+    }
+  }
+
+  /**
    * Run events strictly after `after` (a forwards read of `$all` starts AT its position, so that one is
    * skipped), leaving out system events, other streams and erased events; pages on until `limit` events or
    * the end of the log.
@@ -71,24 +98,12 @@ export class EsdbLog {
     const out: RecordedEvent[] = [];
     if (limit <= 0) return out;
     const pass = this.takePass(after);
-    let from = after;
-    for (;;) {
-      const records = await this.page(FORWARDS, from, LOG_PAGE);
-      let lastRaw: GlobalPosition | null = null;
-      for (const resolved of records) {
-        const record = resolved.event;
-        if (!record) continue;
-        const position = toGlobalPosition(record.position);
-        if (!isAfter(position, from)) continue;
-        lastRaw = position;
-        if (!isRunStream(record.streamId)) continue;
-        const e = toRecordedEvent(resolved);
-        if (!e || !(await pass.keep(e))) continue;
-        out.push(e);
-        if (out.length === limit) break;
-      }
-      if (out.length === limit || records.length < LOG_PAGE || lastRaw === null) break;
-      from = lastRaw;
+    for await (const { resolved, streamId } of this.records(FORWARDS, after)) {
+      if (!isRunStream(streamId)) continue;
+      const e = toRecordedEvent(resolved);
+      if (!e || !(await pass.keep(e))) continue;
+      out.push(e);
+      if (out.length === limit) break;
     }
     if (out.length > 0) this.keepPass(out[out.length - 1].position, pass);
     return out;
@@ -113,21 +128,10 @@ export class EsdbLog {
    * which the server sends every 32 filtered records, so a wait for it could last until the next writes).
    */
   async headPosition(): Promise<GlobalPosition | null> {
-    let from: GlobalPosition | null = null;
-    for (let scanned = 0; scanned < HEAD_SCAN_LIMIT;) {
-      const records = await this.page(BACKWARDS, from, LOG_PAGE);
-      let oldest: GlobalPosition | null = null;
-      for (const resolved of records) {
-        const record = resolved.event;
-        if (!record) continue;
-        const position = toGlobalPosition(record.position);
-        if (from && comparePositions(position, from) >= 0) continue;
-        oldest = position;
-        if (isRunStream(record.streamId) && toRecordedEvent(resolved)) return position;
-      }
-      scanned += records.length;
-      if (records.length < LOG_PAGE || oldest === null) return null;
-      from = oldest;
+    let scanned = 0;
+    for await (const { resolved, streamId, position } of this.records(BACKWARDS, null)) {
+      if (isRunStream(streamId) && toRecordedEvent(resolved)) return position;
+      if (++scanned === HEAD_SCAN_LIMIT) break;
     }
     return null;
   }
