@@ -42,14 +42,18 @@ export function dueTimes(events: readonly RecordedEvent[]): number[] {
   return events.map((e) => clock.next(e));
 }
 
-export function toFrame(runId: string, e: RecordedEvent): ReplayFrame {
+export function toFrame(
+  runId: string,
+  e: RecordedEvent,
+  metadata: Record<string, unknown> = { ...e.metadata },
+): ReplayFrame {
   return {
     runId,
     version: e.revision,
     type: e.type,
     // Copies: an event's data is a plain JSON object, and a copy is one with an index signature.
     data: { ...e.data },
-    metadata: { ...e.metadata },
+    metadata,
   };
 }
 
@@ -163,6 +167,9 @@ export async function replayPaged(
     for (;;) {
       if (target.closed) return sent;
       const page = await pages.read(next, options.pageSize);
+      // The frames of one event's chunks share one copy of its metadata (a socket writes its JSON once).
+      let metadataOf: RecordedEvent['metadata'] | null = null;
+      let metadata: Record<string, unknown> = {};
       for (const e of replayEvents(page)) {
         const due = clock.next(e);
         if (e.revision < options.fromVersion) continue;
@@ -171,7 +178,11 @@ export async function replayPaged(
         const congested = target.ready?.();
         if (congested) await congested;
         if (target.closed) return sent;
-        target.emit(toFrame(options.runId, e));
+        if (e.metadata !== metadataOf) {
+          metadataOf = e.metadata;
+          metadata = { ...e.metadata };
+        }
+        target.emit(toFrame(options.runId, e, metadata));
         sent += 1;
       }
       if (page.length < options.pageSize) return sent;

@@ -1,3 +1,4 @@
+import { Encoder, PacketType } from 'socket.io-parser';
 import type { ReplayFrame } from '@ledger/contract';
 import type { ReplayTarget } from '@ledger/replay';
 import type { LedgerSocket } from './ledger-socket';
@@ -97,6 +98,64 @@ function batchWrites(conn: EngineConnection): { start(): void; end(): void } {
 }
 
 /**
+ * The text of the socket.io packet `socket.emit('replay.event', frame)` makes in namespace `nsp`, as socket.io's
+ * default encoder writes it (`2`, the namespace and a comma unless it is `/`, then the JSON of
+ * `['replay.event', frame]`), for a frame made by the replay (`toFrame`: these keys in this order, `data` and
+ * `metadata` objects), given the JSON of its metadata. The chunks of a `ChunksReceived` share their metadata, ~40 %
+ * of a chunk frame's text: written once per event rather than once per frame, and without socket.io's search for
+ * binary parts (a frame is JSON read from the store). replay-sink.spec.ts checks it against the encoder.
+ */
+export function replayPacket(nsp: string, frame: ReplayFrame, metadataJson: string): string {
+  const head = `${PacketType.EVENT}${nsp === '/' ? '' : `${nsp},`}["replay.event",`;
+  const { runId, version, type, data } = frame;
+  return `${head}{"runId":${JSON.stringify(runId)},"version":${JSON.stringify(version)},"type":${JSON.stringify(type)},"data":${JSON.stringify(data)},"metadata":${metadataJson}}]`;
+}
+
+/** What the sink reads of socket.io's internals to write a packet as its broadcast adapter does. */
+interface SocketInternals {
+  readonly nsp: {
+    readonly name: string;
+    readonly server: { readonly opts?: { connectionStateRecovery?: unknown } };
+  };
+  readonly client: {
+    readonly encoder: unknown;
+    writeToEngine(packets: string[], opts: { compress: boolean }): void;
+  };
+}
+
+/**
+ * Sends `replay.event` frames. A frame goes as the packet text `replayPacket` makes, handed to the engine the way
+ * socket.io's own adapter hands a broadcast's packets (`client.writeToEngine`), when that text is certainly what
+ * `socket.emit` would write: the default encoder without a replacer, no connection state recovery (which stores
+ * each packet), no listener on outgoing packets. Anything else goes through `socket.emit`.
+ */
+function replayEmitter(socket: LedgerSocket): (frame: ReplayFrame) => void {
+  const internals = socket as unknown as SocketInternals;
+  const encoder = internals.client?.encoder;
+  const plain =
+    encoder instanceof Encoder &&
+    (encoder as unknown as { replacer?: unknown }).replacer === undefined &&
+    !internals.nsp?.server?.opts?.connectionStateRecovery &&
+    typeof internals.client?.writeToEngine === 'function';
+  const conn = socket.conn as unknown as { readonly readyState: string };
+  let metadata: object | null = null;
+  let metadataJson = '';
+  return (frame) => {
+    const json = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (!plain || !json(frame.data) || !json(frame.metadata) || socket.listenersAnyOutgoing().length > 0)
+      return void socket.emit('replay.event', frame);
+    if (conn.readyState !== 'open') return; // as socket.io: a packet for a closed connection is dropped
+    if (frame.metadata !== metadata) {
+      metadata = frame.metadata;
+      metadataJson = JSON.stringify(frame.metadata);
+    }
+    internals.client.writeToEngine([replayPacket(internals.nsp.name, frame, metadataJson)], {
+      compress: true,
+    });
+  };
+}
+
+/**
  * The replay target of one socket: frames go out as `replay.event`; the signal aborts when the socket
  * disconnects (so a paced wait ends at once); `ready()` holds the replay while the socket's unsent output is
  * above `highWaterBytes` (a client that stops reading cannot make the server buffer the whole run).
@@ -108,7 +167,7 @@ export function socketReplaySink(socket: LedgerSocket, highWaterBytes: number): 
   const unsent = new UnsentBytes();
   const batching = batchWrites(conn);
   return {
-    emit: (frame: ReplayFrame) => socket.emit('replay.event', frame),
+    emit: replayEmitter(socket),
     get closed() {
       return socket.disconnected;
     },
