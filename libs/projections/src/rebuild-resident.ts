@@ -40,7 +40,11 @@ export class ResidentRuns {
   }
 
   touch(page: readonly RecordedEvent[]): void {
+    let last: string | null = null;
     for (const event of page) {
+      // A run's events mostly come one after another: touching it again at once changes no order.
+      if (event.streamId === last) continue;
+      last = event.streamId;
       const runId = runIdOf(event);
       if (!runId) continue;
       this.order.delete(runId);

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import { withTransaction } from '@ledger/database';
 import { comparePositions, type EventStore, type GlobalPosition } from '@ledger/event-store';
@@ -29,7 +30,11 @@ export interface RebuildOptions {
   readonly store: EventStore;
   readonly pool: Pool;
   readonly name?: string;
-  /** Events read per page of the log (default 5000). */
+  /**
+   * Events read per page of the log (default 1000). Small enough that a page's rows die young: with pages of 5000
+   * (two in memory, one folded while the next is read) every row outlived V8's young generation and was collected
+   * by full collections of the old space (30 % of the rebuild's CPU, docs/performance.md).
+   */
   readonly pageSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
   /**
@@ -70,11 +75,13 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 }
 
 const RESIDENT_RUNS = 2000;
+/** Events folded between two looks at the socket (see the fold loop). */
+const FOLD_SLICE = 250;
 
 async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promise<RebuildResult> {
   const { store, pool } = options;
   const name = options.name ?? 'runs';
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 1000;
   const started = Date.now();
   const q = pool as Queryable;
   await dropShadowTables(q);
@@ -105,22 +112,29 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
       if (page.length === 0) break;
       next = store.readAll(page[page.length - 1].position, pageSize);
       next.catch(() => undefined); // awaited on the next turn; a failure then is the one thrown
-      const revived = await fold.resident.revive(store, fold, page, position);
-      for (const view of revived.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, -1);
-      fold.shares.add(page, fold.skipped);
-      merge(
-        fold,
-        foldBatch(fold.views, page, {
-          quarantined: fold.blocked,
-          skipped: fold.skipped,
-          scratch: fold.scratch,
-          viewsOnly: true,
-        }),
-      );
-      fold.resident.touch(page);
-      await fold.resident.evict(fold, (views) => flushViews(q, views, usage));
-      position = page[page.length - 1].position;
-      done += page.length;
+      for (let i = 0; i < page.length; i += FOLD_SLICE) {
+        // Between slices the rows of the next page that have arrived are read in, so PostgreSQL goes on sending
+        // them while this folds (folding a whole page at once left it blocked on a full socket, then this idle).
+        if (i > 0) await setImmediate();
+        const slice = page.slice(i, i + FOLD_SLICE);
+        const revived = await fold.resident.revive(store, fold, slice, position);
+        for (const view of revived.values())
+          for (const task of view?.tasks.values() ?? []) usage.add(task, -1);
+        fold.shares.add(slice, fold.skipped);
+        merge(
+          fold,
+          foldBatch(fold.views, slice, {
+            quarantined: fold.blocked,
+            skipped: fold.skipped,
+            scratch: fold.scratch,
+            viewsOnly: true,
+          }),
+        );
+        fold.resident.touch(slice);
+        await fold.resident.evict(fold, (views) => flushViews(q, views, usage));
+        position = slice[slice.length - 1].position;
+        done += slice.length;
+      }
       options.onProgress?.(done, Math.max(total, done));
     }
 
@@ -130,10 +144,16 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
-    if (!indexed) await createShadowIndexes(q, indexes);
-    await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
-    // runs.list search documents, computed now rather than under the swap's lock (migrations/…05_runs-search.sql).
-    await q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]);
+    // runs.list search documents, computed now rather than under the swap's lock (migrations/…05_runs-search.sql),
+    // on their own connection while the shadow tables are indexed and analysed: PostgreSQL then works on two
+    // cores (this process waits), and the documents (trigram index insertions) are the longest part of the tail.
+    await Promise.all([
+      q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]),
+      (async () => {
+        if (!indexed) await createShadowIndexes(q, indexes);
+        await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
+      })(),
+    ]);
 
     // 3. Catch up with what was appended meanwhile (no lock yet).
     const caughtUp = await withTransaction(pool, (c) => catchUp(store, c, fold, position, pageSize));

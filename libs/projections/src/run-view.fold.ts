@@ -5,6 +5,7 @@ import { addMoney, money, subMoney } from '@ledger/money';
 import { TERMINAL_STATUSES, withChunks } from './run-view.chunks';
 import { appendOwned, patched, type FoldScratch } from './run-view.scratch';
 import { assistantMetadata, costFields, usageFields } from './run-view.task-fields';
+import { isoTime } from './run-view.time';
 
 /**
  * The run view fold: the ONE implementation of docs/protocol.md §3 (read models). The projector, rebuild, `runAt` and `verify`
@@ -33,12 +34,6 @@ export type { FoldScratch } from './run-view.scratch';
 /** A task that ended without a known price: its cost is NULL and it is counted in `unpricedTaskCount`. */
 export function isUnpriced(task: TaskView): boolean {
   return TERMINAL_STATUSES.has(task.status) && task.cost === null;
-}
-
-export function isoTime(value: string): string {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new Error(`not a timestamp: ${value}`);
-  return d.toISOString();
 }
 
 export function evolveRunView(

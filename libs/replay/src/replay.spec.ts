@@ -88,6 +88,27 @@ describe('replay pacing and paging', () => {
     expect(sent).toEqual([0, 1]);
   });
 
+  it('tells the target when it starts sending and when it ends, also when the target closes midway', async () => {
+    const calls: string[] = [];
+    const target = (closeAfter: number) => {
+      let sent = 0;
+      return {
+        start: () => calls.push('start'),
+        emit: () => calls.push(`frame ${sent++}`),
+        get closed() {
+          return sent >= closeAfter;
+        },
+        end: () => calls.push('end'),
+      };
+    };
+    const options = { runId: 'r', fromVersion: 0, pageSize: 500, speed: 0, maxGapMs: 10_000 };
+    await replayPaged(pages(RUN), options, target(Infinity));
+    expect(calls).toEqual(['start', ...RUN.map((_, i) => `frame ${i}`), 'end']);
+    calls.length = 0;
+    await replayPaged(pages(RUN), options, target(2));
+    expect(calls).toEqual(['start', 'frame 0', 'frame 1', 'end']);
+  });
+
   it('a wait whose signal aborts ends the replay at once with what was sent', async () => {
     const gone = new AbortController();
     const sent: number[] = [];

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { RUN_STREAM_PREFIX, fromRunStreamId } from '@ledger/domain';
 import type { ReadStreamOptions, GlobalPosition, RecordedEvent } from '../event-store.port';
 import { toStoreError } from './postgres-errors';
-import { EVENT_COLUMNS, ONE_STREAM, toRecorded, type EventRow } from './postgres-rows';
+import { EVENT_COLUMNS, ONE_STREAM, toRecordedRows, type EventRow } from './postgres-rows';
 
 /** Reads of the PostgreSQL store: plain queries on the pool; the database being away is `StoreUnavailable`. */
 
@@ -36,7 +36,7 @@ export async function readStream(
       options.maxCount ?? null,
     ],
   );
-  return rows.map(toRecorded);
+  return toRecordedRows(rows);
 }
 
 export async function streamRevision(pool: Pool, streamId: string): Promise<number | null> {
@@ -65,7 +65,7 @@ export async function readAll(
      ORDER BY transaction_id, position LIMIT $3`,
     [String(after?.commit ?? 0n), String(after?.prepare ?? 0n), limit, `${streamPrefix}%`],
   );
-  return rows.map(toRecorded);
+  return toRecordedRows(rows);
 }
 
 export async function headPosition(pool: Pool): Promise<GlobalPosition | null> {

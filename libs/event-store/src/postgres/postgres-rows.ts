@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '../event-store.port';
 import type { RunEvent } from '@ledger/domain';
 
-/** The `events` columns every read selects, in the shape `toRecorded` takes. */
+/** The `events` columns every read selects, in the shape `toRecordedRows` takes. */
 export const EVENT_COLUMNS =
   'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata';
 
@@ -26,14 +26,34 @@ export interface EventRow {
 }
 
 /** The store's edge: a row is what a writer stored; its type names its data's shape (the projector validates). */
-export function toRecorded(row: EventRow): RecordedEvent {
+function recorded(row: EventRow, commit: bigint): RecordedEvent {
   return {
     id: row.event_id,
     streamId: row.stream_id,
     revision: Number(row.stream_revision),
-    position: { commit: BigInt(row.tx), prepare: BigInt(row.position) },
+    position: { commit, prepare: BigInt(row.position) },
     type: row.type,
     data: row.data,
     metadata: row.metadata,
   } as RecordedEvent;
+}
+
+/**
+ * The rows as events (`recorded`). In the global order a transaction's events are next to each other (a group
+ * commit writes ~100, a COPY many more), so its id is parsed into a bigint once per run of rows, not once per row
+ * (a rebuild reads every row of the log).
+ */
+export function toRecordedRows(rows: readonly EventRow[]): RecordedEvent[] {
+  const out: RecordedEvent[] = new Array(rows.length);
+  let tx = '';
+  let commit = 0n;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row.tx !== tx) {
+      tx = row.tx;
+      commit = BigInt(tx);
+    }
+    out[i] = recorded(row, commit);
+  }
+  return out;
 }
