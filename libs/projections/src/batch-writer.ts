@@ -50,6 +50,34 @@ export async function attempt(
   return null;
 }
 
+/** A data error met by {@link writeAtOnce}: the transaction is aborted, and the batch is to be written again with `writeFolded`. */
+export class NeedsSavepoints extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a value of the batch was refused: write it again run by run');
+    this.name = 'NeedsSavepoints';
+  }
+}
+
+/**
+ * The batch in its usual case, without the two round trips of a savepoint: a data error aborts the transaction
+ * and is thrown as {@link NeedsSavepoints}, so the caller rolls back and writes the same batch with `writeFolded`
+ * (which finds the runs at fault). Rows written either way are the same.
+ */
+export async function writeAtOnce(
+  q: Queryable,
+  tables: ReadModelTables,
+  base: ReadonlyMap<string, RunViewModel | null>,
+  folded: FoldedBatch,
+): Promise<WrittenBatch> {
+  const changes = diffBatch(base, folded);
+  try {
+    await writeChanges(q, tables, changes);
+  } catch (error) {
+    throw isDataError(error) ? new NeedsSavepoints(error) : error;
+  }
+  return { folded, changes };
+}
+
 export async function writeFolded(
   q: Queryable,
   tables: ReadModelTables,

@@ -13,7 +13,7 @@ import {
 import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { Lru } from './lru';
-import { writeFolded } from './batch-writer';
+import { NeedsSavepoints, writeAtOnce, writeFolded } from './batch-writer';
 import {
   ensureCheckpoint,
   LIVE_TABLES,
@@ -166,7 +166,20 @@ export class Projector {
     void setCheckpointState(this.pool as Queryable, this.name, 'stalled', message).catch(() => undefined);
   }
 
+  /**
+   * A batch is first written without savepoints (one round trip per table); only when PostgreSQL refuses a value
+   * is the transaction rolled back and the same batch written again run by run behind savepoints.
+   */
   private async handle(batch: AllBatch): Promise<void> {
+    try {
+      await this.handleOnce(batch, false);
+    } catch (error) {
+      if (!(error instanceof NeedsSavepoints)) throw error;
+      await this.handleOnce(batch, true);
+    }
+  }
+
+  private async handleOnce(batch: AllBatch, careful: boolean): Promise<void> {
     const { result, quarantined, skipped, epoch } = await withTransaction(this.pool, async (client) => {
       const stored = await readCheckpoint(client as Queryable, this.name, true);
       const storedPosition = stored?.position ?? null;
@@ -189,7 +202,7 @@ export class Projector {
       const events = batch.events.filter(
         (e) => runIdOf(e) !== null && (!from || comparePositions(e.position, from) > 0),
       );
-      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped);
+      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped, careful);
       await this.options.beforeCommit?.(client);
       return { result, quarantined, skipped, epoch };
     });
@@ -222,6 +235,7 @@ export class Projector {
     from: GlobalPosition | null,
     quarantined: ReadonlySet<string>,
     skipped: ReadonlySet<string>,
+    careful: boolean,
   ): Promise<Applied> {
     const runIds = new Set<string>();
     for (const e of events) {
@@ -239,7 +253,8 @@ export class Projector {
     for (const [id, view] of await loadViews(client as Queryable, LIVE_TABLES, missing)) base.set(id, view);
 
     const folded = foldBatch(base, events, { quarantined, skipped });
-    const written = await writeFolded(client as Queryable, LIVE_TABLES, base, folded);
+    const write = careful ? writeFolded : writeAtOnce;
+    const written = await write(client as Queryable, LIVE_TABLES, base, folded);
     await projectShares(client as Queryable, shareEvents(events, skipped));
     const failed = [...written.folded.failures].map(([runId, f]) => toQuarantined(runId, f));
     const released = [...written.folded.released];
