@@ -9,6 +9,7 @@ import {
 } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { writeChanges, type Queryable, type ReadModelTables } from './projector.sql';
+import type { StatementBatch } from './statement-batch';
 
 /**
  * Writing a folded batch so that a value PostgreSQL refuses stops only its run: the batch is written at once
@@ -76,6 +77,15 @@ export async function writeAtOnce(
     throw isDataError(error) ? new NeedsSavepoints(error) : error;
   }
   return { folded, changes };
+}
+
+/** Sends the statements a {@link StatementBatch} gathered; a data error is {@link NeedsSavepoints}. */
+export async function sendAtOnce(batch: StatementBatch): Promise<void> {
+  try {
+    await batch.flush();
+  } catch (error) {
+    throw isDataError(error) ? new NeedsSavepoints(error) : error;
+  }
 }
 
 export async function writeFolded(

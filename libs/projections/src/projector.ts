@@ -13,7 +13,8 @@ import {
 import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { Lru } from './lru';
-import { NeedsSavepoints, writeAtOnce, writeFolded } from './batch-writer';
+import { NeedsSavepoints, sendAtOnce, writeAtOnce, writeFolded } from './batch-writer';
+import { StatementBatch } from './statement-batch';
 import {
   ensureCheckpoint,
   LIVE_TABLES,
@@ -253,19 +254,24 @@ export class Projector {
     for (const [id, view] of await loadViews(client as Queryable, LIVE_TABLES, missing)) base.set(id, view);
 
     const folded = foldBatch(base, events, { quarantined, skipped });
-    const write = careful ? writeFolded : writeAtOnce;
-    const written = await write(client as Queryable, LIVE_TABLES, base, folded);
-    await projectShares(client as Queryable, shareEvents(events, skipped));
+    // The usual batch: rows, shares and checkpoint go in one round trip, with no savepoint (a refused value
+    // rolls the transaction back: NeedsSavepoints). `careful`: the same, one statement at a time, behind savepoints.
+    const batch = careful ? null : new StatementBatch(client as Queryable);
+    const q = batch ?? (client as Queryable);
+    const written = await (careful ? writeFolded : writeAtOnce)(q, LIVE_TABLES, base, folded);
+    await projectShares(q, shareEvents(events, skipped));
     const failed = [...written.folded.failures].map(([runId, f]) => toQuarantined(runId, f));
     const released = [...written.folded.released];
     let epoch: string | null = null;
     if (failed.length || released.length) {
+      if (batch) await sendAtOnce(batch);
       await quarantineRuns(client as Queryable, this.name, LIVE_TABLES, failed);
       await releaseRuns(client as Queryable, this.name, released);
       epoch = await bumpEpoch(client as Queryable, this.name);
     }
     const checkpoint = from && comparePositions(from, batchEnd) > 0 ? from : batchEnd;
-    await writeCheckpoint(client as Queryable, this.name, checkpoint, 'running');
+    await writeCheckpoint(q, this.name, checkpoint, 'running');
+    if (batch) await sendAtOnce(batch);
     return {
       checkpoint,
       change: this.change(written.folded.after, written.changes),
