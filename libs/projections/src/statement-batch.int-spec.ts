@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { StatementBatch } from './statement-batch';
+import { escapeLiteral } from 'pg';
+import { StatementBatch, quote } from './statement-batch';
 
 /** Values written in as literals must reach PostgreSQL exactly as the same values sent as parameters. */
 describe('StatementBatch', () => {
@@ -21,6 +22,18 @@ describe('StatementBatch', () => {
     ['7f9c2ba4-e88f-11ea-adc1-0242ac120002'],
     ['a"b', 'c\\d', "e'f", ''],
   ];
+
+  it('quotes a string as node-postgres does', () => {
+    for (const text of [
+      '',
+      'a',
+      "it's",
+      'back\\slash',
+      "both ' and \\",
+      JSON.stringify({ s: "é 😀 \n 'q' \\" }),
+    ])
+      expect(quote(text)).toBe(escapeLiteral(text));
+  });
 
   it('writes the same rows as parameters do, in one round trip, in order', async () => {
     await db.pool.query(insert, values(1));
