@@ -43,6 +43,11 @@ function runJson(run: object): string {
   );
 }
 
+/** The length of a messages list's JSON (computed once per list, and then reused by the encoder). */
+export function messagesJsonLength(list: readonly unknown[]): number {
+  return cachedArrayJson(list).length;
+}
+
 function cachedArrayJson(list: readonly unknown[]): string {
   const hit = messagesJson.get(list);
   if (hit && hit.length === list.length) return hit.json;
