@@ -9,6 +9,7 @@ import {
 } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { writeChanges, type Queryable, type ReadModelTables } from './projector.sql';
+import type { StatementBatch } from './statement-batch';
 
 /**
  * Writing a folded batch so that a value PostgreSQL refuses stops only its run: the batch is written at once
@@ -48,6 +49,43 @@ export async function attempt(
   }
   await q.query(keep ? 'RELEASE SAVEPOINT rows' : 'ROLLBACK TO SAVEPOINT rows; RELEASE SAVEPOINT rows');
   return null;
+}
+
+/** A data error met by {@link writeAtOnce}: the transaction is aborted, and the batch is to be written again with `writeFolded`. */
+export class NeedsSavepoints extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a value of the batch was refused: write it again run by run');
+    this.name = 'NeedsSavepoints';
+  }
+}
+
+/**
+ * The batch in its usual case, without the two round trips of a savepoint: a data error aborts the transaction
+ * and is thrown as {@link NeedsSavepoints}, so the caller rolls back and writes the same batch with `writeFolded`
+ * (which finds the runs at fault). Rows written either way are the same.
+ */
+export async function writeAtOnce(
+  q: Queryable,
+  tables: ReadModelTables,
+  base: ReadonlyMap<string, RunViewModel | null>,
+  folded: FoldedBatch,
+): Promise<WrittenBatch> {
+  const changes = diffBatch(base, folded);
+  try {
+    await writeChanges(q, tables, changes);
+  } catch (error) {
+    throw isDataError(error) ? new NeedsSavepoints(error) : error;
+  }
+  return { folded, changes };
+}
+
+/** Sends the statements a {@link StatementBatch} gathered; a data error is {@link NeedsSavepoints}. */
+export async function sendAtOnce(batch: StatementBatch): Promise<void> {
+  try {
+    await batch.flush();
+  } catch (error) {
+    throw isDataError(error) ? new NeedsSavepoints(error) : error;
+  }
 }
 
 export async function writeFolded(

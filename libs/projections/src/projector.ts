@@ -13,7 +13,8 @@ import {
 import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { Lru } from './lru';
-import { writeFolded } from './batch-writer';
+import { NeedsSavepoints, sendAtOnce, writeAtOnce, writeFolded } from './batch-writer';
+import { StatementBatch } from './statement-batch';
 import {
   ensureCheckpoint,
   LIVE_TABLES,
@@ -166,7 +167,20 @@ export class Projector {
     void setCheckpointState(this.pool as Queryable, this.name, 'stalled', message).catch(() => undefined);
   }
 
+  /**
+   * A batch is first written without savepoints (one round trip per table); only when PostgreSQL refuses a value
+   * is the transaction rolled back and the same batch written again run by run behind savepoints.
+   */
   private async handle(batch: AllBatch): Promise<void> {
+    try {
+      await this.handleOnce(batch, false);
+    } catch (error) {
+      if (!(error instanceof NeedsSavepoints)) throw error;
+      await this.handleOnce(batch, true);
+    }
+  }
+
+  private async handleOnce(batch: AllBatch, careful: boolean): Promise<void> {
     const { result, quarantined, skipped, epoch } = await withTransaction(this.pool, async (client) => {
       const stored = await readCheckpoint(client as Queryable, this.name, true);
       const storedPosition = stored?.position ?? null;
@@ -189,7 +203,7 @@ export class Projector {
       const events = batch.events.filter(
         (e) => runIdOf(e) !== null && (!from || comparePositions(e.position, from) > 0),
       );
-      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped);
+      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped, careful);
       await this.options.beforeCommit?.(client);
       return { result, quarantined, skipped, epoch };
     });
@@ -222,6 +236,7 @@ export class Projector {
     from: GlobalPosition | null,
     quarantined: ReadonlySet<string>,
     skipped: ReadonlySet<string>,
+    careful: boolean,
   ): Promise<Applied> {
     const runIds = new Set<string>();
     for (const e of events) {
@@ -239,18 +254,24 @@ export class Projector {
     for (const [id, view] of await loadViews(client as Queryable, LIVE_TABLES, missing)) base.set(id, view);
 
     const folded = foldBatch(base, events, { quarantined, skipped });
-    const written = await writeFolded(client as Queryable, LIVE_TABLES, base, folded);
-    await projectShares(client as Queryable, shareEvents(events, skipped));
+    // The usual batch: rows, shares and checkpoint go in one round trip, with no savepoint (a refused value
+    // rolls the transaction back: NeedsSavepoints). `careful`: the same, one statement at a time, behind savepoints.
+    const batch = careful ? null : new StatementBatch(client as Queryable);
+    const q = batch ?? (client as Queryable);
+    const written = await (careful ? writeFolded : writeAtOnce)(q, LIVE_TABLES, base, folded);
+    await projectShares(q, shareEvents(events, skipped));
     const failed = [...written.folded.failures].map(([runId, f]) => toQuarantined(runId, f));
     const released = [...written.folded.released];
     let epoch: string | null = null;
     if (failed.length || released.length) {
+      if (batch) await sendAtOnce(batch);
       await quarantineRuns(client as Queryable, this.name, LIVE_TABLES, failed);
       await releaseRuns(client as Queryable, this.name, released);
       epoch = await bumpEpoch(client as Queryable, this.name);
     }
     const checkpoint = from && comparePositions(from, batchEnd) > 0 ? from : batchEnd;
-    await writeCheckpoint(client as Queryable, this.name, checkpoint, 'running');
+    await writeCheckpoint(q, this.name, checkpoint, 'running');
+    if (batch) await sendAtOnce(batch);
     return {
       checkpoint,
       change: this.change(written.folded.after, written.changes),

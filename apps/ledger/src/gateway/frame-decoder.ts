@@ -1,5 +1,6 @@
-import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+import { Decoder, PacketType, type Packet } from 'socket.io-parser';
 import { parsedFrameChars } from '@ledger/config';
+import { PushEncoder } from './push-encoder';
 
 /** The handshake (CONNECT) carries only the auth object: a token of at most 8 KiB and its JSON. */
 export const MAX_HANDSHAKE_CHARS = 16 * 1024;
@@ -56,7 +57,7 @@ export function sizeCheckingParser(maxPayloadBytes: number) {
     }
   }
 
-  return { Encoder, Decoder: SizeCheckingDecoder };
+  return { Encoder: PushEncoder, Decoder: SizeCheckingDecoder };
 }
 
 function oversizedEvent(frame: string): Packet {

@@ -6,13 +6,28 @@ import { toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { modelsOfRuns, type ProjectorChange } from '@ledger/projections';
 import type { LedgerGateway } from '../gateway/ledger.gateway';
+import { messagesJsonLength } from '../gateway/push-encoder';
 import { Throttle } from './throttle';
 
 export const RUN_PUSH_INTERVAL_MS = 100;
+/**
+ * What one run's `runs.changed` may send per second to each socket: a run whose row (its messages) is larger than
+ * 200 KB waits longer than 100 ms between pushes, so a long conversation costs the server and its clients no more
+ * per second than a short one (docs/performance.md, long runs: a 2.4 MB row ten times a second to every socket of
+ * the owner made a command into a 100,000-event run cost twice one into a new run).
+ */
+export const RUN_PUSH_BYTES_PER_SECOND = 2_000_000;
 /** Runs whose models are kept in memory (the rest are read again when they next change). */
 const MODEL_CACHE_RUNS = 10_000;
 
 type ListPush = { kind: 'changed'; run: RunView } | { kind: 'removed'; runId: string; userId: string };
+
+/** The window after a push: 100 ms, longer for a row too large to send ten times a second (its messages' JSON). */
+function pushInterval(push: ListPush): number {
+  if (push.kind === 'removed') return RUN_PUSH_INTERVAL_MS;
+  const bytes = messagesJsonLength(push.run.messages);
+  return Math.max(RUN_PUSH_INTERVAL_MS, Math.round((1000 * bytes) / RUN_PUSH_BYTES_PER_SECOND));
+}
 
 /**
  * The live runs list: after each projector commit, `runs.changed` {run} (the run as `runs.list` gives it) for
@@ -33,7 +48,7 @@ export class RunsListPushes {
     /** The server's clock (a ManualClock in tests): the 100 ms windows are windows of it. */
     clock: Clock,
   ) {
-    this.throttle = new Throttle(RUN_PUSH_INTERVAL_MS, (push) => this.send(push), clock);
+    this.throttle = new Throttle(pushInterval, (push) => this.send(push), clock);
   }
 
   onCommit(change: ProjectorChange): void {

@@ -37,6 +37,27 @@ describe('Throttle', () => {
     expect(sent[sent.length - 1]).toEqual(['a', 5, t0 + 300]);
   });
 
+  it('waits after a value as long as the interval of that value says', () => {
+    const sent: Array<[number, number]> = [];
+    const t0 = Date.now();
+    const throttle = new Throttle<string, number>(
+      (value) => value * 100,
+      (value) => sent.push([value, Date.now() - t0]),
+    );
+    throttle.submit('a', 5);
+    throttle.submit('a', 1);
+    jest.advanceTimersByTime(499);
+    expect(sent).toEqual([[5, 0]]);
+    jest.advanceTimersByTime(1);
+    throttle.submit('a', 2);
+    jest.advanceTimersByTime(100);
+    expect(sent).toEqual([
+      [5, 0],
+      [1, 500],
+      [2, 600],
+    ]);
+  });
+
   it('keeps keys apart', () => {
     const { sent, throttle } = recorder();
     throttle.submit('a', 1);

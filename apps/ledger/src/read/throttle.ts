@@ -9,7 +9,8 @@ export class Throttle<K, V> {
   private readonly windows = new Map<K, { timer: Timer; pending?: V }>();
 
   constructor(
-    private readonly intervalMs: number,
+    /** The window after a send: fixed, or of the value just sent (a larger value, a longer window). */
+    private readonly intervalMs: number | ((sent: V) => number),
     private readonly send: (value: V, key: K) => void,
     private readonly clock: Clock = systemClock,
   ) {}
@@ -27,7 +28,7 @@ export class Throttle<K, V> {
       return;
     }
     this.send(value, key);
-    this.open(key);
+    this.open(key, value);
   }
 
   /** Keys with a window open (for tests and metrics). */
@@ -40,14 +41,16 @@ export class Throttle<K, V> {
     this.windows.clear();
   }
 
-  private open(key: K): void {
+  private open(key: K, sent: V): void {
+    const interval = typeof this.intervalMs === 'number' ? this.intervalMs : this.intervalMs(sent);
     const timer = this.clock.setTimer(() => {
       const window = this.windows.get(key);
       this.windows.delete(key);
       if (window?.pending === undefined) return;
-      this.send(window.pending, key);
-      this.open(key);
-    }, this.intervalMs);
+      const next = window.pending;
+      this.send(next, key);
+      this.open(key, next);
+    }, interval);
     this.windows.set(key, { timer });
   }
 }
