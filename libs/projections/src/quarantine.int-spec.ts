@@ -175,6 +175,32 @@ describe('quarantine of a run the projection cannot apply', () => {
     await expectConsistent(head, 0);
   });
 
+  it('a NUL in a stored chunk (a log the store did not check, e.g. EventStoreDB) quarantines its run; the others go on', async () => {
+    const [userE, userF] = [randomUUID(), randomUUID()];
+    const [runE, runF] = [randomUUID(), randomUUID()];
+    const e = runEvents(runE, userE);
+    const f = runEvents(runF, userF);
+    const [taskE, taskF] = [randomUUID(), randomUUID()];
+    await put(runE, userE, [e.started(clock.now()), e.created(taskE, clock.now(), 'hi')]);
+    const bad = await put(runE, userE, [e.chunk(taskE, 0, 'a~b')]);
+    // The PostgreSQL store refuses NUL at the append; an EventStoreDB log can hold its JSON escape.
+    await db.pool.query(
+      `UPDATE events SET data = replace(data::text, 'a~b', $1)::json WHERE stream_id = $2`,
+      ['a\\u0000b', `run-${runE}`],
+    );
+    await put(runF, userF, [f.started(clock.now()), f.created(taskF, clock.now(), 'q')]);
+    const head = await put(runF, userF, [f.chunk(taskF, 0, 'answer')]);
+    await projector.start();
+    await projector.waitFor(head);
+
+    expect((await getRun(db.pool, userF, runF))!.tasks[0].responseText).toBe('answer');
+    const [entry] = await readQuarantine(db.pool, 'runs');
+    expect(entry).toMatchObject({ runId: runE, eventType: 'ChunkReceived', position: bad });
+    expect(entry.error).toMatch(/^22[0-9A-Z]{3}: /); // a data error (jsonb's or text's refusal), not the protocol's
+    // Degraded, not stalled: one run is set aside, the projection goes on.
+    expect((await projector.status())[0]).toMatchObject({ state: 'degraded' });
+  });
+
   it('erasing a quarantined run removes its rows and its quarantine', async () => {
     const user = randomUUID();
     const run = randomUUID();

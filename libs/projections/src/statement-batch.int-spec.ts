@@ -52,4 +52,30 @@ describe('StatementBatch', () => {
     const { rows } = await db.pool.query('SELECT j, t, n::text, b, a, x FROM sb ORDER BY k');
     expect(rows[1]).toEqual(rows[0]);
   });
+
+  it('refuses a value PostgreSQL cannot store (NUL) with the same data error as parameters, whatever the text after it', async () => {
+    const client = await db.pool.connect();
+    try {
+      const params = await client
+        .query(insert, [...values(3).slice(0, 2), 'a\u0000b', ...values(3).slice(3)])
+        .then(
+          () => null,
+          (e: { code?: string }) => e.code,
+        );
+      const batch = new StatementBatch(client);
+      // Written into the query text, a NUL would end the query there (the protocol's strings are NUL-terminated).
+      const inBatch = await batch
+        .query(insert, [...values(4).slice(0, 2), "a\u0000'); DROP TABLE sb; --", ...values(4).slice(3)])
+        .then(() => batch.flush())
+        .then(
+          () => null,
+          (e: { code?: string }) => e.code,
+        );
+      expect(params).toBe('22021');
+      expect(inBatch).toBe(params);
+    } finally {
+      client.release();
+    }
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM sb')).rows[0].n).toBeGreaterThan(0);
+  });
 });

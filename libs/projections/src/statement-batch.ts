@@ -8,7 +8,7 @@ type Value = string | number | boolean | null | readonly string[];
  * parameters written in as literals) instead of one round trip each: the projector's batch (runs, tasks, usage,
  * shares, checkpoint) costs one round trip where it cost five. Inside the caller's transaction, a statement that
  * fails aborts it and the ones after it are not run, as when they are sent one by one. A statement whose
- * parameters cannot be written as literals here (none of the projector's) first sends what was gathered, then
+ * parameters cannot be written as literals here (a NUL; none of the projector's other values) first sends what was gathered, then
  * goes on its own, so the order is kept.
  */
 export class StatementBatch implements Queryable {
@@ -38,9 +38,15 @@ export class StatementBatch implements Queryable {
   }
 }
 
+/**
+ * Whether a value can be written in as a literal. Not a string holding NUL: the protocol's query text is
+ * NUL-terminated, so PostgreSQL would see the query end there (a protocol error, not the data error the value is);
+ * sent as a parameter, it is refused as a data error like any value PostgreSQL cannot store.
+ */
 function isValue(value: unknown): value is Value {
-  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return true;
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return true;
+  if (typeof value === 'string') return !value.includes('\u0000');
+  return Array.isArray(value) && value.every((v) => typeof v === 'string' && !v.includes('\u0000'));
 }
 
 /**
