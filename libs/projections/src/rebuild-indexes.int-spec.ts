@@ -41,4 +41,18 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
     await rebuild({ store, pool: db.pool }); // and again, from tables that a rebuild made
     expect(await indexes()).toEqual(before);
   });
+
+  it("keeps the live tables' storage parameters (ai_tasks' fillfactor from migration 011)", async () => {
+    const options = async () =>
+      (
+        await db.pool.query<{ relname: string; reloptions: string[] | null }>(
+          `SELECT relname, reloptions FROM pg_class
+           WHERE relname IN ('ai_runs', 'ai_tasks', 'usage_daily') AND relkind = 'r' ORDER BY relname`,
+        )
+      ).rows;
+    const before = await options();
+    expect(before.find((r) => r.relname === 'ai_tasks')?.reloptions).toEqual(['fillfactor=50']);
+    await rebuild({ store, pool: db.pool });
+    expect(await options()).toEqual(before);
+  });
 });

@@ -78,6 +78,19 @@ const RESIDENT_RUNS = 2000;
 /** Events folded between two looks at the socket (see the fold loop). */
 const FOLD_SLICE = 250;
 
+/**
+ * The live table's storage parameters as a `WITH (…)` clause (empty when none): `LIKE` does not copy them, and the
+ * migrations set some (ai_tasks' fillfactor, for HOT updates of streaming tasks), so a swap must not lose them.
+ */
+async function storageParameters(q: Queryable, table: string): Promise<string> {
+  const { rows } = await q.query<{ reloptions: string[] | null }>(
+    'SELECT reloptions FROM pg_class WHERE oid = $1::regclass',
+    [table],
+  );
+  const options = rows[0]?.reloptions ?? [];
+  return options.length ? ` WITH (${options.join(', ')})` : '';
+}
+
 async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promise<RebuildResult> {
   const { store, pool } = options;
   const name = options.name ?? 'runs';
@@ -88,7 +101,10 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
   const indexes = await shadowIndexes(q);
   try {
     for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>)
-      await q.query(`CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS)`);
+      await q.query(
+        `CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS)` +
+          (await storageParameters(q, LIVE_TABLES[table])),
+      );
     const fold: FoldState = {
       views: new Map(),
       failures: new Map(),
