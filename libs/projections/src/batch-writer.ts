@@ -71,21 +71,22 @@ export async function writeAtOnce(
   folded: FoldedBatch,
 ): Promise<WrittenBatch> {
   const changes = diffBatch(base, folded);
-  try {
-    await writeChanges(q, tables, changes);
-  } catch (error) {
-    throw isDataError(error) ? new NeedsSavepoints(error) : error;
-  }
+  await atOnce(() => writeChanges(q, tables, changes));
   return { folded, changes };
 }
 
-/** Sends the statements a {@link StatementBatch} gathered; a data error is {@link NeedsSavepoints}. */
-export async function sendAtOnce(batch: StatementBatch): Promise<void> {
+/** Runs a write of the at-once path: a data error is {@link NeedsSavepoints}, any other error is itself. */
+async function atOnce(write: () => Promise<void>): Promise<void> {
   try {
-    await batch.flush();
+    await write();
   } catch (error) {
     throw isDataError(error) ? new NeedsSavepoints(error) : error;
   }
+}
+
+/** Sends the statements a {@link StatementBatch} gathered; a data error is {@link NeedsSavepoints}. */
+export function sendAtOnce(batch: StatementBatch): Promise<void> {
+  return atOnce(() => batch.flush());
 }
 
 export async function writeFolded(
