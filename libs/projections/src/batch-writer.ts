@@ -51,28 +51,12 @@ export async function attempt(
   return null;
 }
 
-/** A data error met by {@link writeAtOnce}: the transaction is aborted, and the batch is to be written again with `writeFolded`. */
+/** A data error met on the at-once path: the transaction is aborted; the batch is to be written again behind savepoints. */
 export class NeedsSavepoints extends Error {
   constructor(override readonly cause: unknown) {
     super('a value of the batch was refused: write it again run by run');
     this.name = 'NeedsSavepoints';
   }
-}
-
-/**
- * The batch in its usual case, without the two round trips of a savepoint: a data error aborts the transaction
- * and is thrown as {@link NeedsSavepoints}, so the caller rolls back and writes the same batch with `writeFolded`
- * (which finds the runs at fault). Rows written either way are the same.
- */
-export async function writeAtOnce(
-  q: Queryable,
-  tables: ReadModelTables,
-  base: ReadonlyMap<string, RunViewModel | null>,
-  folded: FoldedBatch,
-): Promise<WrittenBatch> {
-  const changes = diffBatch(base, folded);
-  await atOnce(() => writeChanges(q, tables, changes));
-  return { folded, changes };
 }
 
 /** Runs a write of the at-once path: a data error is {@link NeedsSavepoints}, any other error is itself. */
@@ -89,13 +73,23 @@ export function sendAtOnce(batch: StatementBatch): Promise<void> {
   return atOnce(() => batch.flush());
 }
 
+/**
+ * Writes a folded batch. `atOnce`: the usual case, without the two round trips of a savepoint — a data error aborts
+ * the transaction and is thrown as {@link NeedsSavepoints}, so the caller rolls back and writes the same batch again
+ * without it. Otherwise behind savepoints, finding the runs at fault (the rows written either way are the same).
+ */
 export async function writeFolded(
   q: Queryable,
   tables: ReadModelTables,
   base: ReadonlyMap<string, RunViewModel | null>,
   folded: FoldedBatch,
+  options: { atOnce?: boolean } = {},
 ): Promise<WrittenBatch> {
   const changes = diffBatch(base, folded);
+  if (options.atOnce) {
+    await atOnce(() => writeChanges(q, tables, changes));
+    return { folded, changes };
+  }
   if ((await attempt(q, tables, changes, true)) === null) return { folded, changes };
 
   const after = new Map(folded.after);

@@ -13,7 +13,7 @@ import {
 import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { Lru } from './lru';
-import { NeedsSavepoints, sendAtOnce, writeAtOnce, writeFolded } from './batch-writer';
+import { NeedsSavepoints, sendAtOnce, writeFolded } from './batch-writer';
 import { StatementBatch } from './statement-batch';
 import {
   ensureCheckpoint,
@@ -258,7 +258,7 @@ export class Projector {
     // rolls the transaction back: NeedsSavepoints). `careful`: the same, one statement at a time, behind savepoints.
     const batch = careful ? null : new StatementBatch(client as Queryable);
     const q = batch ?? (client as Queryable);
-    const written = await (careful ? writeFolded : writeAtOnce)(q, LIVE_TABLES, base, folded);
+    const written = await writeFolded(q, LIVE_TABLES, base, folded, { atOnce: !careful });
     await projectShares(q, shareEvents(events, skipped));
     const failed = [...written.folded.failures].map(([runId, f]) => toQuarantined(runId, f));
     const released = [...written.folded.released];
