@@ -13,7 +13,10 @@ const archive = { type: 'retention.archive', data: { runId: RUN, idleSince: NOW 
 const erase = { type: 'retention.erase', data: { runId: RUN, idleSince: NOW } } as const;
 const chunk = (recordedAt: string) =>
   recorded(
-    { type: 'ChunkReceived', data: { runId: RUN, taskId: 'task-1', seq: 0, kind: 'text', text: 'x', offsetMs: 0 } },
+    {
+      type: 'ChunkReceived',
+      data: { runId: RUN, taskId: 'task-1', seq: 0, kind: 'text', text: 'x', offsetMs: 0 },
+    },
     { recordedAt },
   );
 
@@ -34,9 +37,14 @@ describe('retention.archive / retention.erase (given events, when the pass acts,
 
   it('does not count managing a run (star, rename, archive, reprice) as activity', () => {
     const starredLater = recorded({ type: 'RunStarred', data: { runId: RUN } }, { recordedAt: AFTER });
-    const renamedLater = recorded({ type: 'RunRenamed', data: { runId: RUN, name: 'n' } }, { recordedAt: AFTER });
+    const renamedLater = recorded(
+      { type: 'RunRenamed', data: { runId: RUN, name: 'n' } },
+      { recordedAt: AFTER },
+    );
     given(started, chunk(BEFORE), starredLater, renamedLater).when(archive).then([archived]);
-    given(started, recorded(archived, { recordedAt: AFTER })).when(erase).then([tombstone]);
+    given(started, recorded(archived, { recordedAt: AFTER }))
+      .when(erase)
+      .then([tombstone]);
   });
 
   it('does not archive twice, and does nothing to a run erased or never started', () => {

@@ -13,7 +13,8 @@ export function decideRetention(command: RetentionCommand, state: RunState): Dec
   const { runId, idleSince } = command.data;
   const untouched: Decision = { events: [], ack: { acted: false } };
   if (state.status !== 'active') return untouched;
-  if (state.lastActivityAt !== null && Date.parse(state.lastActivityAt) > Date.parse(idleSince)) return untouched;
+  if (state.lastActivityAt !== null && Date.parse(state.lastActivityAt) > Date.parse(idleSince))
+    return untouched;
   if (command.type === 'retention.erase')
     return { events: [{ type: 'RunDeleted', data: { runId } }], ack: { acted: true } };
   if (state.archived) return untouched;

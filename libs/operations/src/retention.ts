@@ -92,7 +92,12 @@ export async function applyRetention(
     const { events } = await handleRunCommand(store, run.runId, NO_PRICING, (state) =>
       state.userId === null
         ? null
-        : operatorRequest(name, { runId: run.runId, idleSince: run.idleSince }, state.userId, now.toISOString()),
+        : operatorRequest(
+            name,
+            { runId: run.runId, idleSince: run.idleSince },
+            state.userId,
+            now.toISOString(),
+          ),
     );
     if (events.length === 0) skipped += 1;
     else if (run.action === 'erase') erased += 1;
