@@ -160,22 +160,17 @@ export class ReadService {
     return { done, cancel };
   }
 
-  async subscribe(
-    viewer: Viewer,
-    p: CommandPayload<'run.subscribe'>,
-    session: SubscriptionSession,
-  ): Promise<AckData['run.subscribe']> {
-    await this.ownership.assertReader(viewer, p.runId);
-    session.join(p.runId);
-    return {};
+  /** A socket joins a run's room (`run.updated`, `task.updated`) once the run is one it may read. */
+  async subscribe(viewer: Viewer, { runId }: CommandPayload<'run.subscribe'>, session: SubscriptionSession) {
+    await this.ownership.assertReader(viewer, runId);
+    session.join(runId);
+    return {} satisfies AckData['run.subscribe'];
   }
 
-  async unsubscribe(
-    p: CommandPayload<'run.unsubscribe'>,
-    session: SubscriptionSession,
-  ): Promise<AckData['run.unsubscribe']> {
-    session.leave(p.runId);
-    return {};
+  /** Leaving needs no check: a socket only ever leaves its own rooms. */
+  async unsubscribe({ runId }: CommandPayload<'run.unsubscribe'>, session: SubscriptionSession) {
+    session.leave(runId);
+    return {} satisfies AckData['run.unsubscribe'];
   }
 
   async replay(
