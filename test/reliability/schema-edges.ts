@@ -14,6 +14,7 @@ import { MAX_DEPTH } from '../../apps/ledger/src/gateway/payload';
 interface Node {
   type?: string;
   format?: string;
+  pattern?: string;
   enum?: readonly unknown[];
   minLength?: number;
   maxLength?: number;
@@ -92,6 +93,8 @@ function stringEdge(node: Node): fc.Arbitrary<string> {
   const min = node.minLength ?? 0;
   const max = node.maxLength ?? LONGEST_FREE_TEXT;
   const fits = (s: string) => s.length >= min && s.length <= max;
+  // A patterned string (a decimal amount, a currency code): strings of the pattern, shortest and longest that fit.
+  if (node.pattern) return fc.stringMatching(new RegExp(node.pattern)).filter(fits);
   return fc.oneof(
     fc.nat(PLANE_CHARS.length).map((seed) => textOf(Math.max(min, 1), seed)), // shortest (non-blank when 1)
     fc.nat(PLANE_CHARS.length).map((seed) => textOf(max, seed)), // longest
