@@ -108,10 +108,12 @@ export class RunWriter {
       handled = handle(state, request, this.pricing);
     } catch (error) {
       // Refused against this instance's cache: another instance may have written the run since. Once what this
-      // slot decided before is settled, read what the log holds beyond the cache, and decide again if it moved.
+      // slot decided before is settled, read what the log holds beyond the cache, and decide again if it moved —
+      // or if the state was replaced meanwhile: an append of this slot that failed while it settled was recovered
+      // from the log, which may hold what the refusal lacked (another instance's write of the same run).
       if (!isRefusal(error, state)) throw error;
       await this.quiesce(slot);
-      if (await caughtUp(this.store, slot)) return this.process(slot, pending);
+      if ((await caughtUp(this.store, slot)) || slot.state !== state) return this.process(slot, pending);
       throw error;
     }
     // An append of this run failed while the state was loading: decide again against the recovered state.
