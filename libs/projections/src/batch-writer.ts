@@ -161,6 +161,7 @@ function mergeChanges(list: readonly RowChanges[]): RowChanges {
     runs: list.flatMap((c) => c.runs),
     messagesUnchanged: new Set(list.flatMap((c) => [...c.messagesUnchanged])),
     tasks: list.flatMap((c) => c.tasks),
+    textAppends: new Map(list.flatMap((c) => [...c.textAppends])),
     deletedRunIds: list.flatMap((c) => c.deletedRunIds),
     usage: list.flatMap((c) => c.usage),
   };

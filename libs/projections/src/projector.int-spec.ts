@@ -186,4 +186,20 @@ describe('Projector: a conversation end to end', () => {
     expect(mismatches).toEqual([]);
     expect(runs).toBe(3);
   });
+  it('a text streamed over many batches is stored exactly as folded (quotes, backslashes, accents, emoji)', async () => {
+    const other = randomUUID();
+    const o = runEvents(other, userId);
+    const task = randomUUID();
+    const putOther = async (...bodies: Parameters<typeof append>[3]) =>
+      projector.waitFor(await append(store, other, userId, bodies, clock.next()));
+    await putOther(o.started(clock.now()), o.created(task, clock.now(), 'q'));
+    const parts = ["It's", ' a \\ back', 'slash, é', ' 🎉', "'; --", '\u00e9 "quoted"', ' end'];
+    for (let s = 0; s < parts.length; s++) {
+      await putOther(o.chunk(task, s, parts[s]));
+      const live = await getRun(db.pool, userId, other);
+      expect(live!.tasks[0].responseText).toBe(parts.slice(0, s + 1).join(''));
+    }
+    const { mismatches } = await verify({ store, pool: db.pool });
+    expect(mismatches).toEqual([]);
+  });
 });

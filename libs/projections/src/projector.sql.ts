@@ -1,6 +1,14 @@
 import type { GlobalPosition } from '@ledger/event-store';
 import type { RunView, TaskView } from '@ledger/contract';
-import { RUN_COLUMNS, TASK_COLUMNS, runToRow, taskToRow, viewFromRows, type Row } from './run-view.rows';
+import {
+  RUN_COLUMNS,
+  STREAMED_TASK_COLUMNS,
+  TASK_COLUMNS,
+  runToRow,
+  taskToRow,
+  viewFromRows,
+  type Row,
+} from './run-view.rows';
 import type { RunViewModel } from './run-view.fold';
 import type { RowChanges, UsageDelta } from './run-view.batch';
 
@@ -44,6 +52,7 @@ function recordset(columns: readonly (readonly [string, string, ...unknown[]])[]
 const RUNS = recordset(RUN_COLUMNS);
 const RUNS_BUT_MESSAGES = recordset(RUN_COLUMNS.filter(([c]) => c !== 'messages'));
 const TASKS = recordset(TASK_COLUMNS);
+const STREAMED = recordset(STREAMED_TASK_COLUMNS.filter(([c]) => c !== 'response_text'));
 
 /** Rows are made from views a slice at a time, so a rebuild never holds every row (and its JSON) at once. */
 async function writeRows<T>(
@@ -102,6 +111,33 @@ export function writeTasks(
   return writeRows(q, tables.tasks, TASKS, tasks, taskToRow, upsert);
 }
 
+/**
+ * Writes tasks that only streamed text (`RowChanges.textAppends`): their stored text gets what was added, the
+ * other streamed columns are set. What is sent is the batch's chunks, not the tasks' texts, and PostgreSQL
+ * parses that much (the whole row and its text, up to megabytes per task, was the projector's largest cost).
+ */
+export async function appendTaskTexts(
+  q: Queryable,
+  tables: ReadModelTables,
+  tasks: readonly TaskView[],
+  storedLength: ReadonlyMap<string, number>,
+): Promise<void> {
+  for (let i = 0; i < tasks.length; i += ROWS_PER_STATEMENT) {
+    const rows = tasks.slice(i, i + ROWS_PER_STATEMENT).map((task) => {
+      const row = taskToRow(task);
+      const streamed: Row = { id: row.id, appended: task.responseText.slice(storedLength.get(task.id)) };
+      for (const [c] of STREAMED_TASK_COLUMNS) if (c !== 'response_text') streamed[c] = row[c];
+      return streamed;
+    });
+    await q.query(
+      `UPDATE ${tables.tasks} AS t SET response_text = t.response_text || r.appended, ` +
+        `${STREAMED.updates.replace(/EXCLUDED\./g, 'r.')} ` +
+        `FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, appended text, ${STREAMED.def}) WHERE t.id = r.id`,
+      [JSON.stringify(rows)],
+    );
+  }
+}
+
 export async function deleteRuns(
   q: Queryable,
   tables: ReadModelTables,
@@ -157,7 +193,16 @@ export async function writeChanges(
   const full = kept.length ? changes.runs.filter((r) => !changes.messagesUnchanged.has(r.id)) : changes.runs;
   if (full.length) await writeRuns(q, tables, full);
   if (kept.length) await updateRunsKeepingMessages(q, tables, kept);
-  if (changes.tasks.length) await writeTasks(q, tables, changes.tasks);
+  const appends = changes.textAppends;
+  const whole = appends.size ? changes.tasks.filter((t) => !appends.has(t.id)) : changes.tasks;
+  if (whole.length) await writeTasks(q, tables, whole);
+  if (appends.size)
+    await appendTaskTexts(
+      q,
+      tables,
+      changes.tasks.filter((t) => appends.has(t.id)),
+      appends,
+    );
   await applyUsage(q, tables, changes.usage);
 }
 

@@ -79,6 +79,7 @@ async function refold(options: QuarantineActionOptions, skip: boolean): Promise<
       runs: [],
       messagesUnchanged: new Set(),
       tasks: [],
+      textAppends: new Map(),
       deletedRunIds: [runId],
       usage: usage.deltas(),
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@ledger/event-store';
-import { foldBatch, restrictBatch } from './run-view.batch';
+import { diffBatch, foldBatch, restrictBatch } from './run-view.batch';
 import { Clock, recorded, runEvents } from '../test/fixtures';
 
 /** Interleaves the events of several runs into one batch of the global log, positions in order. */
@@ -64,5 +64,46 @@ describe('foldBatch: an event the fold refuses stops its run only', () => {
     const one = restrictBatch(foldBatch(empty, batch), [runB]);
     expect([...one.after.keys()]).toEqual([runB]);
     expect(one.failures.size).toBe(0);
+  });
+});
+
+describe('diffBatch: tasks that only streamed text are written by appending', () => {
+  const clock = new Clock();
+  const userId = randomUUID();
+  const runId = randomUUID();
+  const e = runEvents(runId, userId);
+  const [streaming, finishing, tooling, fresh] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const stream = recorded(
+    runId,
+    userId,
+    [
+      e.started(clock.next()),
+      ...[streaming, finishing, tooling].map((t) => e.created(t, clock.next(), 'q')),
+      ...[streaming, finishing, tooling].map((t) => e.chunk(t, 0, 'Hel')),
+      // the next batch:
+      e.chunk(streaming, 1, 'lo, '),
+      e.chunk(streaming, 2, "it's \\ \u00e9"),
+      e.chunk(finishing, 1, 'lo'),
+      e.completed(finishing, clock.next()),
+      e.otherChunk(tooling, 1, 'tool', { name: 'search' }),
+      e.created(fresh, clock.next(), 'q2'),
+      e.chunk(fresh, 0, 'new'),
+    ],
+    clock,
+  );
+  const first = foldBatch(new Map([[runId, null]]), stream.slice(0, 7));
+  const second = foldBatch(first.after, stream.slice(7));
+
+  it('marks a streaming task with the length of its stored text, and nothing else', () => {
+    const changes = diffBatch(first.after, second);
+    const idOf = (taskId: string) => second.after.get(runId)!.tasks.get(taskId)!.id;
+    expect(changes.tasks).toHaveLength(4);
+    expect([...changes.textAppends]).toEqual([[idOf(streaming), 3]]);
+    const task = changes.tasks.find((t) => t.id === idOf(streaming))!;
+    expect(task.responseText.slice(3)).toBe("lo, it's \\ \u00e9");
+  });
+
+  it('marks nothing in a batch over no stored row', () => {
+    expect(diffBatch(new Map([[runId, null]]), foldBatch(new Map([[runId, null]]), stream)).textAppends.size).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import type { RecordedEvent } from '@ledger/event-store';
 import { fromRunStreamId } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { addMoney, subMoney } from '@ledger/money';
+import { appendsText } from './run-view.rows';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
 
@@ -172,6 +173,12 @@ export interface RowChanges {
   /** Ids of runs in `runs` whose messages are as stored (their row is updated without rewriting them). */
   readonly messagesUnchanged: Set<string>;
   readonly tasks: TaskView[];
+  /**
+   * Tasks in `tasks` that only streamed text since their stored row (`appendsText`), by row id, with the length
+   * of the text stored: their row is written by appending the rest of the text (a streaming task's text is
+   * rewritten whole by nothing else, so a batch costs what it adds, not the text's length).
+   */
+  readonly textAppends: Map<string, number>;
   readonly deletedRunIds: string[];
   readonly usage: UsageDelta[];
 }
@@ -180,6 +187,7 @@ export interface RowChanges {
 export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded: FoldedBatch): RowChanges {
   const runs: RunView[] = [];
   const tasks: TaskView[] = [];
+  const textAppends = new Map<string, number>();
   const deletedRunIds: string[] = [];
   const messagesUnchanged = new Set<string>();
   const usage = new UsageAccumulator();
@@ -200,7 +208,8 @@ export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded
       const prev = before?.run.id === view.run.id ? before.tasks.get(taskId) : undefined;
       if (prev) usage.add(prev, -1);
       usage.add(next, 1);
+      if (prev && appendsText(prev, next)) textAppends.set(next.id, prev.responseText.length);
     }
   }
-  return { runs, messagesUnchanged, tasks, deletedRunIds, usage: usage.deltas() };
+  return { runs, messagesUnchanged, tasks, textAppends, deletedRunIds, usage: usage.deltas() };
 }

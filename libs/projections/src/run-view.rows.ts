@@ -80,6 +80,30 @@ export const TASK_COLUMNS: readonly Column[] = [
 
 export type Row = Record<string, unknown>;
 
+/** The columns a streamed chunk changes (withChunks): `response_text` grows, the others are set. */
+const STREAMED_FIELDS: ReadonlySet<string> = new Set([
+  'responseText',
+  'status',
+  'chunkCount',
+  'timeToFirstToken',
+  'updatedAt',
+]);
+export const STREAMED_TASK_COLUMNS: readonly Column[] = TASK_COLUMNS.filter(([, , f]) => STREAMED_FIELDS.has(f));
+const OTHER_TASK_FIELDS = TASK_COLUMNS.map(([, , f]) => f).filter((f) => !STREAMED_FIELDS.has(f));
+
+/**
+ * Whether `next` is `prev` with only text streamed onto it: its text starts with `prev`'s, and every column but
+ * the streamed ones holds the same value (the fold copies what it does not change, so `===` is the test). Such a
+ * row is written by appending to the stored text rather than rewriting it whole.
+ */
+export function appendsText(prev: TaskView, next: TaskView): boolean {
+  if (next.responseText.length < prev.responseText.length || !next.responseText.startsWith(prev.responseText))
+    return false;
+  const a = prev as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  return OTHER_TASK_FIELDS.every((f) => a[f] === b[f]);
+}
+
 function toRow(columns: readonly Column[], view: Record<string, unknown>): Row {
   const row: Row = {};
   for (const [column, , field] of columns) row[column] = view[field] ?? null;
