@@ -1,10 +1,18 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 
 export interface TransactionOptions {
   /** The statement that opens it (default `BEGIN`), e.g. `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`. */
   readonly begin?: string;
   /** Turns a failure to check a connection out into the caller's error (e.g. the store's "unavailable"). */
   readonly onConnectError?: (error: unknown) => Error;
+}
+
+/** What `work` is told of its transaction, and may tell back. */
+export interface Transaction {
+  /** What the opening statement(s) returned: one result, or one per statement when `begin` holds several. */
+  readonly begun: QueryResult | QueryResult[];
+  /** The work sent COMMIT itself, as the last statement of its last round trip: no COMMIT is sent after it. */
+  committed(): void;
 }
 
 /**
@@ -16,7 +24,7 @@ export interface TransactionOptions {
  */
 export async function withTransaction<T>(
   pool: Pool,
-  work: (client: PoolClient) => Promise<T>,
+  work: (client: PoolClient, transaction: Transaction) => Promise<T>,
   options: TransactionOptions = {},
 ): Promise<T> {
   let client: PoolClient;
@@ -29,9 +37,10 @@ export async function withTransaction<T>(
   client.on('error', ignore);
   let broken: Error | undefined;
   try {
-    await client.query(options.begin ?? 'BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
+    const begun = (await client.query(options.begin ?? 'BEGIN')) as QueryResult | QueryResult[];
+    let committed = false;
+    const result = await work(client, { begun, committed: () => (committed = true) });
+    if (!committed) await client.query('COMMIT');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { withTransaction } from '@ledger/database';
+import { withTransaction, type Transaction } from '@ledger/database';
 import type { ProjectionStatus, RunView, TaskView } from '@ledger/contract';
 import {
   comparePositions,
@@ -16,8 +16,10 @@ import { Lru } from './lru';
 import { NeedsSavepoints, sendAtOnce, writeFolded } from './batch-writer';
 import { StatementBatch } from './statement-batch';
 import {
+  beginLockingCheckpoint,
   ensureCheckpoint,
   LIVE_TABLES,
+  lockedCheckpoint,
   loadViews,
   readCheckpoint,
   setCheckpointState,
@@ -181,8 +183,8 @@ export class Projector {
   }
 
   private async handleOnce(batch: AllBatch, careful: boolean): Promise<void> {
-    const { result, quarantined, skipped, epoch } = await withTransaction(this.pool, async (client) => {
-      const stored = await readCheckpoint(client as Queryable, this.name, true);
+    const work = async (client: PoolClient, transaction: Transaction) => {
+      const stored = lockedCheckpoint(transaction.begun);
       const storedPosition = stored?.position ?? null;
       if (!samePosition(storedPosition, this.committed)) {
         // The tables were rebuilt (or moved) under us: forget cached views, skip what is already applied.
@@ -203,9 +205,19 @@ export class Projector {
       const events = batch.events.filter(
         (e) => runIdOf(e) !== null && (!from || comparePositions(e.position, from) > 0),
       );
-      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped, careful);
-      await this.options.beforeCommit?.(client);
+      // Without a hook to run before it, COMMIT goes with the batch's writes: one round trip fewer.
+      const hook = this.options.beforeCommit;
+      const result = await this.apply(client, events, batch.checkpoint, from, quarantined, skipped, {
+        careful,
+        commit: hook ? null : transaction,
+      });
+      await hook?.(client);
       return { result, quarantined, skipped, epoch };
+    };
+    // The transaction opens with its checkpoint locked, in one round trip: on a busy server each round trip of a
+    // batch also waits its turn on the event loop, and that wait, not PostgreSQL, was most of a batch's time.
+    const { result, quarantined, skipped, epoch } = await withTransaction(this.pool, work, {
+      begin: beginLockingCheckpoint(this.name),
     });
     this.quarantined = quarantined;
     this.skipped = skipped;
@@ -236,8 +248,9 @@ export class Projector {
     from: GlobalPosition | null,
     quarantined: ReadonlySet<string>,
     skipped: ReadonlySet<string>,
-    careful: boolean,
+    how: { careful: boolean; commit: Transaction | null },
   ): Promise<Applied> {
+    const { careful, commit } = how;
     const runIds = new Set<string>();
     for (const e of events) {
       const runId = runIdOf(e)!;
@@ -271,7 +284,13 @@ export class Projector {
     }
     const checkpoint = from && comparePositions(from, batchEnd) > 0 ? from : batchEnd;
     await writeCheckpoint(q, this.name, checkpoint, 'running');
-    if (batch) await sendAtOnce(batch);
+    if (batch) {
+      if (commit) {
+        await batch.query('COMMIT');
+        commit.committed();
+      }
+      await sendAtOnce(batch);
+    }
     return {
       checkpoint,
       change: this.change(written.folded.after, written.changes),
