@@ -11,7 +11,7 @@ import {
 } from './run-view.rows';
 import type { RunViewModel } from './run-view.fold';
 import type { RowChanges, UsageDelta } from './run-view.batch';
-import { quote } from './statement-batch';
+import { escapeLiteral } from 'pg';
 
 /** The SQL writers of the read models: set-based (one statement per table and batch, rows as one JSON array). */
 
@@ -285,7 +285,7 @@ export async function readCheckpoint(
  * (the name is written in: this is the simple protocol); {@link lockedCheckpoint} reads their answer.
  */
 export function beginLockingCheckpoint(name: string): string {
-  return `BEGIN; SELECT ${CHECKPOINT_COLUMNS} FROM projection_checkpoints WHERE name = ${quote(name)} FOR UPDATE`;
+  return `BEGIN; SELECT ${CHECKPOINT_COLUMNS} FROM projection_checkpoints WHERE name = ${escapeLiteral(name)} FOR UPDATE`;
 }
 export function lockedCheckpoint(begun: { rows: Row[] } | { rows: Row[] }[]): Checkpoint | null {
   const rows = (Array.isArray(begun) ? begun[begun.length - 1] : begun).rows as CheckpointRow[];
