@@ -5,6 +5,7 @@ import { BudgetExceededError, connectLedger } from '@run-ledger/client';
 import { toBudgetStreamId } from '@ledger/domain';
 import { startLedger, type RunningLedger } from '../apps/ledger/src/bootstrap';
 import { BudgetAlerts } from '../apps/ledger/src/budget/budget-alerts';
+import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { BudgetStreams } from '@ledger/operations';
 import { signToken } from '@ledger/runtime';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -244,7 +245,9 @@ describe('budgets over a real socket: enforcement, alerts once per threshold (pu
       const s = await connect(spender);
       const { runId } = await ok<{ runId: string }>(s, 'run.start', { sourceType: 'chat', settings: {} });
       for (let i = 0; i < 4; i++) await completedTask(s, runId); // 10 USD, before any budget
-      await ok(s, 'budget.get', {}); // waits for the projection, so usage_daily holds the 10 USD
+      // usage_daily must hold the 10 USD (budget.get waits for the projection only when a budget is set).
+      const head = (await ledger!.runtime.store.headPosition())!;
+      await ledger!.app.get(ProjectionHost).projector.waitFor(head);
       // The budget is appended as is (no evaluation), then both instances evaluate at once.
       const streams = new BudgetStreams(ledger!.runtime.store);
       const state = await streams.load(spender);

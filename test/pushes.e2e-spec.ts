@@ -22,7 +22,8 @@ describe('live pushes: a streaming task and run, throttled on the injected clock
   let t: TestLedger;
   let socket: Socket;
   beforeAll(async () => {
-    t = await startTestLedger({}, { clock });
+    // The projector on the server's own event loop (the other suites run it in its worker thread, the default).
+    t = await startTestLedger({ LEDGER_PROJECTOR_THREAD: 'off' }, { clock });
     socket = await connectClient(t.url, t.token());
   });
   afterAll(async () => {

@@ -217,8 +217,9 @@ describe('run.replay and run.at over a real socket', () => {
     socket.on('run.updated', onPush);
     await ok(socket, 'run.subscribe', { runId });
     const task = taskPayload(runId, { userMessage: { content: 'step by step' } });
+    // run.get answers once its projection holds every write acked before it: each chunk is then its own commit.
     await ok(socket, 'task.create', task);
-    for (let seq = 0; seq < 5; seq++)
+    for (let seq = 0; seq < 5; seq++) {
       await ok(socket, 'task.chunk', {
         runId,
         taskId: task.taskId,
@@ -226,6 +227,8 @@ describe('run.replay and run.at over a real socket', () => {
         text: `part${seq} `,
         offsetMs: 10 * seq,
       });
+      await ok(socket, 'run.get', { runId });
+    }
     await ok(socket, 'task.complete', {
       runId,
       taskId: task.taskId,

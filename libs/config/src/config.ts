@@ -70,6 +70,10 @@ const configSchema = z.object({
   LEDGER_RUN_CACHE_MB: z.coerce.number().int().min(1).default(256),
   LEDGER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_PROJECTOR: z.enum(['on', 'off']).default('on'),
+  /** The projector in a worker thread of its own (`on`) or on the server's event loop (`off`): docs/architecture.md. */
+  LEDGER_PROJECTOR_THREAD: z.enum(['on', 'off']).default('on'),
+  /** The shortest time between the starts of two projector batches, in ms: docs/architecture.md. */
+  LEDGER_PROJECTOR_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(50),
   /** Origin of share links (`https://ledger.example.com`); default: the address the sharer's socket used. */
   LEDGER_PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'LEDGER_PUBLIC_URL must be an http(s) URL' })

@@ -116,6 +116,12 @@ export interface Subscription {
 
 export interface SubscribeOptions {
   readonly batchSize?: number;
+  /**
+   * The shortest time from the start of one batch to the start of the next (default 0): under load a batch then
+   * holds what arrived meanwhile, so a reader that rewrites rows per batch (the projector: a streaming task's
+   * text) does so at most 1000/N times a second. The first batch after an idle spell is delivered at once.
+   */
+  readonly minBatchIntervalMs?: number;
   readonly onError?: (error: unknown) => void;
   /**
    * The streams to follow, by id prefix: the run streams (`run-`) unless told otherwise. The budget alert outbox

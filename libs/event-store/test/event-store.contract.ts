@@ -250,6 +250,38 @@ export function eventStoreContract(
       expect(seen).toEqual(['1', '2', '3', '4', '5']);
     });
 
+    it('under minBatchIntervalMs, delivers what arrives while it waits as one batch, and a first event at once', async () => {
+      const start = await h.store.headPosition();
+      const s = streamName();
+      const batches: string[][] = [];
+      let firstDelivered!: () => void;
+      const first = new Promise<void>((r) => (firstDelivered = r));
+      let allDelivered!: () => void;
+      const all = new Promise<void>((r) => (allDelivered = r));
+      const sub = h.store.subscribeToAll(
+        start,
+        async ({ events }) => {
+          const mine = events.filter((e) => e.streamId === s).map((e): string => e.type);
+          if (mine.length) batches.push(mine);
+          if (mine.includes('1')) firstDelivered();
+          if (mine.includes('4')) allDelivered();
+        },
+        { minBatchIntervalMs: 2000 },
+      );
+      const sent = Date.now();
+      await h.store.appendToStream(s, [event('1')], -1);
+      await first;
+      // The first event of an idle log is not held back by the interval.
+      expect(Date.now() - sent).toBeLessThan(2000);
+      // Three appends, each its own commit, within the interval: they reach the subscriber together.
+      await h.store.appendToStream(s, [event('2')], 0);
+      await h.store.appendToStream(s, [event('3')], 1);
+      await h.store.appendToStream(s, [event('4')], 2);
+      await all;
+      await sub.stop();
+      expect(batches).toEqual([['1'], ['2', '3', '4']]);
+    });
+
     it('erases a stream, keeping only its tombstone', async () => {
       const s = streamName();
       await h.store.appendToStream(s, [event('A'), event('B')], -1);

@@ -55,6 +55,8 @@ export interface ProjectorOptions {
   readonly pool: Pool;
   readonly name?: string;
   readonly batchSize?: number;
+  /** The shortest time between the starts of two batches (default 0: SubscribeOptions.minBatchIntervalMs). */
+  readonly minBatchIntervalMs?: number;
   /** Views of active runs kept in memory (default 10 000). */
   readonly cacheSize?: number;
   readonly logger?: ProjectorLogger;
@@ -128,6 +130,7 @@ export class Projector {
     this.cache.clear();
     this.subscription = this.store.subscribeToAll(this.committed, (batch) => this.handle(batch), {
       batchSize: this.batchSize,
+      minBatchIntervalMs: this.options.minBatchIntervalMs,
       onError: (error) => this.stalled(error),
     });
   }

@@ -104,6 +104,8 @@ describe('diffBatch: tasks that only streamed text are written by appending', ()
   });
 
   it('marks nothing in a batch over no stored row', () => {
-    expect(diffBatch(new Map([[runId, null]]), foldBatch(new Map([[runId, null]]), stream)).textAppends.size).toBe(0);
+    expect(
+      diffBatch(new Map([[runId, null]]), foldBatch(new Map([[runId, null]]), stream)).textAppends.size,
+    ).toBe(0);
   });
 });

@@ -88,7 +88,9 @@ const STREAMED_FIELDS: ReadonlySet<string> = new Set([
   'timeToFirstToken',
   'updatedAt',
 ]);
-export const STREAMED_TASK_COLUMNS: readonly Column[] = TASK_COLUMNS.filter(([, , f]) => STREAMED_FIELDS.has(f));
+export const STREAMED_TASK_COLUMNS: readonly Column[] = TASK_COLUMNS.filter(([, , f]) =>
+  STREAMED_FIELDS.has(f),
+);
 const OTHER_TASK_FIELDS = TASK_COLUMNS.map(([, , f]) => f).filter((f) => !STREAMED_FIELDS.has(f));
 
 /**

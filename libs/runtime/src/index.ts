@@ -1,3 +1,3 @@
-export { createRuntime, type LedgerRuntime } from './runtime';
+export { createEventStore, createRuntime, type LedgerRuntime } from './runtime';
 export { createLogger } from './logger';
 export * from './tokens';

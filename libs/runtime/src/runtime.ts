@@ -76,7 +76,12 @@ export async function createRuntime(config: LedgerConfig, logger: Logger): Promi
   };
 }
 
-async function createEventStore(config: LedgerConfig, pool: Pool, databaseUrl: string): Promise<EventStore> {
+/** The event store the configuration names, over `pool` (a worker thread builds its own: read/projector-worker). */
+export async function createEventStore(
+  config: LedgerConfig,
+  pool: Pool,
+  databaseUrl: string,
+): Promise<EventStore> {
   if (config.EVENT_STORE === 'postgres') return new PostgresEventStore(pool, databaseUrl);
   return EventStoreDbEventStore.connect(config.EVENTSTORE_URL as string, {
     maxAppendBytes: config.EVENTSTORE_MAX_APPEND_BYTES,

@@ -5,16 +5,23 @@ import type { LedgerConfig } from '@ledger/config';
 import type { ProjectionStatus } from '@ledger/contract';
 import type { EventStore } from '@ledger/event-store';
 import { Projector, type ProjectorChange } from '@ledger/projections';
+import { ProjectorThread, type HostedProjector } from './projector-thread';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
 import { leaderStatus, projectionLeader, type ProjectionLeader } from './projection-leader.host';
 
 type Listener = (change: ProjectorChange) => void;
 
-/** Hosts the live projector in the server: starts it after boot, stops it (committing its batch) at shutdown. */
+/** Larger batches under load: a streaming task's growing text is rewritten once per batch, not per chunk. */
+const BATCH_SIZE = 5000;
+
+/**
+ * Hosts the live projector in the server: starts it after boot, stops it (committing its batch) at shutdown. It
+ * runs in a worker thread of its own (LEDGER_PROJECTOR_THREAD=on, the default) or on the server's event loop.
+ */
 @Injectable()
 export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly projector: Projector;
+  readonly projector: HostedProjector;
   private readonly listeners = new Set<Listener>();
   private gauges?: NodeJS.Timeout;
   /** Only the instance holding the projection's lock projects (the others stand by). */
@@ -27,16 +34,18 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: LedgerMetrics,
   ) {
-    this.projector = new Projector({
-      store,
-      pool,
-      // Larger batches under load: a streaming task's growing text is rewritten once per batch, not per chunk.
-      batchSize: 5000,
-      logger: {
-        log: (m) => logger.info({ projection: 'runs' }, m),
-        error: (m, e) => logger.error({ projection: 'runs', err: e }, m),
-      },
-    });
+    this.projector =
+      config.LEDGER_PROJECTOR_THREAD === 'on' && config.LEDGER_PROJECTOR === 'on'
+        ? new ProjectorThread(
+            {
+              config,
+              connectionString: pool.options.connectionString as string,
+              batchSize: BATCH_SIZE,
+              minBatchIntervalMs: config.LEDGER_PROJECTOR_INTERVAL_MS,
+            },
+            logger,
+          )
+        : inThisThread(store, pool, config, logger);
     this.projector.onCommit((change) => {
       for (const l of this.listeners) l(change);
     });
@@ -79,5 +88,20 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.gauges);
     await (this.leader ? this.leader.stop() : this.projector.stop());
+    await this.projector.close();
   }
+}
+
+function inThisThread(store: EventStore, pool: Pool, config: LedgerConfig, logger: Logger): HostedProjector {
+  const projector = new Projector({
+    store,
+    pool,
+    batchSize: BATCH_SIZE,
+    minBatchIntervalMs: config.LEDGER_PROJECTOR_INTERVAL_MS,
+    logger: {
+      log: (m) => logger.info({ projection: 'runs' }, m),
+      error: (m, e) => logger.error({ projection: 'runs', err: e }, m),
+    },
+  });
+  return Object.assign(projector, { close: async () => undefined });
 }

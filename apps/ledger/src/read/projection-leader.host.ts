@@ -2,14 +2,14 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
 import type { ProjectionStatus } from '@ledger/contract';
-import type { Projector } from '@ledger/projections';
+import type { HostedProjector } from './projector-thread';
 import { currentLeader, defaultInstanceId, ProjectionLeader } from './projection-leader';
 
 export { ProjectionLeader } from './projection-leader';
 
 /** The election of the projector's lead, wired to start and stop it. */
 export function projectionLeader(
-  projector: Projector,
+  projector: Pick<HostedProjector, 'name' | 'start' | 'stop'>,
   pool: Pool,
   config: LedgerConfig,
   logger: Logger,

@@ -19,6 +19,8 @@ import {
 } from './eventstoredb-mapping';
 import { FirstReadableRevisions, type EsdbClient } from './eventstoredb-reads';
 
+import { restOfInterval } from '../batch-interval';
+
 const MAX_BACKOFF_MS = 5_000;
 
 /**
@@ -87,7 +89,10 @@ export function subscribeToAll(
         if (pending.length >= batchSize || (pending.length > 0 && sub.readableLength === 0)) {
           const events = pending;
           pending = [];
+          const started = Date.now();
           await deliver({ events, checkpoint: events[events.length - 1].position });
+          // Meanwhile the subscription buffers what arrives: the next batch takes it all.
+          await restOfInterval(started, options.minBatchIntervalMs);
         }
       }
     } finally {

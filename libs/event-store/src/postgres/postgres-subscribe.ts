@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { WakeableSleep } from '@ledger/async';
+import { restOfInterval } from '../batch-interval';
 import type {
   AllBatch,
   SubscribeOptions,
@@ -47,12 +48,14 @@ export function subscribeToAll(
     while (!stopped) {
       sleeper.reset();
       try {
+        const started = Date.now();
         const events = await source.readAll(position, batchSize);
         if (events.length > 0) {
           const checkpoint = events[events.length - 1].position;
           await handler({ events, checkpoint });
           position = checkpoint;
           idle = 0;
+          await restOfInterval(started, options.minBatchIntervalMs);
           continue;
         }
       } catch (error) {

@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { GlobalPosition } from '@ledger/event-store';
+import type { ProjectorChange } from '@ledger/projections';
+import {
+  receiveChange,
+  type FromWorker,
+  type MessageLists,
+  type ProjectorStatuses,
+  type ProjectorWorkerData,
+  type ToWorker,
+} from './projector-messages';
+
+/** What the server asks of its projector, in this thread or in a worker (projection-host.ts). */
+export interface HostedProjector {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  waitFor(position: GlobalPosition): Promise<void>;
+  status(): Promise<ProjectorStatuses>;
+  onCommit(listener: (change: ProjectorChange) => void): () => void;
+  /** Ends what the projector holds (its thread): after `stop`, at shutdown. */
+  close(): Promise<void>;
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+
+/**
+ * The projector in a worker thread (projector-worker.ts), behind the same calls as the `Projector` itself: each
+ * is a message answered by the worker, and each commit comes back as the same `ProjectorChange`, so the pushes,
+ * budget alerts and reads that listen to commits do not know where it runs.
+ */
+export class ProjectorThread implements HostedProjector {
+  readonly name = 'runs';
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(change: ProjectorChange) => void>();
+  private lists: MessageLists = new Map();
+  private nextId = 1;
+  private readonly ready: Promise<unknown>;
+  private exited: Error | null = null;
+
+  constructor(
+    data: ProjectorWorkerData,
+    private readonly logger: Logger,
+  ) {
+    this.worker = spawnWorker(data);
+    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
+    this.ready.catch(() => undefined); // the first call reports it
+    this.worker.on('message', (message: FromWorker) => this.receive(message));
+    this.worker.on('error', (error) => {
+      this.logger.error({ err: error, projection: this.name }, 'the projector thread failed');
+      this.fail(error);
+    });
+    this.worker.on('exit', (code) => this.fail(new Error(`the projector thread exited (${code})`)));
+  }
+
+  start(): Promise<void> {
+    return this.ask({ type: 'start', id: this.nextId++ });
+  }
+  stop(): Promise<void> {
+    return this.ask({ type: 'stop', id: this.nextId++ });
+  }
+  waitFor(position: GlobalPosition): Promise<void> {
+    return this.ask({ type: 'waitFor', id: this.nextId++, position });
+  }
+  status(): Promise<ProjectorStatuses> {
+    return this.ask({ type: 'status', id: this.nextId++ });
+  }
+  onCommit(listener: (change: ProjectorChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    await this.ask({ type: 'close', id: this.nextId++ }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+
+  private async ask<T>(message: ToWorker): Promise<T> {
+    await this.ready;
+    if (this.exited) throw this.exited;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(message.id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  private receive(message: FromWorker): void {
+    if (message.type === 'reply') {
+      const waiting = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error === undefined) waiting?.resolve(message.value);
+      else waiting?.reject(new Error(message.error));
+    } else if (message.type === 'commit') {
+      const { change, next } = receiveChange(message.change, this.lists);
+      this.lists = next;
+      for (const listener of this.listeners) {
+        try {
+          listener(change);
+        } catch (error) {
+          this.logger.error({ err: error, projection: this.name }, 'a projector listener failed');
+        }
+      }
+    } else if (message.level === 'error') {
+      this.logger.error({ projection: this.name, err: message.error }, message.message);
+    } else this.logger.info({ projection: this.name }, message.message);
+  }
+
+  private fail(error: Error): void {
+    this.exited ??= error;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}
+
+/**
+ * The compiled worker (dist); under ts-node or ts-jest the TypeScript file, compiled as it loads (slower to start,
+ * same code).
+ */
+function spawnWorker(data: ProjectorWorkerData): Worker {
+  const compiled = path.join(__dirname, 'projector-worker.js');
+  if (__filename.endsWith('.js')) return new Worker(compiled, { workerData: data });
+  const source = path.join(__dirname, 'projector-worker.ts');
+  const root = path.resolve(__dirname, '../../../..');
+  const boot = [
+    `require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(path.join(root, 'tsconfig.json'))} });`,
+    `const paths = require('tsconfig-paths');`,
+    `const found = paths.loadConfig(${JSON.stringify(root)});`,
+    `paths.register({ baseUrl: found.absoluteBaseUrl, paths: found.paths });`,
+    `require(${JSON.stringify(source)});`,
+  ].join('\n');
+  return new Worker(boot, { eval: true, workerData: data });
+}

@@ -1,0 +1,86 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { createPool } from '@ledger/database';
+import { Projector } from '@ledger/projections';
+import { createEventStore } from '@ledger/runtime';
+import {
+  postChange,
+  type FromWorker,
+  type MessageLists,
+  type ProjectorWorkerData,
+  type ToWorker,
+} from './projector-messages';
+
+/**
+ * The projector's worker thread (LEDGER_PROJECTOR_THREAD=on): its own pool, event store and `Projector`, driven by
+ * the server's thread through messages (projector-thread.ts). Folding, writing and reading the log here keeps a
+ * batch from waiting behind the socket traffic of a busy server, and that traffic from waiting behind a batch.
+ */
+
+/** The batch's transaction, its reads and `status`: a few connections, apart from the server's pool. */
+const POOL_SIZE = 4;
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const data = workerData as ProjectorWorkerData;
+  const send = (message: FromWorker) => port.postMessage(message);
+  const pool = createPool(data.connectionString, POOL_SIZE, (error) =>
+    send({ type: 'log', level: 'error', message: 'a projector connection was lost', error: String(error) }),
+  );
+  const store = await createEventStore(data.config, pool, data.connectionString);
+  const projector = new Projector({
+    store,
+    pool,
+    batchSize: data.batchSize,
+    minBatchIntervalMs: data.minBatchIntervalMs,
+    logger: {
+      log: (message) => send({ type: 'log', level: 'info', message }),
+      error: (message, error) =>
+        send({
+          type: 'log',
+          level: 'error',
+          message,
+          error: error === undefined ? undefined : String(error),
+        }),
+    },
+  });
+  let lists: MessageLists = new Map();
+  projector.onCommit((change) => {
+    const { posted, next } = postChange(change, lists);
+    lists = next;
+    send({ type: 'commit', change: posted });
+  });
+
+  const answer = (id: number, work: () => Promise<unknown>) =>
+    work().then(
+      (value) => send({ type: 'reply', id, value }),
+      (error: unknown) =>
+        send({ type: 'reply', id, error: error instanceof Error ? error.message : String(error) }),
+    );
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'start':
+        return void answer(message.id, () => projector.start());
+      case 'stop':
+        return void answer(message.id, () => projector.stop());
+      case 'status':
+        return void answer(message.id, () => projector.status());
+      case 'waitFor':
+        return void answer(message.id, () => projector.waitFor(message.position));
+      case 'close':
+        return void answer(message.id, async () => {
+          await projector.stop();
+          await store.close();
+          await pool.end();
+        }); // the server's thread then ends this thread
+    }
+  });
+  send({ type: 'reply', id: 0 });
+}
+
+void main().catch((error: unknown) => {
+  parentPort!.postMessage({
+    type: 'reply',
+    id: 0,
+    error: error instanceof Error ? error.message : String(error),
+  } satisfies FromWorker);
+});
