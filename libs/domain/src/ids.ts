@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 
 /** Namespace of every id the ledger derives (UUIDv5). */
@@ -34,17 +34,29 @@ export function taskRowIdFor(runId: string, taskId: string): string {
   return uuidv5(`${runId}/${taskId}`, LEDGER_NAMESPACE);
 }
 
-/** JSON with sorted keys, so equal values always give equal text. */
+/**
+ * JSON with sorted keys, so equal values always give equal text. Built by appending to one string rather than
+ * through filter/sort/map/join arrays per object: it runs on every command's payload and every chunk (ids.spec.ts
+ * holds the array form as its oracle).
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value as Record<string, unknown>)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-  return `{${entries.join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function digest(value: unknown, length = 32): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, length);
+  // The one-shot hash: no Hash object per call (a chunk's digest is taken for every chunk folded).
+  return hash('sha256', canonicalJson(value), 'base64url').slice(0, length);
 }

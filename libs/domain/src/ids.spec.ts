@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { canonicalJson, digest } from './ids';
+
+/** The plain form canonicalJson had: the oracle its faster form must equal, value for value. */
+function oracle(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(oracle).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const entries = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${oracle(record[k])}`);
+  return `{${entries.join(',')}}`;
+}
+
+describe('canonicalJson and digest', () => {
+  // JSON values, with undefined members (left out) and odd keys (quotes, unicode, numbers).
+  const value = fc.letrec((tie) => ({
+    any: fc.oneof(
+      { depthSize: 'small' },
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constant(undefined),
+      fc.array(tie('any'), { maxLength: 4 }),
+      fc.dictionary(fc.string({ unit: 'grapheme' }), tie('any'), { maxKeys: 5 }),
+    ),
+  })).any;
+
+  it('gives the oracle’s text for any value, and digests of that text', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(oracle(v));
+        const expected = createHash('sha256').update(oracle(v)).digest('base64url').slice(0, 16);
+        expect(digest(v, 16)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('sorts keys and leaves undefined members out', () => {
+    expect(canonicalJson({ b: 1, a: [undefined, { d: undefined, c: 'x' }], e: undefined })).toBe(
+      '{"a":[null,{"c":"x"}],"b":1}',
+    );
+  });
+});
