@@ -102,7 +102,7 @@ const SIZE = {
   longTasks: 20,
   longChunks: QUICK ? 100 : 300,
   /** The realistic scenario: concurrent SDK streams per step, and how long each step streams. */
-  realisticSteps: QUICK ? [50, 100, 200, 400] : [50, 100, 200, 300, 400, 600, 800],
+  realisticSteps: QUICK ? [50, 100, 200, 400] : [50, 100, 150, 200, 250, 300, 400, 600, 800],
   realisticSeconds: QUICK ? 4 : 8,
 };
 

@@ -22,7 +22,7 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
     (
       await db.pool.query<{ def: string }>(
         `SELECT indexdef AS def FROM pg_indexes
-         WHERE tablename IN ('ai_runs', 'ai_tasks', 'usage_daily') ORDER BY indexname`,
+         WHERE tablename IN ('ai_runs', 'ai_tasks', 'usage_daily', 'ai_run_search') ORDER BY indexname`,
       )
     ).rows.map((r) => r.def);
 
@@ -35,6 +35,7 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
     const before = await indexes();
     expect(before.join('\n')).toContain('ai_runs_pkey');
     expect(before.join('\n')).toContain('ai_runs_name_test_idx');
+    expect(before.join('\n')).toContain('ai_run_search_idx'); // the search documents' table is rebuilt too
 
     await rebuild({ store, pool: db.pool });
     expect(await indexes()).toEqual(before);

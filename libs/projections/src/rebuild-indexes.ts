@@ -10,13 +10,21 @@ export interface ShadowIndex {
   readonly sql: string;
 }
 
+/** The read-model tables with their shadows, as pairs. */
+const READ_MODEL_TABLES = (Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>).map(
+  (table) => [LIVE_TABLES[table], SHADOW_TABLES[table]] as const,
+);
+
 /**
  * The live read-model tables' indexes and key constraints, read from the catalog, so the migrations stay their one
  * source: each becomes the statement that builds it (under `<name>_next`) on the matching shadow table.
  */
-export async function shadowIndexes(q: Queryable): Promise<ShadowIndex[]> {
+export async function shadowIndexes(
+  q: Queryable,
+  tables: ReadonlyArray<readonly [live: string, shadow: string]> = READ_MODEL_TABLES,
+): Promise<ShadowIndex[]> {
   const out: ShadowIndex[] = [];
-  for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>) {
+  for (const [live, shadow] of tables) {
     const { rows } = await q.query<{
       name: string;
       def: string;
@@ -30,9 +38,8 @@ export async function shadowIndexes(q: Queryable): Promise<ShadowIndex[]> {
        LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
        WHERE i.indrelid = $1::regclass
        ORDER BY ic.relname`,
-      [LIVE_TABLES[table]],
+      [live],
     );
-    const shadow = SHADOW_TABLES[table];
     for (const r of rows) {
       if (r.conname && r.condef) {
         out.push({

@@ -24,6 +24,7 @@ import {
 import { replaceShares, ShareLog } from './shares.projection';
 import { createShadowIndexes, renameShadowIndexes, shadowIndexes } from './rebuild-indexes';
 import { ResidentRuns } from './rebuild-resident';
+import { buildShadowSearch, dropShadowSearch, swapShadowSearch } from './rebuild-search';
 import { flushViews, load, merge, RefusedAfterEviction, type FoldState } from './rebuild-load';
 
 export interface RebuildOptions {
@@ -160,11 +161,11 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
-    // runs.list search documents, computed now rather than under the swap's lock (migrations/…05_runs-search.sql),
-    // on their own connection while the shadow tables are indexed and analysed: PostgreSQL then works on two
-    // cores (this process waits), and the documents (trigram index insertions) are the longest part of the tail.
+    // runs.list search documents, made now rather than under the swap's lock, into a shadow table indexed once
+    // filled (rebuild-search.ts), on their own connection while the shadow tables are indexed and analysed:
+    // PostgreSQL then works on two cores (this process waits).
     await Promise.all([
-      q.query('SELECT ledger_sync_run_search($1, false)', [SHADOW_TABLES.runs]),
+      buildShadowSearch(q, SHADOW_TABLES.runs),
       (async () => {
         if (!indexed) await createShadowIndexes(q, indexes);
         await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
@@ -192,6 +193,7 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
       }
       await renameShadowIndexes(client as Queryable, indexes);
       await client.query('SELECT ledger_apply_read_security()');
+      await swapShadowSearch(client as Queryable);
       await client.query('SELECT ledger_attach_run_search()');
       await replaceShares(client as Queryable, fold.shares.events);
       await clearQuarantine(client as Queryable, name);
@@ -242,4 +244,5 @@ async function catchUp(
 
 async function dropShadowTables(q: Queryable): Promise<void> {
   await q.query(`DROP TABLE IF EXISTS ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
+  await dropShadowSearch(q);
 }

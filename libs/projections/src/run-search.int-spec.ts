@@ -119,5 +119,9 @@ describe('run search documents', () => {
     // The triggers are on the new ai_runs.
     await put(runs[0], runEvents(runs[0], userId).renamed('Giraffe'));
     expect(await found('giraffe')).toEqual([runs[0]]);
+    // The rebuilt documents' table is as closed as the one it replaced.
+    await expect(
+      asUser(db.pool, userId, async (c) => (await c.query('SELECT id FROM ai_run_search')).rows),
+    ).rejects.toThrow(/permission denied/);
   });
 });

@@ -16,6 +16,7 @@ import { CONFIG, LOGGER } from '../infra/tokens';
 import { CommandDispatcher, type Session } from './command-dispatcher';
 import { ConnectionLimits } from './connection-limits';
 import { errorAck } from './error-ack';
+import { corkEachFlush } from './write-batching';
 import { emitPush, splitAck, type LedgerServer, type LedgerSocket } from './ledger-socket';
 import { socketReplaySink } from './replay-sink';
 import { disconnectAtExpiry } from './token-expiry';
@@ -65,6 +66,7 @@ export class LedgerGateway
     disconnectAtExpiry(socket, caller.expiresAt);
     this.metrics.sockets.inc();
     void socket.join(userRoom(caller.userId));
+    corkEachFlush(socket.conn as unknown as Parameters<typeof corkEachFlush>[0]);
     const session: Session = {
       caller,
       origin: socketOrigin(socket),

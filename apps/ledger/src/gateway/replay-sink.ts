@@ -7,25 +7,19 @@ import type { LedgerSocket } from './ledger-socket';
  * What the replay reads of engine.io's connection under a socket.io socket. `writeBuffer` holds the packets
  * that the transport has not taken yet (it grows while the client does not read; engine.io only pushes to it, and
  * replaces it with an empty one when it hands it to the transport), `transport.socket` is the `ws` WebSocket of a
- * websocket transport, whose `bufferedAmount` counts the bytes given to it and not yet sent, and whose `_socket`
- * is its TCP socket. The connection emits `flush` right before it hands its buffer to the transport and `drain`
- * right after; the transport emits `drain` when it has sent it.
+ * websocket transport, whose `bufferedAmount` counts the bytes given to it and not yet sent. The connection emits
+ * `drain` right after it hands its buffer to the transport; the transport emits `drain` when it has sent it. (Its
+ * frames are corked into one write per hand-over for every socket: write-batching.ts.)
  */
 interface EngineConnection {
   readonly writeBuffer?: ReadonlyArray<{ data?: unknown }>;
   readonly transport?: {
-    readonly socket?: { readonly bufferedAmount?: number; readonly _socket?: Corkable };
+    readonly socket?: { readonly bufferedAmount?: number };
     once(event: 'drain', listener: () => void): unknown;
     off(event: 'drain', listener: () => void): unknown;
   };
-  on(event: 'flush' | 'drain', listener: () => void): unknown;
   once(event: 'drain' | 'close' | 'upgrade', listener: () => void): unknown;
-  off(event: 'flush' | 'drain' | 'close' | 'upgrade', listener: () => void): unknown;
-}
-
-interface Corkable {
-  cork(): void;
-  uncork(): void;
+  off(event: 'drain' | 'close' | 'upgrade', listener: () => void): unknown;
 }
 
 /** A wait that has no event to end it (a transport swapped mid-wait) is looked at again after this long. */
@@ -59,42 +53,6 @@ class UnsentBytes {
     for (; this.counted < buffer.length; this.counted++) this.bytes += packetBytes(buffer[this.counted]);
     return this.bytes + (conn.transport?.socket?.bufferedAmount ?? 0);
   }
-}
-
-/**
- * While a replay sends, the frames engine.io hands to the transport at once (all that gathered while the previous
- * write was in flight: up to `highWaterBytes` at speed 0) go to the TCP socket in one write rather than one write
- * system call per frame (`ws` writes each frame on its own): the socket is corked from the connection's `flush` to
- * its `drain`, which engine.io emits around that hand-over. The bytes, and so the frames, are the same.
- */
-function batchWrites(conn: EngineConnection): { start(): void; end(): void } {
-  let replays = 0;
-  let corked: Corkable | null = null;
-  const release = () => {
-    const socket = corked;
-    corked = null;
-    socket?.uncork();
-  };
-  const cork = () => {
-    const socket = conn.transport?.socket?._socket;
-    if (corked || !socket || typeof socket.cork !== 'function') return;
-    corked = socket;
-    socket.cork();
-    process.nextTick(release); // in case the hand-over threw before its `drain`
-  };
-  return {
-    start() {
-      if (replays++ > 0) return;
-      conn.on('flush', cork);
-      conn.on('drain', release);
-    },
-    end() {
-      if (--replays > 0) return;
-      conn.off('flush', cork);
-      conn.off('drain', release);
-      release();
-    },
-  };
 }
 
 /**
@@ -165,7 +123,6 @@ export function socketReplaySink(socket: LedgerSocket, highWaterBytes: number): 
   socket.once('disconnect', () => gone.abort());
   const conn = socket.conn as unknown as EngineConnection;
   const unsent = new UnsentBytes();
-  const batching = batchWrites(conn);
   return {
     emit: replayEmitter(socket),
     get closed() {
@@ -176,8 +133,6 @@ export function socketReplaySink(socket: LedgerSocket, highWaterBytes: number): 
       if (socket.disconnected || unsent.of(conn) <= highWaterBytes) return;
       return drained(conn, gone.signal, () => unsent.of(conn) > highWaterBytes);
     },
-    start: batching.start,
-    end: batching.end,
   };
 }
 
