@@ -21,7 +21,7 @@ describe('corkEachFlush', () => {
       ._socket;
     let count = 0;
     for (const method of ['_write', '_writev'] as const) {
-      const original = tcp[method].bind(tcp) as (...args: unknown[]) => void;
+      const original = (tcp[method] as (...args: unknown[]) => void).bind(tcp);
       (tcp as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
         count += 1;
         original(...args);
