@@ -38,7 +38,7 @@ export type FromWorker =
   | { readonly type: 'commit'; readonly change: PostedChange }
   | {
       readonly type: 'log';
-      readonly level: 'info' | 'error';
+      readonly level: 'info' | 'warn' | 'error';
       readonly message: string;
       readonly error?: string;
     };

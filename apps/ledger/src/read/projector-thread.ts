@@ -104,9 +104,7 @@ export class ProjectorThread implements HostedProjector {
           this.logger.error({ err: error, projection: this.name }, 'a projector listener failed');
         }
       }
-    } else if (message.level === 'error') {
-      this.logger.error({ projection: this.name, err: message.error }, message.message);
-    } else this.logger.info({ projection: this.name }, message.message);
+    } else this.logger[message.level]({ projection: this.name, err: message.error }, message.message);
   }
 
   private fail(error: Error): void {

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const data = workerData as ProjectorWorkerData;
   const send = (message: FromWorker) => port.postMessage(message);
   const pool = createPool(data.connectionString, POOL_SIZE, (error) =>
-    send({ type: 'log', level: 'error', message: 'a projector connection was lost', error: String(error) }),
+    // As the server's own pool says it (runtime.ts): the pool replaces the connection.
+    send({ type: 'log', level: 'warn', message: 'a projector connection was lost', error: String(error) }),
   );
   const store = await createEventStore(data.config, pool, data.connectionString);
   const projector = new Projector({
