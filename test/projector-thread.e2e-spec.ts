@@ -104,4 +104,18 @@ describe('the projector in a worker thread', () => {
     const seen = await t.pool.query('SELECT 1 FROM ai_runs WHERE id = $1', [runId]);
     expect(seen.rowCount).toBe(1);
   });
+  it('replaces a thread that dies, and the projection goes on from its checkpoint', async () => {
+    const projector = host().projector as unknown as { worker: { terminate(): Promise<number> } };
+    const dead = new Promise<void>((resolve) =>
+      (projector.worker as unknown as NodeJS.EventEmitter).once('exit', () => resolve()),
+    );
+    await projector.worker.terminate();
+    await dead;
+    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
+    // run.get waits for the projection to hold the run: answered once the new thread has projected it.
+    const { run } = await ok<{ run: RunView }>(socket, 'run.get', { runId });
+    expect(run.id).toBe(runId);
+    const [status] = await host().status();
+    expect(status).toMatchObject({ name: 'runs', state: 'running', lag: 0 });
+  });
 });

@@ -26,40 +26,42 @@ export interface HostedProjector {
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
+/** How long after a projector thread's unexpected exit a new one is started (a thread failing at once is not spun). */
+const RESPAWN_MS = 1000;
+
 /**
  * The projector in a worker thread (projector-worker.ts), behind the same calls as the `Projector` itself: each
  * is a message answered by the worker, and each commit comes back as the same `ProjectorChange`, so the pushes,
- * budget alerts and reads that listen to commits do not know where it runs.
+ * budget alerts and reads that listen to commits do not know where it runs. A thread that exits unexpectedly is
+ * replaced (and started again if it was running) after RESPAWN_MS; what was asked of it meanwhile fails.
  */
 export class ProjectorThread implements HostedProjector {
   readonly name = 'runs';
-  private readonly worker: Worker;
+  private worker!: Worker;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(change: ProjectorChange) => void>();
   private lists: MessageLists = new Map();
   private nextId = 1;
-  private readonly ready: Promise<unknown>;
+  private ready!: Promise<unknown>;
   private exited: Error | null = null;
+  /** Whether the projector should be running (started and not stopped): a new thread is started again. */
+  private wanted = false;
+  private closing = false;
+  private respawn?: NodeJS.Timeout;
 
   constructor(
-    data: ProjectorWorkerData,
+    private readonly data: ProjectorWorkerData,
     private readonly logger: Logger,
   ) {
-    this.worker = spawnWorker(data);
-    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
-    this.ready.catch(() => undefined); // the first call reports it
-    this.worker.on('message', (message: FromWorker) => this.receive(message));
-    this.worker.on('error', (error) => {
-      this.logger.error({ err: error, projection: this.name }, 'the projector thread failed');
-      this.fail(error);
-    });
-    this.worker.on('exit', (code) => this.fail(new Error(`the projector thread exited (${code})`)));
+    this.spawn();
   }
 
   start(): Promise<void> {
+    this.wanted = true;
     return this.ask({ type: 'start', id: this.nextId++ });
   }
   stop(): Promise<void> {
+    this.wanted = false;
     return this.ask({ type: 'stop', id: this.nextId++ });
   }
   waitFor(position: GlobalPosition): Promise<void> {
@@ -74,9 +76,42 @@ export class ProjectorThread implements HostedProjector {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.respawn);
     if (this.exited) return;
     await this.ask({ type: 'close', id: this.nextId++ }).catch(() => undefined);
     await this.worker.terminate();
+  }
+
+  private spawn(): void {
+    const worker = spawnWorker(this.data);
+    this.worker = worker;
+    this.exited = null;
+    this.lists = new Map(); // a new thread has sent no commit yet
+    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
+    this.ready.catch(() => undefined); // the first call reports it
+    worker.on('message', (message: FromWorker) => this.receive(message));
+    worker.on('error', (error) => {
+      this.logger.error({ err: error, projection: this.name }, 'the projector thread failed');
+      this.fail(error);
+    });
+    worker.on('exit', (code) => {
+      if (worker !== this.worker) return;
+      this.fail(new Error(`the projector thread exited (${code})`));
+      if (this.closing) return;
+      // Nothing it held is lost (rows and checkpoint commit together): a new thread resumes from the checkpoint.
+      this.logger.error({ projection: this.name, code }, 'the projector thread exited: starting a new one');
+      this.respawn = setTimeout(() => {
+        this.spawn();
+        if (this.wanted)
+          this.start().catch((error: unknown) =>
+            this.logger.error(
+              { err: error, projection: this.name },
+              'the new projector thread did not start',
+            ),
+          );
+      }, RESPAWN_MS);
+    });
   }
 
   private async ask<T>(message: ToWorker): Promise<T> {
