@@ -12,6 +12,7 @@ import {
   waitForEvent,
   type TestLedger,
 } from './support/ledger-server';
+import { until } from './support/until';
 
 /** The projector in its worker thread (LEDGER_PROJECTOR_THREAD=on, the default), driven as a client drives it. */
 describe('the projector in a worker thread', () => {
@@ -35,17 +36,24 @@ describe('the projector in a worker thread', () => {
     const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
     const task = taskPayload(runId, { userMessage: { content: 'Hi' } });
     await ok(socket, 'task.create', task);
+    // Written while the projector is stopped, so that it can only be projected after the start below.
+    await host().projector.stop();
     await ok(socket, 'task.chunk', { runId, taskId: task.taskId, seq: 0, text: 'Hel', offsetMs: 5 });
     const head = (await t.ledger.runtime.store.headPosition())!;
-    // Nothing on this thread runs for 1.5 s: no socket, no timer, no database answer is handled here.
-    const blockedUntil = Date.now() + 1500;
+    const started = host().projector.start();
+    // Nothing on this thread runs for 1.5 s: no socket, no timer, no database answer is handled here; the start
+    // above was only handed over. A projector on this thread would commit after the block.
+    const blockedFrom = Date.now();
+    const blockedUntil = blockedFrom + 1500;
     while (Date.now() < blockedUntil);
+    await started;
     const { rows } = await t.pool.query<{ commit: string; prepare: string; at: Date }>(
       `SELECT commit_position::text AS commit, prepare_position::text AS prepare, updated_at AS at
        FROM projection_checkpoints WHERE name = 'runs'`,
     );
     const reached = { commit: BigInt(rows[0].commit), prepare: BigInt(rows[0].prepare) };
     expect(comparePositions(reached, head)).toBeGreaterThanOrEqual(0);
+    expect(rows[0].at.getTime()).toBeGreaterThanOrEqual(blockedFrom - 5); // PostgreSQL's clock is this one (ms)
     expect(rows[0].at.getTime()).toBeLessThan(blockedUntil);
     const text = await t.pool.query('SELECT response_text FROM ai_tasks WHERE run_id = $1', [runId]);
     expect(text.rows).toEqual([{ response_text: 'Hel' }]);
@@ -112,7 +120,18 @@ describe('the projector in a worker thread', () => {
     await projector.worker.terminate();
     await dead;
     const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
-    // run.get waits for the projection to hold the run: answered once the new thread has projected it.
+    const head = (await t.ledger.runtime.store.headPosition())!;
+    // The new thread is another thread (started a second later): the projection reaches the run through it.
+    await until(
+      () =>
+        host()
+          .projector.waitFor(head)
+          .then(
+            () => true,
+            () => false,
+          ),
+      'a new projector thread projecting',
+    );
     const { run } = await ok<{ run: RunView }>(socket, 'run.get', { runId });
     expect(run.id).toBe(runId);
     const [status] = await host().status();

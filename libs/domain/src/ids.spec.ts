@@ -37,6 +37,12 @@ describe('canonicalJson and digest', () => {
     );
   });
 
+  it('writes a hole of a sparse array as join() does, and undefined as null', () => {
+    const sparse = [1, , 2, undefined];
+    expect(canonicalJson(sparse)).toBe(oracle(sparse));
+    expect(canonicalJson(sparse)).toBe('[1,,2,null]');
+  });
+
   it('sorts keys and leaves undefined members out', () => {
     expect(canonicalJson({ b: 1, a: [undefined, { d: undefined, c: 'x' }], e: undefined })).toBe(
       '{"a":[null,{"c":"x"}],"b":1}',

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 
 /** Namespace of every id the ledger derives (UUIDv5). */
@@ -43,7 +43,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    // A hole (never in parsed JSON) stays empty, as join() writes it.
+    for (let i = 0; i < value.length; i++)
+      out += (i === 0 ? '' : ',') + (i in value ? canonicalJson(value[i]) : '');
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
@@ -56,7 +58,13 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
+/** SHA-256 in base64url: the one-shot `crypto.hash` (Node ≥ 20.12: no Hash object per call), else a Hash. */
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'base64url')
+    : (text) => crypto.createHash('sha256').update(text).digest('base64url');
+
 export function digest(value: unknown, length = 32): string {
-  // The one-shot hash: no Hash object per call (a chunk's digest is taken for every chunk folded).
-  return hash('sha256', canonicalJson(value), 'base64url').slice(0, length);
+  // A chunk's digest is taken for every chunk folded, a payload's for every command.
+  return sha256(canonicalJson(value)).slice(0, length);
 }

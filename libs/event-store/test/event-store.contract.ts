@@ -282,6 +282,25 @@ export function eventStoreContract(
       expect(batches).toEqual([['1'], ['2', '3', '4']]);
     });
 
+    it('stops at once while it waits out minBatchIntervalMs', async () => {
+      const start = await h.store.headPosition();
+      const s = streamName();
+      let delivered!: () => void;
+      const first = new Promise<void>((r) => (delivered = r));
+      const sub = h.store.subscribeToAll(
+        start,
+        async ({ events }) => {
+          if (events.some((e) => e.streamId === s)) delivered();
+        },
+        { minBatchIntervalMs: 60_000 },
+      );
+      await h.store.appendToStream(s, [event('1')], -1);
+      await first;
+      const stopping = Date.now();
+      await sub.stop();
+      expect(Date.now() - stopping).toBeLessThan(5_000);
+    });
+
     it('erases a stream, keeping only its tombstone', async () => {
       const s = streamName();
       await h.store.appendToStream(s, [event('A'), event('B')], -1);

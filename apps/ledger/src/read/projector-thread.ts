@@ -26,14 +26,18 @@ export interface HostedProjector {
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
-/** How long after a projector thread's unexpected exit a new one is started (a thread failing at once is not spun). */
+/**
+ * How long after a projector thread's unexpected exit a new one is started: 1 s, doubled after each thread that
+ * failed before it was ready (the database away…), up to 30 s.
+ */
 const RESPAWN_MS = 1000;
+const RESPAWN_MAX_MS = 30_000;
 
 /**
  * The projector in a worker thread (projector-worker.ts), behind the same calls as the `Projector` itself: each
  * is a message answered by the worker, and each commit comes back as the same `ProjectorChange`, so the pushes,
  * budget alerts and reads that listen to commits do not know where it runs. A thread that exits unexpectedly is
- * replaced (and started again if it was running) after RESPAWN_MS; what was asked of it meanwhile fails.
+ * replaced (and started again if it was running) after RESPAWN_MS or longer; what was asked of it meanwhile fails.
  */
 export class ProjectorThread implements HostedProjector {
   readonly name = 'runs';
@@ -48,6 +52,8 @@ export class ProjectorThread implements HostedProjector {
   private wanted = false;
   private closing = false;
   private respawn?: NodeJS.Timeout;
+  private respawns = 0;
+  private isReady = false;
 
   constructor(
     private readonly data: ProjectorWorkerData,
@@ -88,7 +94,12 @@ export class ProjectorThread implements HostedProjector {
     this.worker = worker;
     this.exited = null;
     this.lists = new Map(); // a new thread has sent no commit yet
+    this.isReady = false;
     this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
+    this.ready.then(
+      () => worker === this.worker && (this.isReady = true),
+      () => undefined,
+    );
     this.ready.catch(() => undefined); // the first call reports it
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (error) => {
@@ -99,23 +110,35 @@ export class ProjectorThread implements HostedProjector {
       if (worker !== this.worker) return;
       this.fail(new Error(`the projector thread exited (${code})`));
       if (this.closing) return;
-      // Nothing it held is lost (rows and checkpoint commit together): a new thread resumes from the checkpoint.
+      // Its rows and checkpoint commit together: a new thread resumes from the checkpoint. (The pushes of a batch
+      // committed just before the exit are not sent.)
       this.logger.error({ projection: this.name, code }, 'the projector thread exited: starting a new one');
+      const delay = Math.min(RESPAWN_MS * 2 ** this.respawns, RESPAWN_MAX_MS);
+      this.respawns += 1;
       this.respawn = setTimeout(() => {
         this.spawn();
-        if (this.wanted)
-          this.start().catch((error: unknown) =>
-            this.logger.error(
-              { err: error, projection: this.name },
-              'the new projector thread did not start',
-            ),
-          );
-      }, RESPAWN_MS);
+        void this.ready.then(
+          () => {
+            this.respawns = 0;
+            // Asked once the thread is ready, and only if nobody stopped the projector meanwhile (a leader
+            // standing down): the new thread takes start and stop in the order they are sent.
+            if (this.wanted && !this.closing)
+              this.ask({ type: 'start', id: this.nextId++ }).catch((error: unknown) =>
+                this.logger.error(
+                  { err: error, projection: this.name },
+                  'the new projector thread did not start',
+                ),
+              );
+          },
+          () => undefined, // it exits, and the next one is tried later
+        );
+      }, delay);
     });
   }
 
+  /** Handed to the thread at once when it is ready (a caller's later wait does not delay it), else once it is. */
   private async ask<T>(message: ToWorker): Promise<T> {
-    await this.ready;
+    if (!this.isReady) await this.ready;
     if (this.exited) throw this.exited;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(message.id, { resolve: resolve as (value: unknown) => void, reject });

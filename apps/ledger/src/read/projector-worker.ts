@@ -57,18 +57,24 @@ async function main(): Promise<void> {
       (error: unknown) =>
         send({ type: 'reply', id, error: error instanceof Error ? error.message : String(error) }),
     );
+  // start, stop and close one after another, in the order sent: a stop that arrives while a start is still reading
+  // its checkpoint then stops what that start subscribed (status and waitFor need no turn).
+  let turns: Promise<unknown> = Promise.resolve();
+  const inTurn = (id: number, work: () => Promise<unknown>) => {
+    turns = turns.then(() => answer(id, work));
+  };
   port.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'start':
-        return void answer(message.id, () => projector.start());
+        return inTurn(message.id, () => projector.start());
       case 'stop':
-        return void answer(message.id, () => projector.stop());
+        return inTurn(message.id, () => projector.stop());
       case 'status':
         return void answer(message.id, () => projector.status());
       case 'waitFor':
         return void answer(message.id, () => projector.waitFor(message.position));
       case 'close':
-        return void answer(message.id, async () => {
+        return inTurn(message.id, async () => {
           await projector.stop();
           await store.close();
           await pool.end();
@@ -78,10 +84,12 @@ async function main(): Promise<void> {
   send({ type: 'reply', id: 0 });
 }
 
+// A thread that cannot get ready says why and ends (the server's side then starts another, later).
 void main().catch((error: unknown) => {
   parentPort!.postMessage({
     type: 'reply',
     id: 0,
     error: error instanceof Error ? error.message : String(error),
   } satisfies FromWorker);
+  process.exit(1); // in a worker: ends this thread only
 });

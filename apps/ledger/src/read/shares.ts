@@ -71,7 +71,9 @@ export class ShareService {
     if (!head) return;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_YOUR_WRITES_MS)));
-    await Promise.race([this.projection.projector.waitFor(head), late]).finally(() => clearTimeout(timer));
+    // A projector that cannot answer (its thread being replaced) leaves the listing to the rows it has.
+    const projected = this.projection.projector.waitFor(head).catch(() => undefined);
+    await Promise.race([projected, late]).finally(() => clearTimeout(timer));
   }
 
   /** Whether the token opens a run now (the page's status), without reading the run's rows. */

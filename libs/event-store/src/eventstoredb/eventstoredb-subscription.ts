@@ -44,6 +44,7 @@ export function subscribeToAll(
   let stopped = false;
   let current: AllStreamSubscription | null = null;
   const sleeper = new WakeableSleep();
+  const halt = new AbortController();
   let chain: Promise<void> = Promise.resolve();
 
   /** Batches go to the handler one at a time, in order, whichever path (events or checkpoints) produced them. */
@@ -92,7 +93,7 @@ export function subscribeToAll(
           const started = Date.now();
           await deliver({ events, checkpoint: events[events.length - 1].position });
           // Meanwhile the subscription buffers what arrives: the next batch takes it all.
-          await restOfInterval(started, options.minBatchIntervalMs);
+          await restOfInterval(started, options.minBatchIntervalMs, halt.signal);
         }
       }
     } finally {
@@ -127,6 +128,7 @@ export function subscribeToAll(
     stop: async () => {
       stopped = true;
       sleeper.wake();
+      halt.abort();
       const sub = current;
       if (sub) {
         await sub.unsubscribe().catch(() => undefined);

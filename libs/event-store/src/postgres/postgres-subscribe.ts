@@ -39,6 +39,7 @@ export function subscribeToAll(
   let position = after;
   let stopped = false;
   const sleeper = new WakeableSleep();
+  const halt = new AbortController();
   const wake = () => sleeper.wake();
   const removeLocal = source.onLocalAppend(wake);
   const listener = listen(source.connectionString, wake, () => stopped);
@@ -55,7 +56,7 @@ export function subscribeToAll(
           await handler({ events, checkpoint });
           position = checkpoint;
           idle = 0;
-          await restOfInterval(started, options.minBatchIntervalMs);
+          await restOfInterval(started, options.minBatchIntervalMs, halt.signal);
           continue;
         }
       } catch (error) {
@@ -75,6 +76,7 @@ export function subscribeToAll(
       stopped = true;
       removeLocal();
       sleeper.wake();
+      halt.abort();
       await loop;
       await listener.end();
     },
