@@ -124,17 +124,8 @@ export class BudgetService {
   private async catchUp(): Promise<void> {
     if (this.infra.config.LEDGER_PROJECTOR === 'off' || this.infra.config.LEDGER_BUDGET_WAIT_MS === 0) return;
     const head = await this.infra.store.headPosition();
-    if (!head) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.infra.config.LEDGER_BUDGET_WAIT_MS);
-    });
-    try {
-      // A failed projection rejects: decide with the rows it has rather than refuse every task.
-      await Promise.race([this.projection.projector.waitFor(head).catch(() => undefined), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // A failed or slow projection: decide with the rows it has rather than refuse every task.
+    if (head) await this.projection.caughtUp(head, this.infra.config.LEDGER_BUDGET_WAIT_MS);
   }
 
   private async cached(userId: string): Promise<BudgetState> {

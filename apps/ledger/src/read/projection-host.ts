@@ -3,8 +3,9 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { LedgerConfig } from '@ledger/config';
 import type { ProjectionStatus } from '@ledger/contract';
-import type { EventStore } from '@ledger/event-store';
-import { Projector, type ProjectorChange } from '@ledger/projections';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { comparePositions, type EventStore, type GlobalPosition } from '@ledger/event-store';
+import { Projector, readCheckpoints, type ProjectorChange } from '@ledger/projections';
 import { ProjectorThread, type HostedProjector } from './projector-thread';
 import { LedgerMetrics } from '../infra/metrics';
 import { CONFIG, EVENT_STORE, LOGGER, PG_POOL } from '../infra/tokens';
@@ -14,6 +15,8 @@ type Listener = (change: ProjectorChange) => void;
 
 /** Larger batches under load: a streaming task's growing text is rewritten once per batch, not per chunk. */
 const BATCH_SIZE = 5000;
+/** How often a standby reads the projection's checkpoint while a caller waits for it (`caughtUp`). */
+const STANDBY_POLL_MS = 20;
 
 /**
  * Hosts the live projector in the server: starts it after boot, stops it (committing its batch) at shutdown. It
@@ -67,6 +70,29 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
   /** Whether this instance projects now. */
   leads(): boolean {
     return this.leader?.isLeader() ?? false;
+  }
+
+  /**
+   * Resolves once the projection has committed `head` (or after `timeoutMs`; never rejects): read-your-writes for
+   * reads of the rows. Here a wait for this instance's own projector when it leads; on a standby, whose projector
+   * is stopped (another instance projects), the checkpoint read again every STANDBY_POLL_MS until it passes.
+   */
+  async caughtUp(head: GlobalPosition, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.leads()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      // A projector that cannot answer (its thread being replaced) leaves the caller to the rows there are.
+      const projected = this.projector.waitFor(head).catch(() => undefined);
+      return Promise.race([projected, late]).finally(() => clearTimeout(timer));
+    }
+    while (Date.now() < deadline) {
+      const mine = (await readCheckpoints(this.pool).catch(() => [])).find(
+        (c) => c.name === this.projector.name,
+      );
+      if (mine?.position && comparePositions(mine.position, head) >= 0) return;
+      await sleep(Math.min(STANDBY_POLL_MS, Math.max(0, deadline - Date.now())));
+    }
   }
 
   /** The projector's status with the instance that leads it. */

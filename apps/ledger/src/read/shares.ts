@@ -68,12 +68,7 @@ export class ShareService {
    */
   private async caughtUp(): Promise<void> {
     const head = await this.infra.store.headPosition();
-    if (!head) return;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, READ_YOUR_WRITES_MS)));
-    // A projector that cannot answer (its thread being replaced) leaves the listing to the rows it has.
-    const projected = this.projection.projector.waitFor(head).catch(() => undefined);
-    await Promise.race([projected, late]).finally(() => clearTimeout(timer));
+    if (head) await this.projection.caughtUp(head, READ_YOUR_WRITES_MS);
   }
 
   /** Whether the token opens a run now (the page's status), without reading the run's rows. */
