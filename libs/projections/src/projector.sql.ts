@@ -54,6 +54,11 @@ const RUNS = recordset(RUN_COLUMNS);
 const RUNS_BUT_MESSAGES = recordset(RUN_COLUMNS.filter(([c]) => c !== 'messages'));
 const TASKS = recordset(TASK_COLUMNS);
 const STREAMED = recordset(STREAMED_TASK_COLUMNS.filter(([c]) => c !== 'response_text'));
+/** The statement of `appendTaskTexts` but for its table. */
+const APPEND_TEXT = {
+  set: `response_text = t.response_text || r.appended, ${STREAMED.updates.replace(/EXCLUDED\./g, 'r.')}`,
+  def: `id uuid, appended text, ${STREAMED.def}`,
+};
 
 /** Rows are made from views a slice at a time, so a rebuild never holds every row (and its JSON) at once. */
 async function writeRows<T>(
@@ -131,9 +136,8 @@ export async function appendTaskTexts(
       return streamed;
     });
     await q.query(
-      `UPDATE ${tables.tasks} AS t SET response_text = t.response_text || r.appended, ` +
-        `${STREAMED.updates.replace(/EXCLUDED\./g, 'r.')} ` +
-        `FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, appended text, ${STREAMED.def}) WHERE t.id = r.id`,
+      `UPDATE ${tables.tasks} AS t SET ${APPEND_TEXT.set}
+       FROM jsonb_to_recordset($1::jsonb) AS r(${APPEND_TEXT.def}) WHERE t.id = r.id`,
       [JSON.stringify(rows)],
     );
   }

@@ -99,8 +99,7 @@ const OTHER_TASK_FIELDS = TASK_COLUMNS.map(([, , f]) => f).filter((f) => !STREAM
  * row is written by appending to the stored text rather than rewriting it whole.
  */
 export function appendsText(prev: TaskView, next: TaskView): boolean {
-  if (next.responseText.length < prev.responseText.length || !next.responseText.startsWith(prev.responseText))
-    return false;
+  if (!next.responseText.startsWith(prev.responseText)) return false;
   const a = prev as unknown as Record<string, unknown>;
   const b = next as unknown as Record<string, unknown>;
   return OTHER_TASK_FIELDS.every((f) => a[f] === b[f]);

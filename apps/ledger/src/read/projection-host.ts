@@ -78,7 +78,6 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
    * is stopped (another instance projects), the checkpoint read again every STANDBY_POLL_MS until it passes.
    */
   async caughtUp(head: GlobalPosition, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     if (this.leads()) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
@@ -86,6 +85,7 @@ export class ProjectionHost implements OnApplicationBootstrap, OnModuleDestroy {
       const projected = this.projector.waitFor(head).catch(() => undefined);
       return Promise.race([projected, late]).finally(() => clearTimeout(timer));
     }
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const mine = (await readCheckpoints(this.pool).catch(() => [])).find(
         (c) => c.name === this.projector.name,

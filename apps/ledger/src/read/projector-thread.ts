@@ -98,9 +98,8 @@ export class ProjectorThread implements HostedProjector {
     this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
     this.ready.then(
       () => worker === this.worker && (this.isReady = true),
-      () => undefined,
+      () => undefined, // the first call reports it
     );
-    this.ready.catch(() => undefined); // the first call reports it
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (error) => {
       this.logger.error({ err: error, projection: this.name }, 'the projector thread failed');
