@@ -68,6 +68,60 @@ describe('Projector failures', () => {
     expect(checkpoint).toMatchObject({ state: 'running', position: head });
   });
 
+  it('a stall mark that reaches PostgreSQL after the retry committed leaves the checkpoint running', async () => {
+    const userId = randomUUID();
+    const runId = randomUUID();
+    const e = runEvents(runId, userId);
+    const clock = new Clock();
+    const head = await append(store, runId, userId, [e.started(clock.next())], clock.next());
+    // The mark goes through the pool outside the batch's transaction; hold it back until the retry holds the
+    // checkpoint row, the order a slow new connection gave on CI (the check then read `stalled` after the commit).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let mark: Promise<unknown> | null = null;
+    const query = db.pool.query.bind(db.pool) as (...args: unknown[]) => Promise<unknown>;
+    const spy = jest.spyOn(db.pool, 'query').mockImplementation(((...args: unknown[]) => {
+      const marks =
+        JSON.stringify(args).includes('stalled') &&
+        String(args[0]).startsWith('UPDATE projection_checkpoints');
+      if (!marks) return query(...args);
+      mark = held.then(() => query(...args));
+      return mark;
+    }) as never);
+    let attempts = 0;
+    let markWaited = false;
+    const projector = new Projector({
+      store,
+      pool: db.pool,
+      beforeCommit: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('simulated crash before COMMIT');
+        // The retry holds the row: let the mark go and see it wait on the row lock before committing.
+        release();
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const { rows } = await query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE projection_checkpoints%'`,
+          ).then((r) => r as { rows: Array<{ n: number }> });
+          markWaited = rows[0].n > 0;
+          if (markWaited || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+    });
+    await projector.start();
+    await projector.waitFor(head);
+    await projector.stop();
+    expect(attempts).toBe(2);
+    expect(markWaited).toBe(true);
+    await mark;
+    spy.mockRestore();
+    const [checkpoint] = await readCheckpoints(db.pool);
+    expect(checkpoint).toMatchObject({ state: 'running', position: head });
+    expect((await projectionStatus(store, db.pool, 'runs')).state).toBe('running');
+  });
+
   it("a batch that keeps failing (not one run's data) is reported stalled, never running, until it commits", async () => {
     const userId = randomUUID();
     const runId = randomUUID();

@@ -338,6 +338,26 @@ export async function setCheckpointState(
   );
 }
 
+/**
+ * Marks a checkpoint `stalled` only while it is still at `at`, the position the failed batch started from. The mark
+ * is sent outside the batch's transaction, so it can reach PostgreSQL after a retry committed (it then waits on the
+ * row lock and re-reads the row): a mark that overwrote the retry's `running` would report a healthy projector
+ * stalled until its next commit, which an idle log never brings.
+ */
+export async function markStalled(
+  q: Queryable,
+  name: string,
+  at: GlobalPosition | null,
+  error: string,
+): Promise<void> {
+  await q.query(
+    `UPDATE projection_checkpoints SET state = 'stalled', error = $2, updated_at = now()
+     WHERE name = $1 AND commit_position IS NOT DISTINCT FROM $3::numeric
+       AND prepare_position IS NOT DISTINCT FROM $4::numeric`,
+    [name, error, at ? String(at.commit) : null, at ? String(at.prepare) : null],
+  );
+}
+
 /** Plain insert of already-summed usage rows (a rebuild's first load). */
 export async function insertUsage(
   q: Queryable,

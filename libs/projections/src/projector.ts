@@ -22,6 +22,7 @@ import {
   lockedCheckpoint,
   loadViews,
   readCheckpoint,
+  markStalled,
   setCheckpointState,
   writeCheckpoint,
   type Queryable,
@@ -169,7 +170,7 @@ export class Projector {
     this.stall = message;
     if (first) this.logger.error(`projection ${this.name}: batch failed, retrying`, error);
     // Told to other processes too (`ledger projections status`); the next commit sets `running` again.
-    void setCheckpointState(this.pool as Queryable, this.name, 'stalled', message).catch(() => undefined);
+    void markStalled(this.pool as Queryable, this.name, this.committed, message).catch(() => undefined);
   }
 
   /**
