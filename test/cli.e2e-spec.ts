@@ -436,10 +436,10 @@ describe('the ledger CLI (in process, against a running ledger)', () => {
       );
       expect(r.code).toBe(0);
       const source = await t.pool.query(
-        `SELECT stream_id, stream_revision, event_id::text, type, data, metadata FROM events WHERE stream_id LIKE 'run-%' ORDER BY stream_id, stream_revision`,
+        `SELECT stream_id, stream_revision, event_id::text, type, data, metadata FROM event_log WHERE stream_id LIKE 'run-%' ORDER BY stream_id, stream_revision`,
       );
       const copied = await target.pool.query(
-        `SELECT stream_id, stream_revision, event_id::text, type, data, metadata FROM events ORDER BY stream_id, stream_revision`,
+        `SELECT stream_id, stream_revision, event_id::text, type, data, metadata FROM event_log ORDER BY stream_id, stream_revision`,
       );
       // Erased streams are copied as their tombstone, whose revision starts again at 0 (copyStore); the others keep theirs.
       const key = (rows: Array<Record<string, unknown>>) =>

@@ -14,7 +14,7 @@ const settings = { model: 'gpt-4o', temperature: 0.2 };
 
 async function eventsOf(t: TestLedger, runId: string) {
   const { rows } = await t.pool.query(
-    'SELECT stream_revision, type, data, metadata FROM events WHERE stream_id = $1 ORDER BY stream_revision',
+    'SELECT stream_revision, type, data, metadata FROM event_log WHERE stream_id = $1 ORDER BY stream_revision',
     [`run-${runId}`],
   );
   return rows as Array<{

@@ -41,7 +41,7 @@ describe('pricing over a real socket', () => {
 
   async function completedEvent(runId: string) {
     const { rows } = await t.pool.query(
-      `SELECT data, metadata FROM events WHERE stream_id = $1 AND type = 'TaskCompleted'`,
+      `SELECT data, metadata FROM event_log WHERE stream_id = $1 AND type = 'TaskCompleted'`,
       [`run-${runId}`],
     );
     return rows[0] as { data: Record<string, unknown>; metadata: { schemaVersion: number } };

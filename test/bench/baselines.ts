@@ -2,6 +2,7 @@
  * events table, a keyset scan of it, the naive "UPDATE … || chunk + triggers" design, and Emmett's event store. */
 import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
+import { EVENT_COLUMNS } from '@ledger/event-store';
 import { chunkText, copyRows, now, percentile, sortedCopy, type EventRow } from './support';
 
 export interface RateResult {
@@ -76,7 +77,7 @@ export async function baselineScan(url: string, page = 5000): Promise<RateResult
   let pos = '0';
   for (;;) {
     const { rows } = await client.query<{ tx: string; position: string }>(
-      `SELECT position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata FROM events
+      `SELECT ${EVENT_COLUMNS} FROM events
        WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint) ORDER BY transaction_id, position LIMIT $3`,
       [tx, pos, page],
     );

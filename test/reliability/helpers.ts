@@ -59,7 +59,7 @@ export async function eventsPerCommand(
   commandIds: readonly string[],
 ): Promise<Map<string, number>> {
   const { rows } = await pool.query<{ c: string; n: number }>(
-    `SELECT metadata->>'commandId' AS c, count(*)::int AS n FROM events WHERE metadata->>'commandId' = ANY($1::text[]) GROUP BY 1`,
+    `SELECT metadata->>'commandId' AS c, count(*)::int AS n FROM event_log WHERE metadata->>'commandId' = ANY($1::text[]) GROUP BY 1`,
     [commandIds],
   );
   return new Map(rows.map((r) => [r.c, r.n]));

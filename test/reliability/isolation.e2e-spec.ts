@@ -208,7 +208,7 @@ describe("isolation: another user's runs are invisible to every read, push and r
     if (bobsOwn === a.runId) leaks.push("run.start with alice's commandId named her run");
     // Nothing bob did wrote to alice's stream.
     const { rows } = await t.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events WHERE stream_id = $1 AND metadata->>'userId' <> $2`,
+      `SELECT count(*)::int AS n FROM event_log WHERE stream_id = $1 AND metadata->>'userId' <> $2`,
       [`run-${a.runId}`, aliceId],
     );
     expect(rows[0].n).toBe(0);

@@ -4,7 +4,7 @@
  * `ChunkReceived` holds it (runId, taskId, seq, kind, text/payload, offsetMs). Use as a table: `FROM ${CHUNK_ROWS}`.
  */
 export const CHUNK_ROWS = `(SELECT e.stream_id, e.stream_revision, e.position, c.data
-  FROM events e CROSS JOIN LATERAL (
+  FROM event_log e CROSS JOIN LATERAL (
     SELECT e.data::jsonb WHERE e.type = 'ChunkReceived'
     UNION ALL
     SELECT jsonb_build_object('runId', e.data->'runId', 'taskId', e.data->'taskId') || x

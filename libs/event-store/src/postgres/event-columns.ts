@@ -1,4 +1,5 @@
 import { UnstorableEvent, type NewEvent, type StreamAppend } from '../event-store.port';
+import { metadataColumns, withoutRunId, type MetadataColumns } from './event-row-codec';
 
 /**
  * JSON text that jsonb refuses (the columns are `json` since migration …010, which would take it; the store refuses
@@ -7,11 +8,15 @@ import { UnstorableEvent, type NewEvent, type StreamAppend } from '../event-stor
  */
 const REFUSED_BY_JSONB = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
-/** A stream's append with its events already encoded as JSON text, checked to be storable. */
+/** A stream's append with its events already encoded as their row's values (event-row-codec.ts), checked storable. */
 export interface EncodedAppend {
   readonly append: StreamAppend;
+  /** The data as JSON, without its `runId` where `runIdLeftOut`. */
   readonly data: readonly string[];
+  readonly runIdLeftOut: readonly boolean[];
+  /** The metadata as JSON: verbatim, or the keys after the typed columns' where `typed` has them. */
   readonly meta: readonly string[];
+  readonly typed: ReadonlyArray<MetadataColumns | null>;
 }
 
 /**
@@ -20,19 +25,46 @@ export interface EncodedAppend {
  */
 export function encodeAppend(append: StreamAppend): EncodedAppend {
   const data: string[] = [];
+  const runIdLeftOut: boolean[] = [];
   const meta: string[] = [];
+  const typed: Array<MetadataColumns | null> = [];
+  // A command's events share one metadata object: encoded once.
+  let lastMetadata: unknown = undefined;
+  let lastTyped: MetadataColumns | null = null;
+  let lastMeta = '';
   for (const e of append.events) {
     const d = JSON.stringify(e.data);
-    const m = JSON.stringify(e.metadata);
-    if (REFUSED_BY_JSONB.test(d) || REFUSED_BY_JSONB.test(m))
+    if (e.metadata !== lastMetadata) {
+      lastMetadata = e.metadata;
+      lastTyped = metadataColumns(e.metadata);
+      lastMeta = lastTyped ? lastTyped.rest : JSON.stringify(e.metadata);
+    }
+    if (REFUSED_BY_JSONB.test(d) || REFUSED_BY_JSONB.test(lastMeta))
       throw new UnstorableEvent(append.streamId, 'NUL or a lone UTF-16 surrogate, which jsonb cannot hold');
-    data.push(d);
-    meta.push(m);
+    const short = withoutRunId(append.streamId, d);
+    data.push(short ?? d);
+    runIdLeftOut.push(short !== null);
+    meta.push(lastMeta);
+    typed.push(lastTyped);
   }
-  return { append, data, meta };
+  return { append, data, runIdLeftOut, meta, typed };
 }
 
-/** Event rows as parallel arrays, for one `INSERT … SELECT FROM unnest(…)`. */
+/**
+ * Inserts the rows of `EventColumns.params()` numbered from `$first`: every write of events goes through it (group
+ * commit, transaction, erasure), so every row is laid out alike.
+ */
+export function insertEvents(first: number, filter = ''): string {
+  const p = (i: number) => `$${first + i}`;
+  return `INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata, data_run_id,
+       recorded_at, user_id, command_id, schema_version, payload_hash, command)
+     SELECT e.s, e.r, e.i, e.t, e.d, e.m, e.dr, e.ra, e.u, e.c, e.sv, decode(e.ph, 'hex'), e.cmd
+     FROM unnest(${p(0)}::text[], ${p(1)}::bigint[], ${p(2)}::uuid[], ${p(3)}::text[], ${p(4)}::json[], ${p(5)}::json[],
+       ${p(6)}::bool[], ${p(7)}::bigint[], ${p(8)}::uuid[], ${p(9)}::uuid[], ${p(10)}::int2[], ${p(11)}::text[],
+       ${p(12)}::text[]) AS e(s, r, i, t, d, m, dr, ra, u, c, sv, ph, cmd)${filter}`;
+}
+
+/** Event rows as parallel arrays, for one `INSERT … SELECT FROM unnest(…)` ({@link insertEvents}). */
 export class EventColumns {
   readonly stream: string[] = [];
   readonly rev: number[] = [];
@@ -40,6 +72,13 @@ export class EventColumns {
   readonly type: string[] = [];
   readonly data: string[] = [];
   readonly meta: string[] = [];
+  readonly runIdLeftOut: boolean[] = [];
+  readonly recordedAt: Array<number | null> = [];
+  readonly userId: Array<string | null> = [];
+  readonly commandId: Array<string | null> = [];
+  readonly schemaVersion: Array<number | null> = [];
+  readonly payloadHash: Array<string | null> = [];
+  readonly command: Array<string | null> = [];
 
   /** Adds a stream's events at the revisions after `lastRevision`; returns the revision of the last one. */
   add(encoded: EncodedAppend, lastRevision: number): number {
@@ -53,6 +92,14 @@ export class EventColumns {
       this.type.push(e.type);
       this.data.push(encoded.data[i]);
       this.meta.push(encoded.meta[i]);
+      this.runIdLeftOut.push(encoded.runIdLeftOut[i]);
+      const t = encoded.typed[i];
+      this.recordedAt.push(t?.recordedAt ?? null);
+      this.userId.push(t?.userId ?? null);
+      this.commandId.push(t?.commandId ?? null);
+      this.schemaVersion.push(t?.schemaVersion ?? null);
+      this.payloadHash.push(t?.payloadHash ?? null);
+      this.command.push(t?.command ?? null);
     });
     return rev;
   }
@@ -62,6 +109,20 @@ export class EventColumns {
   }
 
   params(): unknown[] {
-    return [this.stream, this.rev, this.id, this.type, this.data, this.meta];
+    return [
+      this.stream,
+      this.rev,
+      this.id,
+      this.type,
+      this.data,
+      this.meta,
+      this.runIdLeftOut,
+      this.recordedAt,
+      this.userId,
+      this.commandId,
+      this.schemaVersion,
+      this.payloadHash,
+      this.command,
+    ];
   }
 }

@@ -6,7 +6,7 @@ import {
   type AppendResult,
   type StreamAppend,
 } from '../event-store.port';
-import { EventColumns, encodeAppend, type EncodedAppend } from './event-columns';
+import { EventColumns, encodeAppend, insertEvents, type EncodedAppend } from './event-columns';
 import { isConnectionError, toAppendError } from './postgres-errors';
 import { EVENTS_CHANNEL } from './postgres-rows';
 
@@ -96,10 +96,7 @@ async function appendInOneStatement(
                  WHERE s.stream_id IN (SELECT stream_id FROM input) ORDER BY s.stream_id FOR UPDATE),
      ok AS (SELECT i.stream_id, i.next FROM input i LEFT JOIN current c ON c.stream_id = i.stream_id
             WHERE COALESCE(c.revision, -1) = i.expected AND i.next > i.expected),
-     ev AS (INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata)
-            SELECT e.s, e.r, e.i, e.t, e.d, e.m
-            FROM unnest($4::text[], $5::bigint[], $6::uuid[], $7::text[], $8::json[], $9::json[]) AS e(s, r, i, t, d, m)
-            WHERE e.s IN (SELECT stream_id FROM ok) RETURNING 1),
+     ev AS (${insertEvents(4, ' WHERE e.s IN (SELECT stream_id FROM ok)')} RETURNING 1),
      st AS (INSERT INTO streams (stream_id, revision) SELECT stream_id, next FROM ok
             ON CONFLICT (stream_id) DO UPDATE SET revision = EXCLUDED.revision RETURNING 1),
      note AS (SELECT pg_notify('${EVENTS_CHANNEL}', '') FROM (SELECT 1 FROM ev LIMIT 1) x)
@@ -156,11 +153,7 @@ function appendInOneTransaction(
         results.push({ nextRevision: rev, written: rev > actual });
       }
       if (cols.size > 0) {
-        await client.query(
-          `INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::json[], $6::json[])`,
-          cols.params(),
-        );
+        await client.query(insertEvents(1), cols.params());
         const streams = [...heads.keys()];
         await client.query(
           `INSERT INTO streams (stream_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[])

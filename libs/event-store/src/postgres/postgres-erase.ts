@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from '@ledger/database';
 import { StoreUnavailable, type NewEvent } from '../event-store.port';
+import { EventColumns, encodeAppend, insertEvents } from './event-columns';
 import { toStoreError } from './postgres-errors';
 import { EVENTS_CHANNEL, ONE_STREAM } from './postgres-rows';
 
@@ -19,17 +20,9 @@ export async function eraseStream(pool: Pool, streamId: string, tombstone: NewEv
         );
         const next = rows.length ? Number(rows[0].revision) + 1 : 0;
         await client.query(`DELETE FROM events WHERE ${ONE_STREAM}`, [streamId]);
-        await client.query(
-          'INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6)',
-          [
-            streamId,
-            next,
-            tombstone.id,
-            tombstone.type,
-            JSON.stringify(tombstone.data),
-            JSON.stringify(tombstone.metadata),
-          ],
-        );
+        const row = new EventColumns();
+        row.add(encodeAppend({ streamId, expectedRevision: 'any', events: [tombstone] }), next - 1);
+        await client.query(insertEvents(1), row.params());
         await client.query(
           'INSERT INTO streams (stream_id, revision) VALUES ($1, $2) ON CONFLICT (stream_id) DO UPDATE SET revision = EXCLUDED.revision',
           [streamId, next],

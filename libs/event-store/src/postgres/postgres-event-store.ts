@@ -21,6 +21,8 @@ import * as reads from './postgres-read';
 import { subscribeToAll } from './postgres-subscribe';
 
 export { isConnectionError } from './postgres-errors';
+/** The columns every read of events selects (the bench's keyset-scan baseline reads the same). */
+export { EVENT_COLUMNS } from './postgres-rows';
 
 /**
  * The embedded default event store, on PostgreSQL. One table of events with a per-stream unique revision

@@ -1,9 +1,11 @@
 import type { RecordedEvent } from '../event-store.port';
 import type { RunEvent } from '@ledger/domain';
+import { readData, readMetadata, type StoredMetadataColumns } from './event-row-codec';
 
 /** The `events` columns every read selects, in the shape `toRecordedRows` takes. */
 export const EVENT_COLUMNS =
-  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata';
+  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata, data_run_id, ' +
+  'recorded_at, user_id, command_id, schema_version, payload_hash, command';
 
 /**
  * One stream's rows, `$1` being its id: through the index on (hashtext(stream_id), stream_revision) (migration
@@ -14,27 +16,30 @@ export const ONE_STREAM = 'hashtext(stream_id) = hashtext($1) AND stream_id = $1
 /** The channel appends NOTIFY and subscriptions LISTEN on. */
 export const EVENTS_CHANNEL = 'ledger_events';
 
-export interface EventRow {
+export interface EventRow extends StoredMetadataColumns {
   position: string;
   tx: string;
   stream_id: string;
   stream_revision: string;
   event_id: string;
   type: string;
-  data: RunEvent['data'];
-  metadata: RunEvent['metadata'];
+  /** Without `runId` where `data_run_id` (event-row-codec.ts). */
+  data: Record<string, unknown>;
+  /** Verbatim, or the keys after the typed metadata columns. */
+  metadata: Record<string, unknown>;
+  data_run_id: boolean | null;
 }
 
 /** The store's edge: a row is what a writer stored; its type names its data's shape (the projector validates). */
-function recorded(row: EventRow, commit: bigint): RecordedEvent {
+function recorded(row: EventRow, commit: bigint, recordedAt: { ms: string; iso: string }): RecordedEvent {
   return {
     id: row.event_id,
     streamId: row.stream_id,
     revision: Number(row.stream_revision),
     position: { commit, prepare: BigInt(row.position) },
     type: row.type,
-    data: row.data,
-    metadata: row.metadata,
+    data: readData(row.stream_id, row.data, row.data_run_id) as RunEvent['data'],
+    metadata: readMetadata(row, row.metadata, recordedAt) as unknown as RunEvent['metadata'],
   } as RecordedEvent;
 }
 
@@ -47,13 +52,14 @@ export function toRecordedRows(rows: readonly EventRow[]): RecordedEvent[] {
   const out: RecordedEvent[] = new Array(rows.length);
   let tx = '';
   let commit = 0n;
+  const recordedAt = { ms: '', iso: '' };
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (row.tx !== tx) {
       tx = row.tx;
       commit = BigInt(tx);
     }
-    out[i] = recorded(row, commit);
+    out[i] = recorded(row, commit, recordedAt);
   }
   return out;
 }

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import type { NewEvent } from '../event-store.port';
+import { PostgresEventStore } from './postgres-event-store';
+
+/**
+ * The typed metadata columns and the left-out `runId` (migration …012) are a layout: whatever was appended reads
+ * back as the same event, key order included (an export, a digest and a replay see the JSON as it was written).
+ */
+describe('PostgreSQL event rows: typed metadata and runId', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool, db.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const metadataOf = (over: Record<string, unknown> = {}) => ({
+    userId: randomUUID(),
+    commandId: randomUUID(),
+    recordedAt: '2026-11-30T19:21:22.123Z',
+    schemaVersion: 4,
+    command: 'chunk.append',
+    payloadHash: 'c0ffee00112233445566778899aabbcc',
+    ...over,
+  });
+
+  async function roundTrip(streamId: string, events: NewEvent[]) {
+    await store.appendToStream(streamId, events, 'any');
+    const read = await store.readStream(streamId);
+    return read.slice(-events.length);
+  }
+
+  async function rowOf(eventId: string) {
+    const { rows } = await db.pool.query(
+      `SELECT data::text AS data, metadata::text AS metadata, data_run_id, user_id, recorded_at, payload_hash
+       FROM events WHERE event_id = $1`,
+      [eventId],
+    );
+    return rows[0];
+  }
+
+  it("stores a command's metadata in typed columns and a run event's runId not at all, and reads both back", async () => {
+    const runId = randomUUID();
+    const metadata = metadataOf();
+    const e: NewEvent = {
+      id: randomUUID(),
+      type: 'ChunksReceived',
+      data: { runId, taskId: randomUUID(), chunks: [{ seq: 0, kind: 'text', text: 'hi', offsetMs: 5 }] },
+      metadata,
+    };
+    const [back] = await roundTrip(`run-${runId}`, [e]);
+    expect(JSON.stringify(back.data)).toBe(JSON.stringify(e.data));
+    expect(JSON.stringify(back.metadata)).toBe(JSON.stringify(metadata));
+    const row = await rowOf(e.id);
+    expect(row).toMatchObject({ metadata: '{}', data_run_id: true, user_id: metadata.userId });
+    expect(row.data).not.toContain(runId);
+    expect(row.payload_hash.toString('hex')).toBe(metadata.payloadHash);
+    expect(Number(row.recorded_at)).toBe(Date.parse(metadata.recordedAt));
+  });
+
+  it('keeps verbatim what would not read back the same', async () => {
+    const runId = randomUUID();
+    const cases: Array<Record<string, unknown>> = [
+      { ...metadataOf(), userId: randomUUID().toUpperCase() }, // PostgreSQL would give it back in lowercase
+      metadataOf({ recordedAt: '2026-11-30T19:21:22Z' }), // no milliseconds: toISOString() would add them
+      metadataOf({ recordedAt: '2026-11-30T20:21:22.123+01:00' }),
+      metadataOf({ schemaVersion: 40000 }), // beyond smallint
+      metadataOf({ schemaVersion: 1.5 }),
+      metadataOf({ payloadHash: 'ABC' }),
+      metadataOf({ command: 'a\ud800b' }), // a lone surrogate: UTF-8 text would make it U+FFFD
+      {
+        commandId: randomUUID(),
+        userId: randomUUID(),
+        recordedAt: '2026-11-30T19:21:22.123Z',
+        schemaVersion: 4,
+      },
+      { recordedAt: '2026-11-30T19:21:22.123Z', schemaVersion: 4 },
+    ];
+    const events: NewEvent[] = cases.map((metadata) => ({
+      id: randomUUID(),
+      type: 'Anything',
+      data: { runId },
+      metadata: metadata as unknown as NewEvent['metadata'],
+    }));
+    // the lone surrogate one is refused as before (jsonb could not hold it); the others are stored
+    const storable = events.filter((_, i) => i !== 6);
+    const back = await roundTrip(`run-${runId}`, storable);
+    expect(back.map((b) => JSON.stringify(b.metadata))).toEqual(
+      storable.map((e) => JSON.stringify(e.metadata)),
+    );
+    for (const e of storable) expect((await rowOf(e.id)).user_id).toBeNull();
+    await expect(roundTrip(`run-${runId}`, [events[6]])).rejects.toThrow(/surrogate/);
+  });
+
+  it('keeps the keys after the six, a __proto__ key included, in their order', async () => {
+    const runId = randomUUID();
+    const metadata = JSON.parse(
+      JSON.stringify(metadataOf()).replace(/}$/, ',"zeta":1,"__proto__":{"x":1},"alpha":[true,null]}'),
+    );
+    const e: NewEvent = { id: randomUUID(), type: 'X', data: { runId }, metadata };
+    const [back] = await roundTrip(`run-${runId}`, [e]);
+    expect(JSON.stringify(back.metadata)).toBe(JSON.stringify(metadata));
+    expect(Object.getPrototypeOf(back.metadata)).toBe(Object.prototype);
+    expect((await rowOf(e.id)).metadata).toBe('{"zeta":1,"__proto__":{"x":1},"alpha":[true,null]}');
+    expect(JSON.stringify(back.data)).toBe(`{"runId":"${runId}"}`);
+  });
+
+  it('leaves runId in when it is not first, not the stream’s, or not a run stream', async () => {
+    const runId = randomUUID();
+    const other = randomUUID();
+    const data = [
+      { taskId: other, runId },
+      { runId: other, x: 1 },
+      { runIdX: runId },
+      { runId, nested: { runId } },
+    ];
+    const events: NewEvent[] = data.map((d) => ({
+      id: randomUUID(),
+      type: 'X',
+      data: d,
+      metadata: metadataOf() as NewEvent['metadata'],
+    }));
+    const back = await roundTrip(`run-${runId}`, events);
+    expect(back.map((b) => JSON.stringify(b.data))).toEqual(data.map((d) => JSON.stringify(d)));
+    expect((await Promise.all(events.map((e) => rowOf(e.id)))).map((r) => r.data_run_id)).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
+    const budget = { id: randomUUID(), type: 'X', data: { runId }, metadata: metadataOf() } as NewEvent;
+    const [b] = await roundTrip(`budget-${runId}`, [budget]);
+    expect(b.data).toEqual({ runId });
+    expect((await rowOf(budget.id)).data_run_id).toBe(false);
+  });
+
+  it('reads back every appended event as it was (property)', async () => {
+    const uuid = fc.uuid().map((u) => u.toLowerCase());
+    const iso = fc
+      .integer({ min: Date.parse('1970-01-01T00:00:00.000Z'), max: Date.parse('2999-12-31T23:59:59.999Z') })
+      .map((ms) => new Date(ms).toISOString());
+    const metadata = fc.oneof(
+      fc.record({
+        userId: uuid,
+        commandId: uuid,
+        recordedAt: iso,
+        schemaVersion: fc.integer({ min: -32768, max: 32767 }),
+        command: fc.oneof(fc.string(), fc.string({ unit: 'binary' })),
+        payloadHash: fc.uint8Array({ maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')),
+      }),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        uuid,
+        fc.array(
+          fc.tuple(
+            metadata,
+            fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
+            fc.boolean(),
+          ),
+          {
+            minLength: 1,
+            maxLength: 5,
+          },
+        ),
+        async (runId, specs) => {
+          const events: NewEvent[] = specs.map(([m, d, withRunId]) => ({
+            id: randomUUID(),
+            type: 'P',
+            data: withRunId ? { runId, ...d } : d,
+            metadata: m as unknown as NewEvent['metadata'],
+          }));
+          // Only what JSON can carry is compared: a value JSON drops (-0, undefined) is not a layout question.
+          const json = (v: unknown) => JSON.stringify(v);
+          let back;
+          try {
+            back = await roundTrip(`run-${runId}`, events);
+          } catch (error) {
+            // refused as before: NUL or a lone surrogate somewhere in the JSON
+            expect(String(error)).toMatch(/NUL or a lone UTF-16 surrogate/);
+            return;
+          }
+          expect(back.map((b) => json(b.data))).toEqual(events.map((e) => json(e.data)));
+          expect(back.map((b) => json(b.metadata))).toEqual(events.map((e) => json(e.metadata)));
+          // The SQL view of the log gives the same JSON text.
+          const { rows } = await db.pool.query(
+            `SELECT data::text AS data, metadata::text AS metadata FROM event_log WHERE event_id = ANY($1::uuid[])
+             ORDER BY stream_revision`,
+            [events.map((e) => e.id)],
+          );
+          expect(rows).toEqual(events.map((e) => ({ data: json(e.data), metadata: json(e.metadata) })));
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Both layouts were exercised.
+    const { rows } = await db.pool.query(
+      `SELECT count(*) FILTER (WHERE user_id IS NOT NULL)::int AS typed, count(*) FILTER (WHERE user_id IS NULL)::int AS verbatim,
+              count(*) FILTER (WHERE data_run_id)::int AS left_out FROM events WHERE type = 'P'`,
+    );
+    expect(rows[0].typed).toBeGreaterThan(20);
+    expect(rows[0].verbatim).toBeGreaterThan(20);
+    expect(rows[0].left_out).toBeGreaterThan(20);
+  });
+});

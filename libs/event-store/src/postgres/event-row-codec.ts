@@ -1,0 +1,139 @@
+import { fromRunStreamId } from '@ledger/domain';
+
+/**
+ * How an event's envelope is laid out in its `events` row (migration …012; measured in docs/performance.md, finding
+ * 20). Every command's events carry the same six metadata fields (userId, commandId, recordedAt, schemaVersion,
+ * command, payloadHash) and, in a run's stream, a `runId` that repeats the stream id: as JSON that was ~280 of a
+ * chunk event's ~590 bytes. They are stored in typed columns instead, but only where the round trip is exact, so a
+ * read gives back the very object (key order included) that was appended:
+ *   * metadata: typed columns when its first six keys are those six, in that order, each of a value its column
+ *     gives back unchanged (a lowercase UUID, a `toISOString()` time, a smallint, text without NUL, lowercase hex);
+ *     the `metadata` JSON then holds the keys after them (`{}` as a rule). Any other metadata is stored verbatim,
+ *     its typed columns NULL, as every row written before …012 is.
+ *   * data: in a run's stream, a first key `runId` equal to the stream's run id is left out and `data_run_id` set.
+ */
+
+/** The metadata columns of a row; all NULL for a verbatim row. */
+export interface MetadataColumns {
+  /** Milliseconds since the epoch of `recordedAt`. */
+  readonly recordedAt: number;
+  readonly userId: string;
+  readonly commandId: string;
+  readonly schemaVersion: number;
+  /** `payloadHash` as hex: the insert decodes it to bytea. */
+  readonly payloadHash: string;
+  readonly command: string;
+  /** The keys after the six, as JSON. */
+  readonly rest: string;
+}
+
+const COMPACT_KEYS = [
+  'userId',
+  'commandId',
+  'recordedAt',
+  'schemaVersion',
+  'command',
+  'payloadHash',
+] as const;
+/** PostgreSQL's output form of a uuid. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HEX = /^(?:[0-9a-f]{2})*$/;
+/** What text cannot hold as it is: NUL, and a lone UTF-16 surrogate (UTF-8 would make it U+FFFD). */
+const NOT_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The metadata as typed columns, or null when it must be stored verbatim (the round trip would not be exact). */
+export function metadataColumns(metadata: unknown): MetadataColumns | null {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return null;
+  const keys = Object.keys(metadata);
+  if (keys.length < COMPACT_KEYS.length) return null;
+  for (let i = 0; i < COMPACT_KEYS.length; i++) if (keys[i] !== COMPACT_KEYS[i]) return null;
+  const m = metadata as Record<string, unknown>;
+  const { userId, commandId, recordedAt, schemaVersion, command, payloadHash } = m;
+  if (typeof userId !== 'string' || !UUID.test(userId)) return null;
+  if (typeof commandId !== 'string' || !UUID.test(commandId)) return null;
+  if (typeof recordedAt !== 'string') return null;
+  const ms = Date.parse(recordedAt);
+  if (!Number.isFinite(ms) || new Date(ms).toISOString() !== recordedAt) return null;
+  if (
+    !Number.isInteger(schemaVersion) ||
+    (schemaVersion as number) < -32768 ||
+    (schemaVersion as number) > 32767
+  )
+    return null;
+  if (typeof command !== 'string' || NOT_TEXT.test(command)) return null;
+  if (typeof payloadHash !== 'string' || !HEX.test(payloadHash)) return null;
+  // fromEntries defines the keys (a `__proto__` key stays a key, as in the object appended).
+  const rest =
+    keys.length > COMPACT_KEYS.length
+      ? JSON.stringify(Object.fromEntries(keys.slice(COMPACT_KEYS.length).map((k) => [k, m[k]])))
+      : '{}';
+  return {
+    recordedAt: ms,
+    userId,
+    commandId,
+    schemaVersion: schemaVersion as number,
+    payloadHash,
+    command,
+    rest,
+  };
+}
+
+/**
+ * `data` (already `JSON.stringify`d) without its leading `runId` when that repeats the run stream's id, else null.
+ * Works on the text, which is what is stored: `{"runId":"<id>",…}` becomes `{…}`.
+ */
+export function withoutRunId(streamId: string, json: string): string | null {
+  const runId = fromRunStreamId(streamId);
+  if (runId === null || !UUID.test(runId)) return null;
+  const prefix = `{"runId":"${runId}"`;
+  if (!json.startsWith(prefix)) return null;
+  const next = json[prefix.length];
+  if (next === '}') return '{}';
+  return next === ',' ? `{${json.slice(prefix.length + 1)}` : null;
+}
+
+/** A row's metadata columns as node-postgres returns them (bigint as text, bytea as a Buffer). */
+export interface StoredMetadataColumns {
+  recorded_at: string | null;
+  user_id: string | null;
+  command_id: string | null;
+  schema_version: number | null;
+  payload_hash: Buffer | null;
+  command: string | null;
+}
+
+/**
+ * The metadata as appended: the verbatim JSON, or the six typed fields followed by the rest. `recordedAt` of the
+ * previous row is passed back in (`last`), as a command's events are next to each other and share it.
+ */
+export function readMetadata(
+  row: StoredMetadataColumns,
+  json: Record<string, unknown>,
+  last: { ms: string; iso: string },
+): Record<string, unknown> {
+  if (row.user_id === null) return json;
+  if (row.recorded_at !== last.ms) {
+    last.ms = row.recorded_at as string;
+    last.iso = new Date(Number(row.recorded_at)).toISOString();
+  }
+  const metadata: Record<string, unknown> = {
+    userId: row.user_id,
+    commandId: row.command_id,
+    recordedAt: last.iso,
+    schemaVersion: row.schema_version,
+    command: row.command,
+    payloadHash: (row.payload_hash as Buffer).toString('hex'),
+  };
+  // The keys after the six (none as a rule); spread defines them, so a `__proto__` key stays a key.
+  return Object.keys(json).length === 0 ? metadata : { ...metadata, ...json };
+}
+
+/** The data as appended: `runId` put back first when the row left it out. */
+export function readData(
+  streamId: string,
+  json: Record<string, unknown>,
+  runIdLeftOut: boolean | null,
+): unknown {
+  if (!runIdLeftOut) return json;
+  return { runId: fromRunStreamId(streamId), ...json };
+}

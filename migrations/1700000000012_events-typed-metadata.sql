@@ -1,0 +1,46 @@
+-- Up Migration
+-- Fewer bytes per event (issue 19; docs/performance.md, finding 20). Every command's events carried the same six
+-- metadata fields as JSON (~235 bytes a row) and every run event a `runId` repeating its stream's id (~48 bytes);
+-- at one chunk per command that was half of a row. New rows keep them in typed columns (a uuid is 16 bytes, a time
+-- 8, the payload digest 16), and leave out a data's leading `runId` that equals the stream's run id; the store
+-- writes them so only where reading them back gives the very same event (libs/event-store/src/postgres/
+-- event-row-codec.ts), else the row is verbatim. `metadata` then holds the keys after the six (`{}` as a rule).
+-- Rows written before keep their verbatim metadata, with these columns NULL: adding nullable columns rewrites
+-- nothing, and reads take both.
+ALTER TABLE events
+  ADD COLUMN recorded_at    bigint,
+  ADD COLUMN user_id        uuid,
+  ADD COLUMN command_id     uuid,
+  ADD COLUMN schema_version smallint,
+  ADD COLUMN payload_hash   bytea,
+  ADD COLUMN command        text,
+  ADD COLUMN data_run_id    boolean;
+
+-- The events as they were appended (data and metadata as JSON, whichever layout their row has), for reading the
+-- log with SQL; the store itself reads the columns (postgres-rows.ts).
+CREATE VIEW event_log AS
+SELECT position, transaction_id, stream_id, stream_revision, event_id, type,
+  CASE WHEN data_run_id
+    THEN ('{"runId":"' || substr(stream_id, 5) || '"'
+          || CASE WHEN data::text = '{}' THEN '}' ELSE ',' || substr(data::text, 2) END)::json
+    ELSE data END AS data,
+  CASE WHEN user_id IS NULL THEN metadata
+    ELSE ('{"userId":"' || user_id || '","commandId":"' || command_id || '","recordedAt":"'
+          || to_char((timestamptz 'epoch' + recorded_at * interval '1 millisecond') AT TIME ZONE 'UTC',
+                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+          || '","schemaVersion":' || schema_version || ',"command":' || to_json(command)::text
+          || ',"payloadHash":"' || encode(payload_hash, 'hex') || '"'
+          || CASE WHEN metadata::text = '{}' THEN '}' ELSE ',' || substr(metadata::text, 2) END)::json
+    END AS metadata
+FROM events;
+
+-- Down Migration
+-- Back to verbatim JSON, key order kept (event_log's expressions).
+UPDATE events e SET data = l.data, metadata = l.metadata
+FROM event_log l
+WHERE l.transaction_id = e.transaction_id AND l.position = e.position
+  AND (e.user_id IS NOT NULL OR e.data_run_id);
+DROP VIEW event_log;
+ALTER TABLE events
+  DROP COLUMN recorded_at, DROP COLUMN user_id, DROP COLUMN command_id, DROP COLUMN schema_version,
+  DROP COLUMN payload_hash, DROP COLUMN command, DROP COLUMN data_run_id;
