@@ -2,7 +2,7 @@
 -- Fewer bytes per event (issue 19; docs/performance.md, finding 20). Every command's events carried the same six
 -- metadata fields as JSON (~235 bytes a row) and every run event a `runId` repeating its stream's id (~48 bytes);
 -- at one chunk per command that was half of a row. New rows keep them in typed columns (a uuid is 16 bytes, a time
--- 8, the payload digest 16), and leave out a data's leading `runId` that equals the stream's run id; the store
+-- 8, the payload digest's 24 bytes 25), and leave out a data's leading `runId` that equals the stream's run id; the store
 -- writes them so only where reading them back gives the very same event (libs/event-store/src/postgres/
 -- event-row-codec.ts), else the row is verbatim. `metadata` then holds the keys after the six (`{}` as a rule).
 -- Rows written before keep their verbatim metadata, with these columns NULL: adding nullable columns rewrites
@@ -29,7 +29,8 @@ SELECT position, transaction_id, stream_id, stream_revision, event_id, type,
           || to_char((timestamptz 'epoch' + recorded_at * interval '1 millisecond') AT TIME ZONE 'UTC',
                      'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
           || '","schemaVersion":' || schema_version || ',"command":' || to_json(command)::text
-          || ',"payloadHash":"' || encode(payload_hash, 'hex') || '"'
+          || ',"payloadHash":"'
+          || translate(rtrim(replace(encode(payload_hash, 'base64'), E'\n', ''), '='), '+/', '-_') || '"'
           || CASE WHEN metadata::text = '{}' THEN '}' ELSE ',' || substr(metadata::text, 2) END)::json
     END AS metadata
 FROM events;

@@ -7,7 +7,8 @@ import { fromRunStreamId } from '@ledger/domain';
  * chunk event's ~590 bytes. They are stored in typed columns instead, but only where the round trip is exact, so a
  * read gives back the very object (key order included) that was appended:
  *   * metadata: typed columns when its first six keys are those six, in that order, each of a value its column
- *     gives back unchanged (a lowercase UUID, a `toISOString()` time, a smallint, text without NUL, lowercase hex);
+ *     gives back unchanged (a lowercase UUID, a `toISOString()` time, a smallint, text without NUL, unpadded
+ *     base64url: the form of `digest`);
  *     the `metadata` JSON then holds the keys after them (`{}` as a rule). Any other metadata is stored verbatim,
  *     its typed columns NULL, as every row written before …012 is.
  *   * data: in a run's stream, a first key `runId` equal to the stream's run id is left out and `data_run_id` set.
@@ -20,7 +21,7 @@ export interface MetadataColumns {
   readonly userId: string;
   readonly commandId: string;
   readonly schemaVersion: number;
-  /** `payloadHash` as hex: the insert decodes it to bytea. */
+  /** `payloadHash`'s bytes as hex: the insert decodes it to bytea. */
   readonly payloadHash: string;
   readonly command: string;
   /** The keys after the six, as JSON. */
@@ -37,7 +38,6 @@ const COMPACT_KEYS = [
 ] as const;
 /** PostgreSQL's output form of a uuid. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const HEX = /^(?:[0-9a-f]{2})*$/;
 /** What text cannot hold as it is: NUL, and a lone UTF-16 surrogate (UTF-8 would make it U+FFFD). */
 const NOT_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -61,7 +61,10 @@ export function metadataColumns(metadata: unknown): MetadataColumns | null {
   )
     return null;
   if (typeof command !== 'string' || NOT_TEXT.test(command)) return null;
-  if (typeof payloadHash !== 'string' || !HEX.test(payloadHash)) return null;
+  if (typeof payloadHash !== 'string') return null;
+  // Node's decoder skips what is not base64url: only a digest that encodes back to itself is stored as bytes.
+  const hashBytes = Buffer.from(payloadHash, 'base64url');
+  if (hashBytes.toString('base64url') !== payloadHash) return null;
   // fromEntries defines the keys (a `__proto__` key stays a key, as in the object appended).
   const rest =
     keys.length > COMPACT_KEYS.length
@@ -72,7 +75,7 @@ export function metadataColumns(metadata: unknown): MetadataColumns | null {
     userId,
     commandId,
     schemaVersion: schemaVersion as number,
-    payloadHash,
+    payloadHash: hashBytes.toString('hex'),
     command,
     rest,
   };
@@ -122,7 +125,7 @@ export function readMetadata(
     recordedAt: last.iso,
     schemaVersion: row.schema_version,
     command: row.command,
-    payloadHash: (row.payload_hash as Buffer).toString('hex'),
+    payloadHash: (row.payload_hash as Buffer).toString('base64url'),
   };
   // The keys after the six (none as a rule); spread defines them, so a `__proto__` key stays a key.
   return Object.keys(json).length === 0 ? metadata : { ...metadata, ...json };
