@@ -3,7 +3,7 @@
 -- metadata fields as JSON (~235 bytes a row) and every run event a `runId` repeating its stream's id (~48 bytes);
 -- at one chunk per command that was half of a row. New rows keep them in typed columns (a uuid is 16 bytes, a time
 -- 8, the payload digest's 24 bytes 25), and leave out a data's leading `runId` that equals the stream's run id; the store
--- writes them so only where reading them back gives the very same event (libs/event-store/src/postgres/
+-- writes them so only where reading them back gives the very same event (a time in years 0001–9999, …) (libs/event-store/src/postgres/
 -- event-row-codec.ts), else the row is verbatim. `metadata` then holds the keys after the six (`{}` as a rule).
 -- Rows written before keep their verbatim metadata, with these columns NULL: adding nullable columns rewrites
 -- nothing, and reads take both.
@@ -26,8 +26,10 @@ SELECT position, transaction_id, stream_id, stream_revision, event_id, type,
     ELSE data END AS data,
   CASE WHEN user_id IS NULL THEN metadata
     ELSE ('{"userId":"' || user_id || '","commandId":"' || command_id || '","recordedAt":"'
-          || to_char((timestamptz 'epoch' + recorded_at * interval '1 millisecond') AT TIME ZONE 'UTC',
-                     'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+          -- whole seconds and milliseconds apart, in integers (a float interval loses a millisecond past ~4253)
+          || to_char(to_timestamp((recorded_at - mod(mod(recorded_at, 1000) + 1000, 1000)) / 1000) AT TIME ZONE 'UTC',
+                     'YYYY-MM-DD"T"HH24:MI:SS')
+          || '.' || lpad(mod(mod(recorded_at, 1000) + 1000, 1000)::text, 3, '0') || 'Z'
           || '","schemaVersion":' || schema_version || ',"command":' || to_json(command)::text
           || ',"payloadHash":"'
           || translate(rtrim(replace(encode(payload_hash, 'base64'), E'\n', ''), '='), '+/', '-_') || '"'

@@ -29,7 +29,7 @@ export function encodeAppend(append: StreamAppend): EncodedAppend {
   const meta: string[] = [];
   const typed: Array<MetadataColumns | null> = [];
   // A command's events share one metadata object: encoded once.
-  let lastMetadata: unknown = undefined;
+  let lastMetadata: unknown = encodeAppend; // no event's metadata
   let lastTyped: MetadataColumns | null = null;
   let lastMeta = '';
   for (const e of append.events) {

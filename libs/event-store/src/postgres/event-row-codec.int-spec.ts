@@ -72,6 +72,9 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
       { ...metadataOf(), userId: randomUUID().toUpperCase() }, // PostgreSQL would give it back in lowercase
       metadataOf({ recordedAt: '2026-11-30T19:21:22Z' }), // no milliseconds: toISOString() would add them
       metadataOf({ recordedAt: '2026-11-30T20:21:22.123+01:00' }),
+      metadataOf({ recordedAt: '+010000-01-01T00:00:00.000Z' }), // toISOString's form; PostgreSQL's to_char differs
+      metadataOf({ recordedAt: '0000-12-31T23:59:59.999Z' }),
+      { ...metadataOf(), toJSON: 1 }, // a toJSON key that is no function: still more than the six keys' layout knows
       metadataOf({ schemaVersion: 40000 }), // beyond smallint
       metadataOf({ schemaVersion: 1.5 }),
       metadataOf({ payloadHash: 'ABC' }), // decodes to 2 bytes, which encode as 'ABA'
@@ -85,6 +88,12 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
       },
       { recordedAt: '2026-11-30T19:21:22.123Z', schemaVersion: 4 },
     ];
+    class Envelope {
+      constructor(readonly fields: object) {
+        Object.assign(this, fields);
+      }
+    }
+    cases.push(new Envelope(metadataOf()) as unknown as Record<string, unknown>); // not a plain object
     const events: NewEvent[] = cases.map((metadata) => ({
       id: randomUUID(),
       type: 'Anything',
@@ -146,8 +155,14 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
 
   it('reads back every appended event as it was (property)', async () => {
     const uuid = fc.uuid().map((u) => u.toLowerCase());
+    // The whole range of Date, years before 0001 and after 9999 included (those stay verbatim).
     const iso = fc
-      .integer({ min: Date.parse('1970-01-01T00:00:00.000Z'), max: Date.parse('2999-12-31T23:59:59.999Z') })
+      .oneof(
+        fc.integer({ min: -8.64e15, max: 8.64e15 }),
+        fc.integer({ min: -62_135_596_800_000 - 1000, max: -62_135_596_800_000 + 1000 }),
+        fc.integer({ min: 253_402_300_799_999 - 1000, max: 253_402_300_799_999 + 1000 }),
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+      )
       .map((ms) => new Date(ms).toISOString());
     const metadata = fc.oneof(
       fc.record({

@@ -41,9 +41,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** What text cannot hold as it is: NUL, and a lone UTF-16 surrogate (UTF-8 would make it U+FFFD). */
 const NOT_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * Years 0001–9999: what `toISOString()` writes as four digits and PostgreSQL's `to_char` (the `event_log` view, the
+ * down migration) writes back the same; other times stay in verbatim JSON.
+ */
+const FIRST_MS = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z (Date.UTC would read year 1 as 1901)
+const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** The metadata as typed columns, or null when it must be stored verbatim (the round trip would not be exact). */
 export function metadataColumns(metadata: unknown): MetadataColumns | null {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return null;
+  // A class instance or a `toJSON` would make JSON.stringify write something else than its keys.
+  const proto = Object.getPrototypeOf(metadata);
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in metadata) return null;
   const keys = Object.keys(metadata);
   if (keys.length < COMPACT_KEYS.length) return null;
   for (let i = 0; i < COMPACT_KEYS.length; i++) if (keys[i] !== COMPACT_KEYS[i]) return null;
@@ -53,7 +63,7 @@ export function metadataColumns(metadata: unknown): MetadataColumns | null {
   if (typeof commandId !== 'string' || !UUID.test(commandId)) return null;
   if (typeof recordedAt !== 'string') return null;
   const ms = Date.parse(recordedAt);
-  if (!Number.isFinite(ms) || new Date(ms).toISOString() !== recordedAt) return null;
+  if (!(ms >= FIRST_MS && ms <= LAST_MS) || new Date(ms).toISOString() !== recordedAt) return null;
   if (
     !Number.isInteger(schemaVersion) ||
     (schemaVersion as number) < -32768 ||
@@ -85,7 +95,8 @@ export function metadataColumns(metadata: unknown): MetadataColumns | null {
  * `data` (already `JSON.stringify`d) without its leading `runId` when that repeats the run stream's id, else null.
  * Works on the text, which is what is stored: `{"runId":"<id>",…}` becomes `{…}`.
  */
-export function withoutRunId(streamId: string, json: string): string | null {
+export function withoutRunId(streamId: string, json: string | undefined): string | null {
+  if (typeof json !== 'string') return null;
   const runId = fromRunStreamId(streamId);
   if (runId === null || !UUID.test(runId)) return null;
   const prefix = `{"runId":"${runId}"`;
@@ -95,9 +106,10 @@ export function withoutRunId(streamId: string, json: string): string | null {
   return next === ',' ? `{${json.slice(prefix.length + 1)}` : null;
 }
 
-/** A row's metadata columns as node-postgres returns them (bigint as text, bytea as a Buffer). */
+/** A row's metadata columns as node-postgres returns them (bytea as a Buffer; bigint as text, or a number where
+ * @ledger/database's parser is installed). */
 export interface StoredMetadataColumns {
-  recorded_at: string | null;
+  recorded_at: string | number | null;
   user_id: string | null;
   command_id: string | null;
   schema_version: number | null;
@@ -112,11 +124,11 @@ export interface StoredMetadataColumns {
 export function readMetadata(
   row: StoredMetadataColumns,
   json: Record<string, unknown>,
-  last: { ms: string; iso: string },
+  last: { ms: string | number | null; iso: string },
 ): Record<string, unknown> {
   if (row.user_id === null) return json;
   if (row.recorded_at !== last.ms) {
-    last.ms = row.recorded_at as string;
+    last.ms = row.recorded_at;
     last.iso = new Date(Number(row.recorded_at)).toISOString();
   }
   const metadata: Record<string, unknown> = {
