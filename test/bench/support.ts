@@ -447,7 +447,7 @@ export async function eventBytes(url: string): Promise<EventBytes> {
                                 THEN (SELECT coalesce(sum(octet_length(coalesce(x->>'text', ''))), 0)
                                       FROM json_array_elements(data::json->'chunks') x)
                                 ELSE 0 END), 0) AS text
-       FROM events`,
+       FROM event_log`, // the events as appended, whichever layout their rows have (migration …012)
     );
     return {
       totalBytes: Number(size[0].total),

@@ -1,5 +1,5 @@
 import { UnstorableEvent, type NewEvent, type StreamAppend } from '../event-store.port';
-import { metadataColumns, withoutRunId, type MetadataColumns } from './event-row-codec';
+import { dataColumns, metadataColumns, type DataColumns, type MetadataColumns } from './event-row-codec';
 
 /**
  * JSON text that jsonb refuses (the columns are `json` since migration …010, which would take it; the store refuses
@@ -11,9 +11,8 @@ const REFUSED_BY_JSONB = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 /** A stream's append with its events already encoded as their row's values (event-row-codec.ts), checked storable. */
 export interface EncodedAppend {
   readonly append: StreamAppend;
-  /** The data as JSON, without its `runId` where `runIdLeftOut`. */
-  readonly data: readonly string[];
-  readonly runIdLeftOut: readonly boolean[];
+  /** The data as its row holds it. */
+  readonly data: readonly DataColumns[];
   /** The metadata as JSON: verbatim, or the keys after the typed columns' where `typed` has them. */
   readonly meta: readonly string[];
   readonly typed: ReadonlyArray<MetadataColumns | null>;
@@ -24,8 +23,7 @@ export interface EncodedAppend {
  * so a stream that PostgreSQL would refuse is refused alone and does not fail the group commit it came with.
  */
 export function encodeAppend(append: StreamAppend): EncodedAppend {
-  const data: string[] = [];
-  const runIdLeftOut: boolean[] = [];
+  const data: DataColumns[] = [];
   const meta: string[] = [];
   const typed: Array<MetadataColumns | null> = [];
   // A command's events share one metadata object: encoded once.
@@ -33,21 +31,19 @@ export function encodeAppend(append: StreamAppend): EncodedAppend {
   let lastTyped: MetadataColumns | null = null;
   let lastMeta = '';
   for (const e of append.events) {
-    const d = JSON.stringify(e.data);
+    const d = dataColumns(append.streamId, e.data);
     if (e.metadata !== lastMetadata) {
       lastMetadata = e.metadata;
       lastTyped = metadataColumns(e.metadata);
       lastMeta = lastTyped ? lastTyped.rest : JSON.stringify(e.metadata);
     }
-    if (REFUSED_BY_JSONB.test(d) || REFUSED_BY_JSONB.test(lastMeta))
+    if (REFUSED_BY_JSONB.test(d.json) || REFUSED_BY_JSONB.test(lastMeta))
       throw new UnstorableEvent(append.streamId, 'NUL or a lone UTF-16 surrogate, which jsonb cannot hold');
-    const short = withoutRunId(append.streamId, d);
-    data.push(short ?? d);
-    runIdLeftOut.push(short !== null);
+    data.push(d);
     meta.push(lastMeta);
     typed.push(lastTyped);
   }
-  return { append, data, runIdLeftOut, meta, typed };
+  return { append, data, meta, typed };
 }
 
 /**
@@ -56,12 +52,12 @@ export function encodeAppend(append: StreamAppend): EncodedAppend {
  */
 export function insertEvents(first: number, filter = ''): string {
   const p = (i: number) => `$${first + i}`;
-  return `INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata, data_run_id,
+  return `INSERT INTO events (stream_id, stream_revision, event_id, type, data, metadata, data_layout, task_id,
        recorded_at, user_id, command_id, schema_version, payload_hash, command)
-     SELECT e.s, e.r, e.i, e.t, e.d, e.m, e.dr, e.ra, e.u, e.c, e.sv, decode(e.ph, 'hex'), e.cmd
+     SELECT e.s, e.r, e.i, e.t, e.d, e.m, e.dl, e.ti, e.ra, e.u, e.c, e.sv, decode(e.ph, 'hex'), e.cmd
      FROM unnest(${p(0)}::text[], ${p(1)}::bigint[], ${p(2)}::uuid[], ${p(3)}::text[], ${p(4)}::json[], ${p(5)}::json[],
-       ${p(6)}::bool[], ${p(7)}::bigint[], ${p(8)}::uuid[], ${p(9)}::uuid[], ${p(10)}::int2[], ${p(11)}::text[],
-       ${p(12)}::text[]) AS e(s, r, i, t, d, m, dr, ra, u, c, sv, ph, cmd)${filter}`;
+       ${p(6)}::int2[], ${p(7)}::uuid[], ${p(8)}::bigint[], ${p(9)}::uuid[], ${p(10)}::uuid[], ${p(11)}::int2[],
+       ${p(12)}::text[], ${p(13)}::text[]) AS e(s, r, i, t, d, m, dl, ti, ra, u, c, sv, ph, cmd)${filter}`;
 }
 
 /** Event rows as parallel arrays, for one `INSERT … SELECT FROM unnest(…)` ({@link insertEvents}). */
@@ -72,7 +68,8 @@ export class EventColumns {
   readonly type: string[] = [];
   readonly data: string[] = [];
   readonly meta: string[] = [];
-  readonly runIdLeftOut: boolean[] = [];
+  readonly dataLayout: Array<number | null> = [];
+  readonly taskId: Array<string | null> = [];
   readonly recordedAt: Array<number | null> = [];
   readonly userId: Array<string | null> = [];
   readonly commandId: Array<string | null> = [];
@@ -90,9 +87,11 @@ export class EventColumns {
       this.rev.push(rev);
       this.id.push(e.id);
       this.type.push(e.type);
-      this.data.push(encoded.data[i]);
+      const d = encoded.data[i];
+      this.data.push(d.json);
+      this.dataLayout.push(d.layout);
+      this.taskId.push(d.taskId);
       this.meta.push(encoded.meta[i]);
-      this.runIdLeftOut.push(encoded.runIdLeftOut[i]);
       const t = encoded.typed[i];
       this.recordedAt.push(t?.recordedAt ?? null);
       this.userId.push(t?.userId ?? null);
@@ -116,7 +115,8 @@ export class EventColumns {
       this.type,
       this.data,
       this.meta,
-      this.runIdLeftOut,
+      this.dataLayout,
+      this.taskId,
       this.recordedAt,
       this.userId,
       this.commandId,

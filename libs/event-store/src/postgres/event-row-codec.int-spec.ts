@@ -39,7 +39,7 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
 
   async function rowOf(eventId: string) {
     const { rows } = await db.pool.query(
-      `SELECT data::text AS data, metadata::text AS metadata, data_run_id, user_id, recorded_at, payload_hash
+      `SELECT data::text AS data, metadata::text AS metadata, data_layout, task_id, user_id, recorded_at, payload_hash
        FROM events WHERE event_id = $1`,
       [eventId],
     );
@@ -49,17 +49,19 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
   it("stores a command's metadata in typed columns and a run event's runId not at all, and reads both back", async () => {
     const runId = randomUUID();
     const metadata = metadataOf();
+    const taskId = randomUUID();
     const e: NewEvent = {
       id: randomUUID(),
       type: 'ChunksReceived',
-      data: { runId, taskId: randomUUID(), chunks: [{ seq: 0, kind: 'text', text: 'hi', offsetMs: 5 }] },
+      data: { runId, taskId, chunks: [{ seq: 0, kind: 'text', text: 'hi', offsetMs: 5 }] },
       metadata,
     };
     const [back] = await roundTrip(`run-${runId}`, [e]);
     expect(JSON.stringify(back.data)).toBe(JSON.stringify(e.data));
     expect(JSON.stringify(back.metadata)).toBe(JSON.stringify(metadata));
     const row = await rowOf(e.id);
-    expect(row).toMatchObject({ metadata: '{}', data_run_id: true, user_id: metadata.userId });
+    expect(row).toMatchObject({ metadata: '{}', data_layout: 2, user_id: metadata.userId, task_id: taskId });
+    expect(row.data).toBe('[[0,"text","hi",5]]');
     expect(row.data).not.toContain(runId);
     expect(row.payload_hash.toString('base64url')).toBe(metadata.payloadHash);
     expect(row.payload_hash).toHaveLength(24);
@@ -141,16 +143,54 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
     }));
     const back = await roundTrip(`run-${runId}`, events);
     expect(back.map((b) => JSON.stringify(b.data))).toEqual(data.map((d) => JSON.stringify(d)));
-    expect((await Promise.all(events.map((e) => rowOf(e.id)))).map((r) => r.data_run_id)).toEqual([
-      false,
-      false,
-      false,
-      true,
+    expect((await Promise.all(events.map((e) => rowOf(e.id)))).map((r) => r.data_layout)).toEqual([
+      null,
+      null,
+      null,
+      1,
     ]);
     const budget = { id: randomUUID(), type: 'X', data: { runId }, metadata: metadataOf() } as NewEvent;
     const [b] = await roundTrip(`budget-${runId}`, [budget]);
     expect(b.data).toEqual({ runId });
-    expect((await rowOf(budget.id)).data_run_id).toBe(false);
+    expect((await rowOf(budget.id)).data_layout).toBeNull();
+  });
+
+  it('packs text chunks and keeps every other chunk, and every other batch shape, as it was', async () => {
+    const runId = randomUUID();
+    const taskId = randomUUID();
+    const chunks = [
+      { seq: 0, kind: 'text', text: 'a "quoted" \\ line\n', offsetMs: 0 },
+      { seq: 1, kind: 'tool_call', payload: { name: 'search', args: { q: 'x' } }, offsetMs: 12.5 },
+      { kind: 'text', seq: 2, text: 'keys in another order', offsetMs: 13 },
+      { seq: 3, kind: 'text', text: 'an extra key', offsetMs: 14, x: 1 },
+      { seq: 4, kind: 'text', text: '😀 é', offsetMs: -0 },
+    ];
+    const shapes: Array<Record<string, unknown>> = [
+      { runId, taskId, chunks },
+      { runId, taskId, chunks: [] },
+      { runId, taskId: taskId.toUpperCase(), chunks }, // PostgreSQL would lowercase it
+      { taskId, runId, chunks },
+      { runId, taskId, chunks, more: true },
+      { runId, taskId, chunks: [[1, 'text', 'an array chunk', 2]] }, // would read back as an object
+      { runId: randomUUID(), taskId, chunks }, // another run's
+    ];
+    const events: NewEvent[] = shapes.map((data) => ({
+      id: randomUUID(),
+      type: 'ChunksReceived',
+      data,
+      metadata: metadataOf() as NewEvent['metadata'],
+    }));
+    const back = await roundTrip(`run-${runId}`, events);
+    expect(back.map((b) => JSON.stringify(b.data))).toEqual(shapes.map((d) => JSON.stringify(d)));
+    const rows = await Promise.all(events.map((e) => rowOf(e.id)));
+    expect(rows.map((r) => r.data_layout)).toEqual([2, 2, 1, null, 1, 1, null]);
+    expect(JSON.parse(rows[0].data)).toEqual([
+      [0, 'text', chunks[0].text, 0],
+      chunks[1],
+      chunks[2],
+      chunks[3],
+      [4, 'text', '😀 é', 0],
+    ]);
   });
 
   it('reads back every appended event as it was (property)', async () => {
@@ -178,13 +218,28 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
       }),
       fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
     );
+    // A chunk batch (the run id is put first below): text chunks, and chunks that are not.
+    const chunk = fc.oneof(
+      fc.record({
+        seq: fc.oneof(fc.integer(), fc.double()),
+        kind: fc.string(),
+        text: fc.oneof(fc.string(), fc.string({ unit: 'binary' })),
+        offsetMs: fc.oneof(fc.integer(), fc.double()),
+      }),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
+      fc.jsonValue({ maxDepth: 1 }),
+    );
+    const batch = fc.record({
+      taskId: fc.oneof(uuid, fc.string()),
+      chunks: fc.array(chunk, { maxLength: 4 }),
+    });
     await fc.assert(
       fc.asyncProperty(
         uuid,
         fc.array(
           fc.tuple(
             metadata,
-            fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })),
+            fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 })), batch),
             fc.boolean(),
           ),
           {
@@ -225,10 +280,12 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
     // Both layouts were exercised.
     const { rows } = await db.pool.query(
       `SELECT count(*) FILTER (WHERE user_id IS NOT NULL)::int AS typed, count(*) FILTER (WHERE user_id IS NULL)::int AS verbatim,
-              count(*) FILTER (WHERE data_run_id)::int AS left_out FROM events WHERE type = 'P'`,
+              count(*) FILTER (WHERE data_layout = 1)::int AS left_out,
+              count(*) FILTER (WHERE data_layout = 2)::int AS packed FROM events WHERE type = 'P'`,
     );
     expect(rows[0].typed).toBeGreaterThan(20);
     expect(rows[0].verbatim).toBeGreaterThan(20);
     expect(rows[0].left_out).toBeGreaterThan(20);
+    expect(rows[0].packed).toBeGreaterThan(20);
   });
 });

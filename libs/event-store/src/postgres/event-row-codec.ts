@@ -11,7 +11,8 @@ import { fromRunStreamId } from '@ledger/domain';
  *     base64url: the form of `digest`);
  *     the `metadata` JSON then holds the keys after them (`{}` as a rule). Any other metadata is stored verbatim,
  *     its typed columns NULL, as every row written before …012 is.
- *   * data: in a run's stream, a first key `runId` equal to the stream's run id is left out and `data_run_id` set.
+ *   * data: in a run's stream, a first key `runId` equal to the stream's run id is left out, and a chunk batch is
+ *     packed (`DataLayout`, `data_layout`).
  */
 
 /** The metadata columns of a row; all NULL for a verbatim row. */
@@ -91,19 +92,91 @@ export function metadataColumns(metadata: unknown): MetadataColumns | null {
   };
 }
 
+/** How a row's `data` column holds the event's data (`data_layout`; NULL: verbatim JSON). */
+export const DataLayout = {
+  /** The JSON without its leading `runId`, which equals the run stream's id. */
+  RunIdLeftOut: 1,
+  /**
+   * A chunk batch `{runId, taskId, chunks}` (events schema 4's `ChunksReceived`): `runId` left out, `taskId` in the
+   * `task_id` column, and the JSON is the chunks alone, each text chunk `{seq, kind, text, offsetMs}` as the array
+   * `[seq, kind, text, offsetMs]` (any other chunk stays an object): the keys were 40 of a chunk's ~70 bytes.
+   */
+  Chunks: 2,
+} as const;
+export type DataLayout = (typeof DataLayout)[keyof typeof DataLayout];
+
+/** The row's data: its JSON text, how it is laid out, and the task id taken out of it. */
+export interface DataColumns {
+  readonly json: string;
+  readonly layout: DataLayout | null;
+  readonly taskId: string | null;
+}
+
+const TEXT_CHUNK_KEYS = ['seq', 'kind', 'text', 'offsetMs'] as const;
+
+/** Whether JSON.stringify writes `value` as the plain object of its own keys, in order. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && !('toJSON' in value);
+}
+
+/** A chunk that is written as `[seq, kind, text, offsetMs]` and read back as the same object. */
+function isTextChunk(chunk: unknown): chunk is { seq: number; kind: string; text: string; offsetMs: number } {
+  if (!isPlainObject(chunk)) return false;
+  const keys = Object.keys(chunk);
+  if (keys.length !== 4) return false;
+  for (let i = 0; i < 4; i++) if (keys[i] !== TEXT_CHUNK_KEYS[i]) return false;
+  return (
+    Number.isFinite(chunk.seq) &&
+    typeof chunk.kind === 'string' &&
+    typeof chunk.text === 'string' &&
+    Number.isFinite(chunk.offsetMs)
+  );
+}
+
+/** The chunks as stored in the `Chunks` layout, or null when `data` is not a chunk batch of this run. */
+function packChunks(runId: string, data: unknown): { json: string; taskId: string } | null {
+  if (!isPlainObject(data)) return null;
+  const keys = Object.keys(data);
+  if (keys.length !== 3 || keys[0] !== 'runId' || keys[1] !== 'taskId' || keys[2] !== 'chunks') return null;
+  const { runId: id, taskId, chunks } = data;
+  if (id !== runId || typeof taskId !== 'string' || !UUID.test(taskId)) return null;
+  if (!Array.isArray(chunks) || 'toJSON' in chunks) return null;
+  // Every element as JSON.stringify would write it (a sparse or odd element stays an object: checked below).
+  const packed: unknown[] = new Array(chunks.length);
+  for (let i = 0; i < chunks.length; i++) {
+    const c: unknown = chunks[i];
+    if (isTextChunk(c)) packed[i] = [c.seq, c.kind, c.text, c.offsetMs];
+    else if (isPlainObject(c) || typeof c !== 'object') packed[i] = c;
+    else return null; // an array element would read back as a text chunk; a class instance as its toJSON
+  }
+  return { json: JSON.stringify(packed), taskId };
+}
+
 /**
- * `data` (already `JSON.stringify`d) without its leading `runId` when that repeats the run stream's id, else null.
- * Works on the text, which is what is stored: `{"runId":"<id>",…}` becomes `{…}`.
+ * The data as its row holds it. `runId` is left out only when it is the first key and equals the run stream's id;
+ * a chunk batch of the stream's run is packed (`DataLayout.Chunks`); anything else is `JSON.stringify(data)`.
  */
-export function withoutRunId(streamId: string, json: string | undefined): string | null {
-  if (typeof json !== 'string') return null;
+export function dataColumns(streamId: string, data: unknown): DataColumns {
   const runId = fromRunStreamId(streamId);
-  if (runId === null || !UUID.test(runId)) return null;
-  const prefix = `{"runId":"${runId}"`;
-  if (!json.startsWith(prefix)) return null;
-  const next = json[prefix.length];
-  if (next === '}') return '{}';
-  return next === ',' ? `{${json.slice(prefix.length + 1)}` : null;
+  const ofRun = runId !== null && UUID.test(runId);
+  if (ofRun) {
+    const chunks = packChunks(runId, data);
+    if (chunks) return { json: chunks.json, layout: DataLayout.Chunks, taskId: chunks.taskId };
+  }
+  const json = JSON.stringify(data);
+  if (ofRun && typeof json === 'string') {
+    // On the text, which is what is stored: `{"runId":"<id>",…}` becomes `{…}`.
+    const prefix = `{"runId":"${runId}"`;
+    if (json.startsWith(prefix)) {
+      const next = json[prefix.length];
+      if (next === '}') return { json: '{}', layout: DataLayout.RunIdLeftOut, taskId: null };
+      if (next === ',')
+        return { json: `{${json.slice(prefix.length + 1)}`, layout: DataLayout.RunIdLeftOut, taskId: null };
+    }
+  }
+  return { json, layout: null, taskId: null };
 }
 
 /** A row's metadata columns as node-postgres returns them (bytea as a Buffer; bigint as text, or a number where
@@ -143,12 +216,21 @@ export function readMetadata(
   return Object.keys(json).length === 0 ? metadata : { ...metadata, ...json };
 }
 
-/** The data as appended: `runId` put back first when the row left it out. */
+/** The data as appended, from its row's `data`, `data_layout` and `task_id`. */
 export function readData(
   streamId: string,
-  json: Record<string, unknown>,
-  runIdLeftOut: boolean | null,
+  json: unknown,
+  layout: DataLayout | null,
+  taskId: string | null,
 ): unknown {
-  if (!runIdLeftOut) return json;
-  return { runId: fromRunStreamId(streamId), ...json };
+  if (layout === null) return json;
+  const runId = fromRunStreamId(streamId);
+  if (layout === DataLayout.RunIdLeftOut) return { runId, ...(json as Record<string, unknown>) };
+  const packed = json as unknown[];
+  const chunks: unknown[] = new Array(packed.length);
+  for (let i = 0; i < packed.length; i++) {
+    const c = packed[i];
+    chunks[i] = Array.isArray(c) ? { seq: c[0], kind: c[1], text: c[2], offsetMs: c[3] } : c;
+  }
+  return { runId, taskId, chunks };
 }

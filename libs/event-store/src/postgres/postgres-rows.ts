@@ -1,10 +1,11 @@
 import type { RecordedEvent } from '../event-store.port';
 import type { RunEvent } from '@ledger/domain';
-import { readData, readMetadata, type StoredMetadataColumns } from './event-row-codec';
+import { readData, readMetadata, type DataLayout, type StoredMetadataColumns } from './event-row-codec';
 
 /** The `events` columns every read selects, in the shape `toRecordedRows` takes. */
 export const EVENT_COLUMNS =
-  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata, data_run_id, ' +
+  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata, data_layout, ' +
+  'task_id, ' +
   'recorded_at, user_id, command_id, schema_version, payload_hash, command';
 
 /**
@@ -23,11 +24,12 @@ export interface EventRow extends StoredMetadataColumns {
   stream_revision: string;
   event_id: string;
   type: string;
-  /** Without `runId` where `data_run_id` (event-row-codec.ts). */
-  data: Record<string, unknown>;
+  /** As `data_layout` says (event-row-codec.ts). */
+  data: unknown;
   /** Verbatim, or the keys after the typed metadata columns. */
   metadata: Record<string, unknown>;
-  data_run_id: boolean | null;
+  data_layout: DataLayout | null;
+  task_id: string | null;
 }
 
 /** The store's edge: a row is what a writer stored; its type names its data's shape (the projector validates). */
@@ -38,7 +40,7 @@ function recorded(row: EventRow, commit: bigint, recordedAt: { ms: string; iso: 
     revision: Number(row.stream_revision),
     position: { commit, prepare: BigInt(row.position) },
     type: row.type,
-    data: readData(row.stream_id, row.data, row.data_run_id) as RunEvent['data'],
+    data: readData(row.stream_id, row.data, row.data_layout, row.task_id) as RunEvent['data'],
     metadata: readMetadata(row, row.metadata, recordedAt) as unknown as RunEvent['metadata'],
   } as RecordedEvent;
 }
