@@ -16,7 +16,10 @@ ALTER TABLE events
   ADD COLUMN payload_hash   bytea,
   ADD COLUMN command        text,
   ADD COLUMN data_layout    smallint,
-  ADD COLUMN task_id        uuid;
+  ADD COLUMN task_id        uuid,
+  -- Checked for new rows only (NOT VALID: every older row has both NULL, and a check would scan the log under lock).
+  ADD CONSTRAINT events_data_layout_check CHECK (data_layout IN (1, 2)) NOT VALID,
+  ADD CONSTRAINT events_task_id_check CHECK ((data_layout = 2) = (task_id IS NOT NULL)) NOT VALID;
 
 -- The events as they were appended (data and metadata as JSON, whichever layout their row has), for reading the
 -- log with SQL; the store itself reads the columns (postgres-rows.ts).
@@ -57,5 +60,6 @@ WHERE l.transaction_id = e.transaction_id AND l.position = e.position
   AND (e.user_id IS NOT NULL OR e.data_layout IS NOT NULL);
 DROP VIEW event_log;
 ALTER TABLE events
+  DROP CONSTRAINT events_data_layout_check, DROP CONSTRAINT events_task_id_check,
   DROP COLUMN recorded_at, DROP COLUMN user_id, DROP COLUMN command_id, DROP COLUMN schema_version,
   DROP COLUMN payload_hash, DROP COLUMN command, DROP COLUMN data_layout, DROP COLUMN task_id;

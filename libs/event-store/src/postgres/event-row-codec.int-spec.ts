@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { runner } from 'node-pg-migrate';
 import { digest } from '@ledger/domain';
+import { migrate, MIGRATIONS_DIR } from '@ledger/database';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import type { NewEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
@@ -287,5 +289,69 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
     expect(rows[0].verbatim).toBeGreaterThan(20);
     expect(rows[0].left_out).toBeGreaterThan(20);
     expect(rows[0].packed).toBeGreaterThan(20);
+  });
+});
+
+describe('migration …012 down', () => {
+  it('puts every row back as verbatim JSON with the text appended, and up again reads the same events', async () => {
+    const db = await createTestDatabase();
+    const store = new PostgresEventStore(db.pool, db.url);
+    try {
+      const runId = randomUUID();
+      const metadata = {
+        userId: randomUUID(),
+        commandId: randomUUID(),
+        recordedAt: '0001-01-01T00:00:00.001Z',
+        schemaVersion: 4,
+        command: 'task.chunk "x"\n',
+        payloadHash: digest({ a: 1 }),
+      };
+      const events: NewEvent[] = [
+        {
+          runId,
+          taskId: randomUUID(),
+          chunks: [{ seq: 0, kind: 'text', text: 'é"\\', offsetMs: 1 }, null, 7],
+        },
+        { runId, x: 1 },
+        { runId },
+        { other: runId },
+      ].map((data, i) => ({
+        id: randomUUID(),
+        type: 'X',
+        data,
+        metadata: (i === 3
+          ? { recordedAt: 'now' }
+          : { ...metadata, ...(i === 1 ? { extra: [1] } : {}) }) as never,
+      }));
+      await store.appendToStream(`run-${runId}`, events, -1);
+      const appended = events.map((e) => ({
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata),
+      }));
+      const layouts = await db.pool.query('SELECT data_layout FROM events ORDER BY stream_revision');
+      expect(layouts.rows.map((r) => r.data_layout)).toEqual([2, 1, 1, null]);
+
+      await runner({
+        databaseUrl: db.url,
+        dir: MIGRATIONS_DIR,
+        direction: 'down',
+        count: 1,
+        migrationsTable: 'pgmigrations',
+        log: () => undefined,
+      });
+      const { rows } = await db.pool.query(
+        'SELECT data::text AS data, metadata::text AS metadata FROM events ORDER BY stream_revision',
+      );
+      expect(rows).toEqual(appended);
+
+      await migrate(db.url);
+      const back = await store.readStream(`run-${runId}`);
+      expect(
+        back.map((e) => ({ data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) })),
+      ).toEqual(appended);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 });

@@ -148,7 +148,7 @@ function packChunks(runId: string, data: unknown): { json: string; taskId: strin
   for (let i = 0; i < chunks.length; i++) {
     const c: unknown = chunks[i];
     if (isTextChunk(c)) packed[i] = [c.seq, c.kind, c.text, c.offsetMs];
-    else if (isPlainObject(c) || typeof c !== 'object') packed[i] = c;
+    else if (c === null || typeof c !== 'object' || isPlainObject(c)) packed[i] = c;
     else return null; // an array element would read back as a text chunk; a class instance as its toJSON
   }
   return { json: JSON.stringify(packed), taskId };
@@ -226,6 +226,8 @@ export function readData(
   if (layout === null) return json;
   const runId = fromRunStreamId(streamId);
   if (layout === DataLayout.RunIdLeftOut) return { runId, ...(json as Record<string, unknown>) };
+  if (layout !== DataLayout.Chunks)
+    throw new Error(`events row with an unknown data_layout ${String(layout)}`);
   const packed = json as unknown[];
   const chunks: unknown[] = new Array(packed.length);
   for (let i = 0; i < packed.length; i++) {
