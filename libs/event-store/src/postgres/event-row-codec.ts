@@ -6,11 +6,11 @@ import { fromRunStreamId } from '@ledger/domain';
  * command, payloadHash) and, in a run's stream, a `runId` that repeats the stream id: as JSON that was ~280 of a
  * chunk event's ~590 bytes. They are stored in typed columns instead, but only where the round trip is exact, so a
  * read gives back the very object (key order included) that was appended:
- *   * metadata: typed columns when its first six keys are those six, in that order, each of a value its column
- *     gives back unchanged (a lowercase UUID, a `toISOString()` time, a smallint, text without NUL, unpadded
- *     base64url: the form of `digest`);
- *     the `metadata` JSON then holds the keys after them (`{}` as a rule). Any other metadata is stored verbatim,
- *     its typed columns NULL, as every row written before …012 is.
+ *   * metadata: typed columns when it is a plain object whose first six keys are those six, in that order, each of
+ *     a value its column gives back unchanged (a lowercase UUID, a `toISOString()` time in years 0001–9999, a
+ *     smallint, text without NUL or a lone surrogate, the unpadded base64url of `digest`); the `metadata` JSON then
+ *     holds the keys after them (`{}` as a rule). Any other metadata is stored verbatim, its typed columns NULL, as
+ *     every row written before …012 is.
  *   * data: in a run's stream, a first key `runId` equal to the stream's run id is left out, and a chunk batch is
  *     packed (`DataLayout`, `data_layout`).
  */
@@ -143,13 +143,15 @@ function packChunks(runId: string, data: unknown): { json: string; taskId: strin
   const { runId: id, taskId, chunks } = data;
   if (id !== runId || typeof taskId !== 'string' || !UUID.test(taskId)) return null;
   if (!Array.isArray(chunks) || 'toJSON' in chunks) return null;
-  // Every element as JSON.stringify would write it (a sparse or odd element stays an object: checked below).
+  // Any other element is written as JSON.stringify writes it in an array, as it was in the batch; the batch stays
+  // unpacked for an element that is an array (it would read back as a text chunk) or an object JSON.stringify would
+  // not write as its own keys.
   const packed: unknown[] = new Array(chunks.length);
   for (let i = 0; i < chunks.length; i++) {
     const c: unknown = chunks[i];
     if (isTextChunk(c)) packed[i] = [c.seq, c.kind, c.text, c.offsetMs];
     else if (c === null || typeof c !== 'object' || isPlainObject(c)) packed[i] = c;
-    else return null; // an array element would read back as a text chunk; a class instance as its toJSON
+    else return null;
   }
   return { json: JSON.stringify(packed), taskId };
 }

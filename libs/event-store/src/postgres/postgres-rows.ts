@@ -4,9 +4,8 @@ import { readData, readMetadata, type DataLayout, type StoredMetadataColumns } f
 
 /** The `events` columns every read selects, in the shape `toRecordedRows` takes. */
 export const EVENT_COLUMNS =
-  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata, data_layout, ' +
-  'task_id, ' +
-  'recorded_at, user_id, command_id, schema_version, payload_hash, command';
+  'position, transaction_id::text AS tx, stream_id, stream_revision, event_id, type, data, metadata, ' +
+  'data_layout, task_id, recorded_at, user_id, command_id, schema_version, payload_hash, command';
 
 /**
  * One stream's rows, `$1` being its id: through the index on (hashtext(stream_id), stream_revision) (migration
