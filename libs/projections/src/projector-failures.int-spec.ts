@@ -19,6 +19,14 @@ describe('Projector failures', () => {
     await db.drop();
   });
 
+  /** One run started in the log; the head after it. */
+  async function appendStartedRun() {
+    const userId = randomUUID();
+    const runId = randomUUID();
+    const clock = new Clock();
+    return append(store, runId, userId, [runEvents(runId, userId).started(clock.next())], clock.next());
+  }
+
   it('keeps the checkpoint in the batch transaction: a crash before COMMIT leaves nothing partial', async () => {
     const userId = randomUUID();
     const runId = randomUUID();
@@ -69,11 +77,7 @@ describe('Projector failures', () => {
   });
 
   it('a stall mark that reaches PostgreSQL after the retry committed leaves the checkpoint running', async () => {
-    const userId = randomUUID();
-    const runId = randomUUID();
-    const e = runEvents(runId, userId);
-    const clock = new Clock();
-    const head = await append(store, runId, userId, [e.started(clock.next())], clock.next());
+    const head = await appendStartedRun();
     // The mark goes through the pool outside the batch's transaction; hold it back until the retry holds the
     // checkpoint row, the order a slow new connection gave on CI (the check then read `stalled` after the commit).
     let release!: () => void;
@@ -123,11 +127,7 @@ describe('Projector failures', () => {
   });
 
   it("a batch that keeps failing (not one run's data) is reported stalled, never running, until it commits", async () => {
-    const userId = randomUUID();
-    const runId = randomUUID();
-    const e = runEvents(runId, userId);
-    const clock = new Clock();
-    const head = await append(store, runId, userId, [e.started(clock.next())], clock.next());
+    const head = await appendStartedRun();
     let broken = true;
     let attempts = 0;
     const projector = new Projector({
