@@ -160,6 +160,7 @@ function mergeChanges(list: readonly RowChanges[]): RowChanges {
   return {
     runs: list.flatMap((c) => c.runs),
     messagesUnchanged: new Set(list.flatMap((c) => [...c.messagesUnchanged])),
+    touchedOnly: new Set(list.flatMap((c) => [...c.touchedOnly])),
     tasks: list.flatMap((c) => c.tasks),
     textAppends: new Map(list.flatMap((c) => [...c.textAppends])),
     deletedRunIds: list.flatMap((c) => c.deletedRunIds),

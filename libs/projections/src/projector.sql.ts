@@ -4,6 +4,7 @@ import {
   RUN_COLUMNS,
   STREAMED_TASK_COLUMNS,
   TASK_COLUMNS,
+  TOUCHED_RUN_COLUMNS,
   runToRow,
   taskToRow,
   viewFromRows,
@@ -37,11 +38,13 @@ export const SHADOW_TABLES: ReadModelTables = {
 const ROWS_PER_STATEMENT = 2000;
 
 function recordset(columns: readonly (readonly [string, string, ...unknown[]])[]): {
+  columns: readonly string[];
   list: string;
   def: string;
   updates: string;
 } {
   return {
+    columns: columns.map(([c]) => c),
     list: columns.map(([c]) => c).join(', '),
     def: columns.map(([c, t]) => `${c} ${t}`).join(', '),
     updates: columns
@@ -52,6 +55,7 @@ function recordset(columns: readonly (readonly [string, string, ...unknown[]])[]
 }
 const RUNS = recordset(RUN_COLUMNS);
 const RUNS_BUT_MESSAGES = recordset(RUN_COLUMNS.filter(([c]) => c !== 'messages'));
+const TOUCHED_RUNS = recordset(TOUCHED_RUN_COLUMNS);
 const TASKS = recordset(TASK_COLUMNS);
 const STREAMED = recordset(STREAMED_TASK_COLUMNS.filter(([c]) => c !== 'response_text'));
 /** The statement of `appendTaskTexts` but for its table. */
@@ -87,18 +91,23 @@ export function writeRuns(
 ): Promise<void> {
   return writeRows(q, tables.runs, RUNS, runs, runToRow, upsert);
 }
-/** Updates existing run rows except their `messages` (which can be megabytes for a long conversation). */
-export async function updateRunsKeepingMessages(
+/**
+ * Updates existing run rows in the columns of `set` alone: all but `messages` (which can be megabytes for a long
+ * conversation), or only the activity time and version (`onlyTouches`: the runs of streaming tasks, every batch;
+ * fewer values to parse and set than the whole row, ~35 % less time per statement in PostgreSQL).
+ */
+async function updateRuns(
   q: Queryable,
   tables: ReadModelTables,
   runs: readonly RunView[],
+  set: typeof RUNS,
 ): Promise<void> {
   const rows = runs.map((run) => {
-    const row = runToRow(run);
-    delete row.messages;
+    const full = runToRow(run);
+    const row: Row = {};
+    for (const column of set.columns) row[column] = full[column];
     return row;
   });
-  const set = RUNS_BUT_MESSAGES;
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     await q.query(
       `UPDATE ${tables.runs} AS t SET ${set.updates.replace(/EXCLUDED\./g, 'r.')}
@@ -194,10 +203,16 @@ export async function writeChanges(
   changes: RowChanges,
 ): Promise<void> {
   await deleteRuns(q, tables, changes.deletedRunIds);
-  const kept = changes.runs.filter((r) => changes.messagesUnchanged.has(r.id));
-  const full = kept.length ? changes.runs.filter((r) => !changes.messagesUnchanged.has(r.id)) : changes.runs;
+  const full: RunView[] = [];
+  const kept: RunView[] = [];
+  const touched: RunView[] = [];
+  for (const run of changes.runs)
+    (changes.touchedOnly.has(run.id) ? touched : changes.messagesUnchanged.has(run.id) ? kept : full).push(
+      run,
+    );
   if (full.length) await writeRuns(q, tables, full);
-  if (kept.length) await updateRunsKeepingMessages(q, tables, kept);
+  if (kept.length) await updateRuns(q, tables, kept, RUNS_BUT_MESSAGES);
+  if (touched.length) await updateRuns(q, tables, touched, TOUCHED_RUNS);
   const appends = changes.textAppends;
   const whole = appends.size ? changes.tasks.filter((t) => !appends.has(t.id)) : changes.tasks;
   if (whole.length) await writeTasks(q, tables, whole);

@@ -78,6 +78,7 @@ async function refold(options: QuarantineActionOptions, skip: boolean): Promise<
     await writeChanges(q, LIVE_TABLES, {
       runs: [],
       messagesUnchanged: new Set(),
+      touchedOnly: new Set(),
       tasks: [],
       textAppends: new Map(),
       deletedRunIds: [runId],

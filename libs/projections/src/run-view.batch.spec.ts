@@ -109,3 +109,48 @@ describe('diffBatch: tasks that only streamed text are written by appending', ()
     ).toBe(0);
   });
 });
+
+describe('diffBatch: runs whose tasks only streamed are updated in their activity time and version alone', () => {
+  const clock = new Clock();
+  const userId = randomUUID();
+  const [streamingRun, renamedRun, finishingRun] = [randomUUID(), randomUUID(), randomUUID()];
+  const task = randomUUID();
+  const streams = [streamingRun, renamedRun, finishingRun].map((runId) => {
+    const e = runEvents(runId, userId);
+    const last =
+      runId === streamingRun
+        ? e.chunk(task, 1, 'lo')
+        : runId === renamedRun
+          ? e.renamed('renamed')
+          : e.completed(task, clock.next());
+    return recorded(
+      runId,
+      userId,
+      [e.started(clock.next()), e.created(task, clock.next(), 'q'), e.chunk(task, 0, 'Hel'), last],
+      clock,
+    );
+  });
+  const empty = new Map([streamingRun, renamedRun, finishingRun].map((id) => [id, null] as const));
+  const first = foldBatch(
+    empty,
+    streams.flatMap((s) => s.slice(0, 3)),
+  );
+  const second = foldBatch(
+    first.after,
+    streams.map((s) => s[3]),
+  );
+
+  it('marks the run of a streamed chunk only; a rename or a completion rewrites the row', () => {
+    const changes = diffBatch(first.after, second);
+    expect([...changes.touchedOnly]).toEqual([streamingRun]);
+    expect(changes.messagesUnchanged.has(streamingRun)).toBe(false);
+    expect(changes.messagesUnchanged.has(renamedRun)).toBe(true);
+    const run = changes.runs.find((r) => r.id === streamingRun)!;
+    expect(run.version).toBe(3);
+    expect(run.updatedAt).not.toBe(first.after.get(streamingRun)!.run.updatedAt);
+  });
+
+  it('marks nothing in a batch over no stored row', () => {
+    expect(diffBatch(empty, foldBatch(empty, streams.flat())).touchedOnly.size).toBe(0);
+  });
+});

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '@ledger/event-store';
 import { fromRunStreamId } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { addMoney, subMoney } from '@ledger/money';
-import { appendsText } from './run-view.rows';
+import { appendsText, onlyTouches } from './run-view.rows';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
 
@@ -172,6 +172,11 @@ export interface RowChanges {
   readonly runs: RunView[];
   /** Ids of runs in `runs` whose messages are as stored (their row is updated without rewriting them). */
   readonly messagesUnchanged: Set<string>;
+  /**
+   * Ids of runs in `runs` of which only the activity time and version moved (`onlyTouches`; none of them is in
+   * `messagesUnchanged`): their row is updated in those columns alone.
+   */
+  readonly touchedOnly: Set<string>;
   readonly tasks: TaskView[];
   /**
    * Tasks in `tasks` that only streamed text since their stored row (`appendsText`), by row id, with the length
@@ -190,6 +195,7 @@ export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded
   const textAppends = new Map<string, number>();
   const deletedRunIds: string[] = [];
   const messagesUnchanged = new Set<string>();
+  const touchedOnly = new Set<string>();
   const usage = new UsageAccumulator();
   for (const [runId, view] of folded.after) {
     const before = base.get(runId) ?? null;
@@ -200,8 +206,10 @@ export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded
     }
     runs.push(view.run);
     // The fold never mutates a base view's array: the same array means no message was added or changed.
-    if (before?.run.id === view.run.id && before.run.messages === view.run.messages)
-      messagesUnchanged.add(runId);
+    if (before?.run.id === view.run.id) {
+      if (onlyTouches(before.run, view.run)) touchedOnly.add(runId);
+      else if (before.run.messages === view.run.messages) messagesUnchanged.add(runId);
+    }
     for (const taskId of folded.changedTasks.get(runId) ?? []) {
       const next = view.tasks.get(taskId)!;
       tasks.push(next);
@@ -211,5 +219,5 @@ export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded
       if (prev && appendsText(prev, next)) textAppends.set(next.id, prev.responseText.length);
     }
   }
-  return { runs, messagesUnchanged, tasks, textAppends, deletedRunIds, usage: usage.deltas() };
+  return { runs, messagesUnchanged, touchedOnly, tasks, textAppends, deletedRunIds, usage: usage.deltas() };
 }

@@ -105,6 +105,24 @@ export function appendsText(prev: TaskView, next: TaskView): boolean {
   return OTHER_TASK_FIELDS.every((f) => a[f] === b[f]);
 }
 
+/** The run columns an event that only touches its run changes (`touch` in run-view.fold.ts: a chunk, a share). */
+const TOUCH_FIELDS: ReadonlySet<string> = new Set(['updatedAt', 'version']);
+export const TOUCHED_RUN_COLUMNS: readonly Column[] = RUN_COLUMNS.filter(
+  ([c, , f]) => c === 'id' || TOUCH_FIELDS.has(f),
+);
+const OTHER_RUN_FIELDS = RUN_COLUMNS.map(([, , f]) => f).filter((f) => !TOUCH_FIELDS.has(f));
+
+/**
+ * Whether `next` is `prev` with only its activity time and version moved (every other column the same value:
+ * the fold copies what it does not change, so `===` is the test). While tasks stream, that is every run a batch
+ * touches; its row is then updated in those two columns alone, not rewritten from all of them.
+ */
+export function onlyTouches(prev: RunView, next: RunView): boolean {
+  const a = prev as unknown as Record<string, unknown>;
+  const b = next as unknown as Record<string, unknown>;
+  return OTHER_RUN_FIELDS.every((f) => a[f] === b[f]);
+}
+
 function toRow(columns: readonly Column[], view: Record<string, unknown>): Row {
   const row: Row = {};
   for (const [column, , field] of columns) row[column] = view[field] ?? null;
