@@ -221,6 +221,8 @@ describe('dashboard API over a real socket', () => {
       const owner = await connectClient(t.url, t.token(ownerId));
       const ownerTab = await connectClient(t.url, t.token(ownerId));
       const stranger = await connectClient(t.url, t.token());
+      // The runs list's pushes go to the sockets that listed their runs (as the dashboard does first).
+      for (const socket of [owner, ownerTab, stranger]) await ok(socket, 'runs.list', {});
       const leaked: unknown[] = [];
       stranger.on('runs.changed', (p: unknown) => leaked.push(p));
       stranger.on('runs.removed', (p: unknown) => leaked.push(p));
@@ -290,6 +292,40 @@ describe('dashboard API over a real socket', () => {
       expect(leaked.filter((p) => about(p) !== strangerRun.runId)).toEqual([]);
       expect(leaked.length).toBeGreaterThan(0);
       for (const s of [owner, ownerTab, stranger]) s.close();
+    });
+
+    it('sends them only to the sockets that listed their runs; a run page subscribed to a run hears of its removal', async () => {
+      const userId = randomUUID();
+      const lister = await connectClient(t.url, t.token(userId));
+      const writer = await connectClient(t.url, t.token(userId)); // an application recording its calls
+      const runPage = await connectClient(t.url, t.token(userId)); // a run page opened from a link
+      await ok(lister, 'runs.list', {});
+      const unasked: Array<[string, unknown]> = [];
+      for (const [name, socket] of [
+        ['writer', writer],
+        ['run page', runPage],
+      ] as const) {
+        socket.on('runs.changed', (p: unknown) => unasked.push([name, p]));
+        socket.on('runs.removed', (p: unknown) => unasked.push([name, p]));
+      }
+
+      const runId = await conversation(writer, { message: 'recorded by an app' });
+      const { run } = await ok<{ run: RunView }>(writer, 'run.get', { runId });
+      await waitForEvent<{ run: RunListItem }>(lister, 'runs.changed', (p) => p.run.version === run.version);
+      // A push to the writer would have left in the same broadcast, before these acks: it would be here by now.
+      await ok(writer, 'run.get', { runId });
+      await ok(runPage, 'run.get', { runId });
+      expect(unasked).toEqual([]);
+
+      await ok(runPage, 'run.subscribe', { runId });
+      const removedOnPage = waitForEvent<{ runId: string }>(runPage, 'runs.removed');
+      const removedInList = waitForEvent<{ runId: string }>(lister, 'runs.removed');
+      expect(await send(writer, 'run.delete', { runId })).toEqual({ ok: true, data: {} });
+      expect(await removedInList).toEqual({ runId });
+      expect(await removedOnPage).toEqual({ runId });
+      await send(writer, 'run.get', { runId }); // a round trip after the removal went out
+      expect(unasked).toEqual([['run page', { runId }]]);
+      for (const s of [lister, writer, runPage]) s.close();
     });
   });
 

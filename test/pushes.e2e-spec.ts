@@ -102,6 +102,7 @@ describe('live pushes: a streaming task and run, throttled on the injected clock
   // Moved from dashboard-api.e2e-spec.ts, where its windows were measured on the wall clock.
   it('pushes a streaming run at most every 100 ms, and always its latest state', async () => {
     const owner = await connectClient(t.url, t.token(randomUUID()));
+    await ok(owner, 'runs.list', {}); // the runs list's pushes go to a socket that listed its runs
     const pushes: Array<{ at: number; run: RunListItem }> = [];
     owner.on('runs.changed', ({ run }: { run: RunListItem }) => pushes.push({ at: clock.now(), run }));
     const t0 = clock.now();

@@ -137,6 +137,7 @@ describe('teams', () => {
     expect((await ok<{ run: RunView }>(member, 'run.get', { runId })).run.name).toBe('to delete');
 
     // The owner's sockets hear of the erasure like of their own (the projector has then dropped the rows).
+    await ok(owner, 'runs.list', {});
     const removed = waitForEvent<{ runId: string }>(owner, 'runs.removed', (p) => p.runId === runId);
     const commandId = randomUUID();
     await ok(admin, 'run.delete', { runId, commandId });

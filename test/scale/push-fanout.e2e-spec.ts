@@ -53,6 +53,7 @@ describeIf(available ? 'pushes across instances (Redis)' : `pushes across instan
     ]);
     sockets.push(viaA, viaB, subscriber);
     const pushed = collectPushes(subscriber);
+    await ok(subscriber, 'runs.list', {}); // the runs list's pushes go to a socket that listed its runs
 
     const { runId } = await ok<{ runId: string }>(viaA, 'run.start', {
       sourceType: 'chat',

@@ -187,6 +187,13 @@ describe('LedgerClient delivery (against an in-process socket.io ledger)', () =>
     server.killSockets();
     expect((await renewed).payload).toEqual({ runId: run.id });
   });
+
+  it('lists runs again after a reconnect once it has listed them (the runs list pushes go to such a socket)', async () => {
+    await client.listRuns({ archived: false });
+    const listed = server.next((c) => c.name === 'runs.list');
+    server.killSockets();
+    expect((await listed).payload).toEqual({ limit: 1 });
+  });
 });
 
 describe('LedgerClient.command (commands newer than the SDK)', () => {

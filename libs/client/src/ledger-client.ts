@@ -53,6 +53,8 @@ export class LedgerClient {
   private readonly options: Required<Omit<LedgerClientOptions, 'onError' | 'socketOptions'>> &
     Pick<LedgerClientOptions, 'onError' | 'socketOptions'>;
   private closed = false;
+  /** Whether `listRuns` was called: a reconnect then lists again, so the runs list's pushes keep coming. */
+  private listsRuns = false;
 
   constructor(options: LedgerClientOptions) {
     this.options = { ...DEFAULTS, now: () => performance.now(), ...compact(options) };
@@ -65,7 +67,11 @@ export class LedgerClient {
     this.subscriptions = subs;
     this.connection.on('run.updated', (p) => subs.dispatch(p.run.id, (h) => h.onRun?.(p.run)));
     this.connection.on('task.updated', (p) => subs.dispatch(p.task.runId, (h) => h.onTask?.(p.task)));
-    this.connection.onReconnect(() => subs.resubscribe());
+    this.connection.onReconnect(() => {
+      subs.resubscribe();
+      // The runs list's pushes go to a socket that listed runs; a new socket lists again to keep getting them.
+      if (this.listsRuns) void this.core.read('runs.list', { limit: 1 }).catch(() => undefined);
+    });
   }
 
   /** True while the socket is connected. */
@@ -108,7 +114,12 @@ export class LedgerClient {
     return this.core.read('run.get', { runId });
   }
 
+  /**
+   * A page of the caller's runs. From then on this client also gets the live list's pushes (`runs.changed`,
+   * `runs.removed`; see `onPush`), after a reconnect too.
+   */
   listRuns(input: ListRunsInput = {}): Promise<RunsPage> {
+    this.listsRuns = true;
     return this.core.read('runs.list', input);
   }
 

@@ -38,6 +38,8 @@ export interface Session {
   readonly sink: ReplaySink;
   join(runId: string): void;
   leave(runId: string): void;
+  /** From now on, this socket gets the runs list's pushes of its user (`runs.changed`, `runs.removed`). */
+  watchRunsList(): void;
 }
 
 const WRITE_TIMEOUT_MS = 15_000;
@@ -167,6 +169,8 @@ export class CommandDispatcher {
       case 'run.get':
         return this.reads.getRun(caller, command.payload);
       case 'runs.list':
+        // Joined before the read: a change committed meanwhile is pushed (a client keeps the higher version).
+        session.watchRunsList();
         return this.reads.listRuns(caller, command.payload);
       case 'run.subscribe':
         return this.reads.subscribe(caller, command.payload, session);

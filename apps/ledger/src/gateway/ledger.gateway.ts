@@ -23,6 +23,8 @@ import { disconnectAtExpiry } from './token-expiry';
 
 export const runRoom = (runId: string) => `run:${runId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+/** The sockets of a user that listed its runs (`runs.list`): the live runs list's pushes go to them alone. */
+export const runsListRoom = (userId: string) => `runs:${userId}`;
 
 /**
  * The socket.io edge: authenticates on the handshake (JWT), answers every command of docs/protocol.md §4 with
@@ -73,6 +75,7 @@ export class LedgerGateway
       sink: socketReplaySink(socket, this.config.LEDGER_REPLAY_BUFFER_BYTES),
       join: (runId) => void socket.join(runRoom(runId)),
       leave: (runId) => void socket.leave(runRoom(runId)),
+      watchRunsList: () => void socket.join(runsListRoom(caller.userId)),
     };
     for (const name of COMMAND_NAMES) {
       socket.on(name, (...args) => {
@@ -109,8 +112,35 @@ export class LedgerGateway
 
   /** Whether a user may have a socket open (here; through Redis, anywhere), so a payload is built only when needed. */
   hasUserSockets(userId: string): boolean {
+    return this.mayHave(userRoom(userId));
+  }
+
+  /**
+   * The live runs list's pushes (`runs.changed`, `runs.removed`): to the owner's sockets that listed their runs,
+   * and for `runs.removed` also to the run's subscribers (a run page learns its run is gone). A socket that only
+   * writes (an application recording its calls through the SDK) never listed runs, so it is not sent a row per
+   * run of its user ten times a second.
+   */
+  pushToRunsList<E extends 'runs.changed' | 'runs.removed'>(
+    userId: string,
+    runId: string,
+    event: E,
+    payload: PushEvents[E],
+  ): void {
+    const rooms = event === 'runs.removed' ? [runsListRoom(userId), runRoom(runId)] : [runsListRoom(userId)];
+    if (!rooms.some((room) => this.mayHave(room))) return;
+    emitPush(this.server.to(rooms), event, payload);
+  }
+
+  /** Whether anyone listens to the runs list of a user (here; through Redis, anywhere). */
+  watchesRunsList(userId: string): boolean {
+    return this.mayHave(runsListRoom(userId));
+  }
+
+  /** Whether a room may have a socket (here; through Redis, subscribers on other instances are not known here). */
+  private mayHave(room: string): boolean {
     if (fansOut(this.server)) return true;
-    return Boolean(this.server?.sockets.adapter.rooms.get(userRoom(userId))?.size);
+    return Boolean(this.server?.sockets.adapter.rooms.get(room)?.size);
   }
 
   /** Server-side kill of live sockets (one user's, or all). */

@@ -31,8 +31,8 @@ function pushInterval(push: ListPush): number {
 
 /**
  * The live runs list: after each projector commit, `runs.changed` {run} (the run as `runs.list` gives it) for
- * every run created or changed, and `runs.removed` {runId} for every run erased, to the owner's own sockets
- * only. At most one `runs.changed` per run every 100 ms (the latest state, trailing); a removal goes out at once.
+ * every run created or changed, and `runs.removed` {runId} for every run erased, to the owner's sockets that
+ * listed their runs (and for a removal, the run's subscribers too). At most one `runs.changed` per run every 100 ms (the latest state, trailing); a removal goes out at once.
  */
 export class RunsListPushes {
   private readonly throttle: Throttle<string, ListPush>;
@@ -67,7 +67,7 @@ export class RunsListPushes {
   }
 
   private async handle(change: ProjectorChange): Promise<void> {
-    const changed = change.runs.filter((run) => this.gateway.hasUserSockets(run.userId));
+    const changed = change.runs.filter((run) => this.gateway.watchesRunsList(run.userId));
     await this.learnModels(changed, change.tasks);
     for (const run of changed) this.throttle.submit(run.id, { kind: 'changed', run });
     const present = new Set(change.runs.map((run) => run.id));
@@ -102,8 +102,8 @@ export class RunsListPushes {
 
   private send(push: ListPush): void {
     if (push.kind === 'removed')
-      return this.gateway.pushToUser(push.userId, 'runs.removed', { runId: push.runId });
+      return this.gateway.pushToRunsList(push.userId, push.runId, 'runs.removed', { runId: push.runId });
     const run: RunListItem = { ...push.run, models: [...(this.models.get(push.run.id) ?? [])].sort() };
-    this.gateway.pushToUser(push.run.userId, 'runs.changed', { run });
+    this.gateway.pushToRunsList(push.run.userId, run.id, 'runs.changed', { run });
   }
 }
