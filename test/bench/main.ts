@@ -73,6 +73,23 @@ const cli = new Command('bench')
     'events in the rebuild scenario (default 1,000,000; 100,000 with --quick)',
     positiveInt('--rebuild-events'),
   )
+  .option(
+    '--realistic-steps <list>',
+    'concurrent SDK streams per step of the realistic scenario, comma-separated (default 50,100,150,…,800)',
+    (value: string) => value.split(',').map((v) => positiveInt('--realistic-steps')(v)),
+  )
+  .option(
+    '--server-env <K=V,…>',
+    "extra environment of the ledger servers the bench starts (an experiment's knob, e.g. LEDGER_PROJECTOR_INTERVAL_MS=100)",
+    (value: string) =>
+      Object.fromEntries(
+        value.split(',').map((pair) => {
+          const eq = pair.indexOf('=');
+          if (eq <= 0) throw new InvalidArgumentError(`--server-env takes K=V pairs, not "${pair}"`);
+          return [pair.slice(0, eq), pair.slice(eq + 1)];
+        }),
+      ),
+  )
   .parse(process.argv);
 const opts = cli.opts<{
   quick?: boolean;
@@ -81,6 +98,8 @@ const opts = cli.opts<{
   clients: number;
   rebuildEvents?: number;
   appendsInFlight?: number;
+  realisticSteps?: number[];
+  serverEnv?: Record<string, string>;
 }>();
 const QUICK = opts.quick ?? false;
 const PROFILE = opts.profile ?? false;
@@ -102,7 +121,8 @@ const SIZE = {
   longTasks: 20,
   longChunks: QUICK ? 100 : 300,
   /** The realistic scenario: concurrent SDK streams per step, and how long each step streams. */
-  realisticSteps: QUICK ? [50, 100, 200, 400] : [50, 100, 150, 200, 250, 300, 400, 600, 800],
+  realisticSteps:
+    opts.realisticSteps ?? (QUICK ? [50, 100, 200, 400] : [50, 100, 150, 200, 250, 300, 400, 600, 800]),
   realisticSeconds: QUICK ? 4 : 8,
 };
 
@@ -213,7 +233,10 @@ async function withServer<T>(
     if (prepare) await prepare(db.url, userId);
     const server = await startServer(db.url, {
       cpuProfDir: PROFILE ? path.join(PROFILE_DIR, label) : undefined,
-      env: opts.appendsInFlight ? { LEDGER_APPENDS_IN_FLIGHT: String(opts.appendsInFlight) } : undefined,
+      env: {
+        ...(opts.appendsInFlight ? { LEDGER_APPENDS_IN_FLIGHT: String(opts.appendsInFlight) } : {}),
+        ...opts.serverEnv,
+      },
     });
     try {
       return await fn({ url: db.url, server, token: signToken(userId, BENCH_JWT_SECRET), userId });
