@@ -56,4 +56,28 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
     await rebuild({ store, pool: db.pool });
     expect(await options()).toEqual(before);
   });
+
+  it("keeps how each column is stored (ai_tasks.response_text's compression or storage from migration 013)", async () => {
+    const lz4 = (
+      await db.pool.query<{ lz4: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_settings
+         WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) AS lz4`,
+      )
+    ).rows[0].lz4;
+    const columns = async () =>
+      (
+        await db.pool.query<{ relname: string; attname: string; attstorage: string; compression: string }>(
+          `SELECT c.relname, a.attname, a.attstorage, a.attcompression::text AS compression
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           WHERE c.relname IN ('ai_runs', 'ai_tasks', 'usage_daily') AND c.relkind = 'r'
+             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum`,
+        )
+      ).rows;
+    const before = await columns();
+    const text = before.find((c) => c.relname === 'ai_tasks' && c.attname === 'response_text')!;
+    // With lz4, compressed with it; without (the embedded server), not compressed at all ('e': external).
+    expect(lz4 ? text.compression : text.attstorage).toBe(lz4 ? 'l' : 'e');
+    await rebuild({ store, pool: db.pool });
+    expect(await columns()).toEqual(before);
+  });
 });

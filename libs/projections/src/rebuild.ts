@@ -92,6 +92,16 @@ async function storageParameters(q: Queryable, table: string): Promise<string> {
   return options.length ? ` WITH (${options.join(', ')})` : '';
 }
 
+/**
+ * The `LIKE` options that copy how each column is stored: its storage and, from PostgreSQL 14, its compression
+ * (migration …013 sets both for `ai_tasks.response_text`, so that appending to a streaming task's text does not
+ * compress all of it again; a swapped-in table without them would lose that).
+ */
+async function columnStorageClauses(q: Queryable): Promise<string> {
+  const { rows } = await q.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v");
+  return rows[0].v >= 140000 ? 'INCLUDING STORAGE INCLUDING COMPRESSION' : 'INCLUDING STORAGE';
+}
+
 async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promise<RebuildResult> {
   const { store, pool } = options;
   const name = options.name ?? 'runs';
@@ -101,9 +111,10 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
   await dropShadowTables(q);
   const indexes = await shadowIndexes(q);
   try {
+    const columnStorage = await columnStorageClauses(q);
     for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>)
       await q.query(
-        `CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS)` +
+        `CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS ${columnStorage})` +
           (await storageParameters(q, LIVE_TABLES[table])),
       );
     const fold: FoldState = {

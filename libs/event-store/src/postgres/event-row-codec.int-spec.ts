@@ -292,7 +292,7 @@ describe('PostgreSQL event rows: typed metadata and runId', () => {
   });
 });
 
-describe('migration …012 down', () => {
+describe('migrations down through …012', () => {
   it('puts every row back as verbatim JSON with the text appended, and up again reads the same events', async () => {
     const db = await createTestDatabase();
     const store = new PostgresEventStore(db.pool, db.url);
@@ -335,7 +335,7 @@ describe('migration …012 down', () => {
         databaseUrl: db.url,
         dir: MIGRATIONS_DIR,
         direction: 'down',
-        count: 1,
+        count: 2, // …013 (a storage setting of ai_tasks), then …012
         migrationsTable: 'pgmigrations',
         log: () => undefined,
       });
