@@ -75,7 +75,7 @@ const cli = new Command('bench')
   )
   .option(
     '--realistic-steps <list>',
-    'concurrent SDK streams per step of the realistic scenario, comma-separated (default 50,100,150,…,800)',
+    'concurrent SDK streams per step of the realistic scenario, comma-separated (default 50,75,100,…,800)',
     (value: string) => value.split(',').map((v) => positiveInt('--realistic-steps')(v)),
   )
   .option(
@@ -122,7 +122,8 @@ const SIZE = {
   longChunks: QUICK ? 100 : 300,
   /** The realistic scenario: concurrent SDK streams per step, and how long each step streams. */
   realisticSteps:
-    opts.realisticSteps ?? (QUICK ? [50, 100, 200, 400] : [50, 100, 150, 200, 250, 300, 400, 600, 800]),
+    opts.realisticSteps ??
+    (QUICK ? [50, 100, 200, 400] : [50, 75, 100, 125, 150, 175, 200, 250, 300, 400, 600, 800]),
   realisticSeconds: QUICK ? 4 : 8,
 };
 
