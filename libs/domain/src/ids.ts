@@ -64,6 +64,11 @@ const sha256: (text: string) => string =
     ? (text) => crypto.hash('sha256', text, 'base64url')
     : (text) => crypto.createHash('sha256').update(text).digest('base64url');
 
+/** The digest of a string as it is (no JSON): for a value whose text form is known to be unambiguous. */
+export function digestOfText(text: string, length = 32): string {
+  return sha256(text).slice(0, length);
+}
+
 export function digest(value: unknown, length = 32): string {
   // A chunk's digest is taken for every chunk folded, a payload's for every command.
   return sha256(canonicalJson(value)).slice(0, length);

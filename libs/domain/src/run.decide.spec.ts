@@ -191,6 +191,21 @@ describe('run decider', () => {
         chunkDigest({ kind: 'data', payload: { b: 2, a: 1 }, offsetMs: 1 }),
       );
     });
+
+    it('tells text chunks apart by every field, NUL characters in the text included', () => {
+      const base = { kind: 'text' as const, text: 'a\u00001\u0000b', offsetMs: 1 };
+      const others = [
+        { ...base, text: 'a\u00001\u0000c' },
+        { ...base, offsetMs: 2 },
+        { ...base, kind: 'info' as const },
+        { ...base, text: 'b', offsetMs: 1 }, // the fields joined: "text\0" + "1\0" + "b" must not meet another chunk's
+        { kind: 'text' as const, text: '1\u0000a\u00001\u0000b', offsetMs: 1 },
+        { kind: 'text' as const, payload: { text: base.text }, offsetMs: 1 }, // the JSON form is apart
+      ];
+      const digests = others.map((c) => chunkDigest(c));
+      expect(new Set([chunkDigest(base), ...digests]).size).toBe(others.length + 1);
+      expect(chunkDigest({ ...base })).toBe(chunkDigest(base));
+    });
   });
 
   describe('task.complete and task.fail', () => {

@@ -1,5 +1,5 @@
 import { chunksOf, type ChunkReceivedData, type Cost, type RunEvent, type Usage } from './events';
-import { digest } from './ids';
+import { digest, digestOfText } from './ids';
 
 /** The write model of one run: what `decide` needs to judge a command, nothing more. */
 
@@ -73,7 +73,15 @@ export function initialRunState(): RunState {
   };
 }
 
+/**
+ * What a chunk's retry is compared by (same seq: the same chunk is a repeat, another one a conflict). Taken for every
+ * chunk folded; only ever compared with digests made here (a run's state is folded from its log, the digests are
+ * never stored), so its form is free: a text chunk's fields joined by NUL (its kind and offset cannot hold one, so
+ * the text is what follows the second), any other chunk's canonical JSON (which starts with `{`, never with `t`).
+ */
 export function chunkDigest(c: Pick<ChunkReceivedData, 'kind' | 'text' | 'payload' | 'offsetMs'>): string {
+  if (c.payload === undefined && typeof c.text === 'string')
+    return digestOfText(`t\u0000${c.kind}\u0000${c.offsetMs}\u0000${c.text}`, 16);
   return digest({ kind: c.kind, text: c.text, payload: c.payload, offsetMs: c.offsetMs }, 16);
 }
 
