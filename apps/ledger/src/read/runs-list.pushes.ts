@@ -32,7 +32,8 @@ function pushInterval(push: ListPush): number {
 /**
  * The live runs list: after each projector commit, `runs.changed` {run} (the run as `runs.list` gives it) for
  * every run created or changed, and `runs.removed` {runId} for every run erased, to the owner's sockets that
- * listed their runs (and for a removal, the run's subscribers too). At most one `runs.changed` per run every 100 ms (the latest state, trailing); a removal goes out at once.
+ * listed their runs (and for a removal, the run's subscribers too). At most one `runs.changed` per run every
+ * 100 ms (the latest state, trailing); a removal goes out at once.
  */
 export class RunsListPushes {
   private readonly throttle: Throttle<string, ListPush>;
