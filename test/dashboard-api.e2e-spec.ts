@@ -309,9 +309,15 @@ describe('dashboard API over a real socket', () => {
         socket.on('runs.removed', (p: unknown) => unasked.push([name, p]));
       }
 
+      const listed: RunListItem[] = [];
+      lister.on('runs.changed', ({ run }: { run: RunListItem }) => listed.push(run));
       const runId = await conversation(writer, { message: 'recorded by an app' });
+      await projected(); // the run's last commit is projected and handed to the runs-list pushes
       const { run } = await ok<{ run: RunView }>(writer, 'run.get', { runId });
-      await waitForEvent<{ run: RunListItem }>(lister, 'runs.changed', (p) => p.run.version === run.version);
+      const final = (r: RunListItem) => r.id === runId && r.version >= run.version;
+      // Checked and, if not there yet, awaited in the same turn: the trailing push of the final state arrives.
+      if (!listed.some(final))
+        await waitForEvent<{ run: RunListItem }>(lister, 'runs.changed', (p) => final(p.run));
       // A push to the writer would have left in the same broadcast, before these acks: it would be here by now.
       await ok(writer, 'run.get', { runId });
       await ok(runPage, 'run.get', { runId });
