@@ -198,7 +198,8 @@ describe('run decider', () => {
         { ...base, text: 'a\u00001\u0000c' },
         { ...base, offsetMs: 2 },
         { ...base, kind: 'info' as const },
-        { ...base, text: 'b', offsetMs: 1 }, // the fields joined: "text\0" + "1\0" + "b" must not meet another chunk's
+        { ...base, text: 'b' },
+        // NULs in the text cannot make its fields read as another chunk's:
         { kind: 'text' as const, text: '1\u0000a\u00001\u0000b', offsetMs: 1 },
         { kind: 'text' as const, payload: { text: base.text }, offsetMs: 1 }, // the JSON form is apart
       ];
