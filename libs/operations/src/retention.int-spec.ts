@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NO_PRICING, toRunStreamId } from '@ledger/domain';
 import { PostgresEventStore } from '@ledger/event-store';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { useStoreDatabase } from '../../../test/support/store-database';
 import { applyRetention, type PlannedRun } from './retention';
 import { handleRunCommand, operatorRequest } from './run-command';
 
@@ -11,16 +11,8 @@ import { handleRunCommand, operatorRequest } from './run-command';
  * is skipped, and running the pass again changes nothing.
  */
 describe('applyRetention (PostgreSQL event store)', () => {
-  let db: TestDatabase;
   let store: PostgresEventStore;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool, db.url);
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  useStoreDatabase((_db, s) => (store = s), { each: true });
 
   const userId = randomUUID();
   const IDLE_SINCE = '2026-06-01T00:00:00.000Z';

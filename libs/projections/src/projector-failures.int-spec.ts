@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import type { TestDatabase } from '../../../test/support/database';
+import { useStoreDatabase } from '../../../test/support/store-database';
 import { PostgresEventStore } from '@ledger/event-store';
 import { Projector } from './projector';
 import { readCheckpoints } from './projector.sql';
@@ -10,14 +11,7 @@ import { append, Clock, runEvents } from '../test/fixtures';
 describe('Projector failures', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool, db.url);
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
+  useStoreDatabase((d, s) => ([db, store] = [d, s]), { each: true });
 
   /** One run started in the log; the head after it. */
   async function appendStartedRun() {

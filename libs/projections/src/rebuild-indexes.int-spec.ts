@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import type { TestDatabase } from '../../../test/support/database';
+import { useStoreDatabase } from '../../../test/support/store-database';
 import { PostgresEventStore } from '@ledger/event-store';
 import { rebuild } from './rebuild';
 import { append, Clock, runEvents } from '../test/fixtures';
@@ -8,15 +9,7 @@ import { append, Clock, runEvents } from '../test/fixtures';
 describe('rebuild: indexes come from the live tables (the migrations)', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool, db.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  useStoreDatabase((d, s) => ([db, store] = [d, s]));
 
   const indexes = async () =>
     (

@@ -4,6 +4,7 @@ import { runner } from 'node-pg-migrate';
 import { digest } from '@ledger/domain';
 import { migrate, MIGRATIONS_DIR } from '@ledger/database';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { useStoreDatabase } from '../../../../test/support/store-database';
 import type { NewEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -14,14 +15,7 @@ import { PostgresEventStore } from './postgres-event-store';
 describe('PostgreSQL event rows: typed metadata and runId', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool, db.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  useStoreDatabase((d, s) => ([db, store] = [d, s]));
 
   const metadataOf = (over: Record<string, unknown> = {}) => ({
     userId: randomUUID(),

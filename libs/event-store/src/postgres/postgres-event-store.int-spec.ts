@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { useStoreDatabase } from '../../../../test/support/store-database';
 import { eventStoreContract, event } from '../../test/event-store.contract';
 import { DuplicateEventId, UnstorableEvent } from '../event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
@@ -13,14 +14,7 @@ eventStoreContract('PostgreSQL', async () => {
 describe('PostgreSQL event store: global order under concurrent commits', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool, db.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  useStoreDatabase((d, s) => ([db, store] = [d, s]));
 
   it('never skips an event of a transaction that commits late with a lower sequence value', async () => {
     const early = `run-${randomUUID()}`;
@@ -73,14 +67,7 @@ describe('PostgreSQL event store: global order under concurrent commits', () => 
 describe('PostgreSQL event store: one bad stream in a group commit', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    store = new PostgresEventStore(db.pool, db.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.drop();
-  });
+  useStoreDatabase((d, s) => ([db, store] = [d, s]));
 
   const transactionsOf = async (streams: string[]) =>
     (
