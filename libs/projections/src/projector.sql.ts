@@ -64,6 +64,12 @@ const APPEND_TEXT = {
   def: `id uuid, appended text, ${STREAMED.def}`,
 };
 
+/**
+ * A statement that an INSERT of rows is part of (`wrap(insert)`; the INSERT ends where RETURNING could follow):
+ * a rebuild makes the runs' search documents from the rows it inserts, in the same statement (rebuild-search.ts).
+ */
+export type InsertWrapper = (insert: string) => string;
+
 /** Rows are made from views a slice at a time, so a rebuild never holds every row (and its JSON) at once. */
 async function writeRows<T>(
   q: Queryable,
@@ -72,12 +78,15 @@ async function writeRows<T>(
   items: readonly T[],
   toRow: (item: T) => Row,
   upsert: boolean,
+  wrap: InsertWrapper = (insert) => insert,
 ): Promise<void> {
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) {
     const slice = items.slice(i, i + ROWS_PER_STATEMENT).map(toRow);
     await q.query(
-      `INSERT INTO ${table} (${set.list}) SELECT ${set.list} FROM jsonb_to_recordset($1::jsonb) AS r(${set.def})` +
-        (upsert ? ` ON CONFLICT (id) DO UPDATE SET ${set.updates}` : ''),
+      wrap(
+        `INSERT INTO ${table} (${set.list}) SELECT ${set.list} FROM jsonb_to_recordset($1::jsonb) AS r(${set.def})` +
+          (upsert ? ` ON CONFLICT (id) DO UPDATE SET ${set.updates}` : ''),
+      ),
       [JSON.stringify(slice)],
     );
   }
@@ -88,8 +97,9 @@ export function writeRuns(
   tables: ReadModelTables,
   runs: readonly RunView[],
   upsert = true,
+  wrap?: InsertWrapper,
 ): Promise<void> {
-  return writeRows(q, tables.runs, RUNS, runs, runToRow, upsert);
+  return writeRows(q, tables.runs, RUNS, runs, runToRow, upsert, wrap);
 }
 /**
  * Updates existing run rows in the columns of `set` alone: all but `messages` (which can be megabytes for a long

@@ -8,6 +8,7 @@ import {
 import { foldBatch, runIdOf } from './run-view.batch';
 import type { FoldScratch, RunViewModel } from './run-view.fold';
 import { SHADOW_TABLES, type Queryable } from './projector.sql';
+import { deleteSearchDocuments } from './rebuild-search';
 
 /** The part of the rebuild's fold state this needs. */
 export interface ResidentFold {
@@ -105,11 +106,15 @@ export class ResidentRuns {
     if (out.length) await flush(out);
   }
 
-  /** Deletes the rows written for the runs brought back (a sequential scan of the unindexed shadow tables, once). */
+  /**
+   * Deletes the rows written for the runs brought back (a sequential scan of the unindexed shadow tables, once), and
+   * their search documents.
+   */
   async deleteStaleRows(q: Queryable): Promise<void> {
     if (this.pinned.size === 0) return;
     const ids = [...this.pinned];
     await q.query(`DELETE FROM ${SHADOW_TABLES.tasks} WHERE run_id = ANY($1::uuid[])`, [ids]);
     await q.query(`DELETE FROM ${SHADOW_TABLES.runs} WHERE id = ANY($1::uuid[])`, [ids]);
+    await deleteSearchDocuments(q, ids);
   }
 }

@@ -2,10 +2,13 @@ import type { Queryable } from './projector.sql';
 import { createShadowIndexes, renameShadowIndexes, shadowIndexes } from './rebuild-indexes';
 
 /**
- * The runs list's search documents of a rebuild (migrations/…05_runs-search.sql): made from the shadow runs into a
- * shadow `ai_run_search`, whose trigram index is then built in one pass, instead of inserted into the live table's
- * index one document at a time (the longest part of a rebuild's tail). The swap puts it in place of the live one;
- * `ledger_attach_run_search()`, in the same transaction, then only brings in what the catch-up changed.
+ * The runs list's search documents of a rebuild (migrations/…05_runs-search.sql), in a shadow `ai_run_search` that
+ * the swap puts in place of the live one; `ledger_attach_run_search()`, in the same transaction, then only brings in
+ * what the catch-up changed. The shadow table is indexed from the start and a run's document is made by the
+ * statement that writes its row: most runs are written while the log is still being folded (those dropped from
+ * memory), so PostgreSQL indexes their documents on its own core meanwhile. Made all at once after the fold, the
+ * documents and their trigram index were the longest part of a rebuild's tail (1.6 s of a 1M-event rebuild's
+ * 2.4 s, docs/performance.md finding 26); inserted into the live table under the swap's lock, longer still.
  */
 
 const LIVE = 'ai_run_search';
@@ -15,15 +18,38 @@ export async function dropShadowSearch(q: Queryable): Promise<void> {
   await q.query(`DROP TABLE IF EXISTS ${SHADOW}`);
 }
 
-/** Fills the shadow documents from `runsTable` (the shadow runs), then indexes them as the live table is. */
-export async function buildShadowSearch(q: Queryable, runsTable: string): Promise<void> {
+/** The shadow documents' table, empty, with the live table's indexes. */
+export async function createShadowSearch(q: Queryable): Promise<void> {
   const indexes = await shadowIndexes(q, [[LIVE, SHADOW]]);
   await q.query(`CREATE TABLE ${SHADOW} (LIKE ${LIVE} INCLUDING DEFAULTS)`);
+  await createShadowIndexes(q, indexes);
+}
+
+/** An INSERT of run rows (`writeRuns`) made into a statement that also adds their documents. */
+export function withSearchDocuments(insert: string): string {
+  return `WITH written AS (${insert} RETURNING id, user_id, name, message_count, messages)
+    INSERT INTO ${SHADOW} (id, user_id, name, message_count, document)
+    SELECT id, user_id, name, message_count, ledger_run_search_text(name, messages) FROM written`;
+}
+
+/** Drops the documents of runs whose rows are being written again. */
+export async function deleteSearchDocuments(q: Queryable, runIds: readonly string[]): Promise<void> {
+  await q.query(`DELETE FROM ${SHADOW} WHERE id = ANY($1::uuid[])`, [runIds]);
+}
+
+/**
+ * Makes every document again from `runsTable` (the shadow runs): after a load that wrote its runs one at a time,
+ * past a refused value (rebuild-load.ts), with no documents.
+ */
+export async function refillShadowSearch(q: Queryable, runsTable: string): Promise<void> {
+  await q.query(`TRUNCATE ${SHADOW}`);
   await q.query(
     `INSERT INTO ${SHADOW} (id, user_id, name, message_count, document)
      SELECT id, user_id, name, message_count, ledger_run_search_text(name, messages) FROM ${runsTable}`,
   );
-  await createShadowIndexes(q, indexes);
+}
+
+export async function analyzeShadowSearch(q: Queryable): Promise<void> {
   await q.query(`ANALYZE ${SHADOW}`);
 }
 

@@ -24,8 +24,14 @@ import {
 import { replaceShares, ShareLog } from './shares.projection';
 import { createShadowIndexes, renameShadowIndexes, shadowIndexes } from './rebuild-indexes';
 import { ResidentRuns } from './rebuild-resident';
-import { buildShadowSearch, dropShadowSearch, swapShadowSearch } from './rebuild-search';
-import { flushViews, load, merge, RefusedAfterEviction, type FoldState } from './rebuild-load';
+import {
+  analyzeShadowSearch,
+  createShadowSearch,
+  dropShadowSearch,
+  refillShadowSearch,
+  swapShadowSearch,
+} from './rebuild-search';
+import { flushViews, load, merge, RefusedAfterEviction, WriteBehind, type FoldState } from './rebuild-load';
 
 export interface RebuildOptions {
   readonly store: EventStore;
@@ -52,6 +58,11 @@ export interface RebuildResult {
   readonly ms: number;
   /** Runs quarantined by the rebuilt projection. */
   readonly quarantined: number;
+  /**
+   * Times the log was folded: 1, or 2 when PostgreSQL refused a value after runs had left memory (the second fold
+   * keeps every run in memory to find the refused one).
+   */
+  readonly folds: 1 | 2;
 }
 
 /**
@@ -71,7 +82,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     // A value PostgreSQL refuses, met after runs were dropped from memory: again with every view kept, where the
     // refused run is found and stopped at its longest writable prefix (load()).
     if (!(error instanceof RefusedAfterEviction)) throw error;
-    return rebuildOnce(options, Infinity);
+    return { ...(await rebuildOnce(options, Infinity)), folds: 2 };
   }
 }
 
@@ -114,6 +125,7 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
   const q = pool as Queryable;
   await dropShadowTables(q);
   const indexes = await shadowIndexes(q);
+  const writes = new WriteBehind();
   try {
     const columnStorage = await columnStorageClauses(q);
     for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>)
@@ -121,6 +133,7 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
         `CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS ${columnStorage})` +
           (await storageParameters(q, LIVE_TABLES[table])),
       );
+    await createShadowSearch(q);
     const fold: FoldState = {
       views: new Map(),
       failures: new Map(),
@@ -163,7 +176,7 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
           }),
         );
         fold.resident.touch(slice);
-        await fold.resident.evict(fold, (views) => flushViews(q, views, usage));
+        await fold.resident.evict(fold, (views) => writes.start(() => flushViews(q, views, usage)));
         position = slice[slice.length - 1].position;
         done += slice.length;
       }
@@ -171,16 +184,19 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
     }
 
     // 2. Load the shadow tables, then index them.
+    await writes.settled();
     await fold.resident.deleteStaleRows(q);
     const indexed = await load(store, pool, fold, position, indexes);
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
-    // runs.list search documents, made now rather than under the swap's lock, into a shadow table indexed once
-    // filled (rebuild-search.ts), on their own connection while the shadow tables are indexed and analysed:
-    // PostgreSQL then works on two cores (this process waits).
+    // The runs list's search documents were made as the runs were written (rebuild-search.ts), unless the load went
+    // run by run; on their own connection while the shadow tables are indexed and analysed.
     await Promise.all([
-      buildShadowSearch(q, SHADOW_TABLES.runs),
+      (async () => {
+        if (indexed) await refillShadowSearch(q, SHADOW_TABLES.runs);
+        await analyzeShadowSearch(q);
+      })(),
       (async () => {
         if (!indexed) await createShadowIndexes(q, indexes);
         await q.query(`ANALYZE ${SHADOW_TABLES.runs}, ${SHADOW_TABLES.tasks}, ${SHADOW_TABLES.usage}`);
@@ -226,8 +242,9 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
       await writeCheckpoint(client as Queryable, name, checkpoint, 'running');
     });
     options.onProgress?.(done, done);
-    return { name, events: done, ms: Date.now() - started, quarantined: fold.failures.size };
+    return { name, events: done, ms: Date.now() - started, quarantined: fold.failures.size, folds: 1 };
   } catch (error) {
+    await writes.settled().catch(() => undefined); // not still writing into what is dropped
     await dropShadowTables(q).catch(() => undefined);
     throw error;
   }

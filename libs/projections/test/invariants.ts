@@ -23,11 +23,15 @@ export async function invariantViolations(q: Pool | PoolClient): Promise<string[
   return rows.map((r) => `${r.why}: ${r.id}`);
 }
 
-/** md5 of every row of the read models, in a fixed order: equal hashes, byte-identical tables. */
+/**
+ * md5 of every row of the read models, in a fixed order: equal hashes, byte-identical tables. The runs list's search
+ * documents too: a rebuild makes them as it writes runs, some of them more than once (rebuild-search.ts).
+ */
 export async function tableHashes(q: Pool): Promise<Record<string, string>> {
-  const { rows } = await q.query<{ runs: string; tasks: string; usage: string }>(`SELECT
+  const { rows } = await q.query<{ runs: string; tasks: string; usage: string; search: string }>(`SELECT
     (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM ai_runs t) AS runs,
     (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM ai_tasks t) AS tasks,
-    (SELECT md5(string_agg(t::text, ',' ORDER BY user_id, day, model)) FROM usage_daily t) AS usage`);
+    (SELECT md5(string_agg(t::text, ',' ORDER BY user_id, day, model)) FROM usage_daily t) AS usage,
+    (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM ai_run_search t) AS search`);
   return rows[0];
 }
