@@ -1,13 +1,20 @@
 /* Runs `rebuild()` of @ledger/projections in its own process (so its peak RSS is its own) over DATABASE_URL,
- * and prints one JSON line: { events, ms, peakRssKb }. */
+ * and prints one JSON line: { events, ms, peakRssKb }. With the argument `scan`, runs the keyset-scan baseline
+ * instead and prints its RateResult: the baseline reads the log in a fresh process too, as the rebuild does (in
+ * the bench's own process, whose heap holds the earlier scenarios' results, its collections were slower). */
 import { createPool } from '@ledger/database';
 import { PostgresEventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
+import { baselineScan } from './baselines';
 import { procStatusKb } from './support';
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required');
+  if (process.argv[2] === 'scan') {
+    process.stdout.write(`${JSON.stringify(await baselineScan(url))}\n`);
+    return;
+  }
   const pool = createPool(url, 4);
   const store = new PostgresEventStore(pool);
   const started = performance.now();
