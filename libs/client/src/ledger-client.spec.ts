@@ -156,6 +156,11 @@ describe('LedgerClient delivery (against an in-process socket.io ledger)', () =>
     });
     const task = await run.createTask(taskInput);
     expect(() => task.chunk({ kind: 'tool', text: 'no payload' })).toThrow(LedgerClientError);
+    // A plain text chunk is checked without the schema, to the same bounds: an offset past the largest is refused.
+    clock += 1e12 + 1;
+    expect(() => task.chunk('too late')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', command: 'task.chunks' }),
+    );
     expect(server.received.map((c) => c.name)).toEqual(['run.start', 'task.create']);
   });
 
