@@ -66,11 +66,11 @@ async function writeRunsAndTasks(
   runs: readonly RunView[],
   tasks: readonly TaskView[],
 ): Promise<void> {
-  const [written, ...rest] = await Promise.allSettled([
+  const results = await Promise.allSettled([
     writeRuns(q, SHADOW_TABLES, runs, false, withSearchDocuments),
     writeTasks(q, SHADOW_TABLES, tasks, false),
   ]);
-  for (const result of [written, ...rest]) if (result.status === 'rejected') throw result.reason;
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
 }
 
 /**

@@ -25,11 +25,14 @@ export async function createShadowSearch(q: Queryable): Promise<void> {
   await createShadowIndexes(q, indexes);
 }
 
+/** Inserts the documents of the runs `from` (a table or a CTE of run rows) holds. */
+const insertDocuments = (from: string) =>
+  `INSERT INTO ${SHADOW} (id, user_id, name, message_count, document)
+   SELECT id, user_id, name, message_count, ledger_run_search_text(name, messages) FROM ${from}`;
+
 /** An INSERT of run rows (`writeRuns`) made into a statement that also adds their documents. */
 export function withSearchDocuments(insert: string): string {
-  return `WITH written AS (${insert} RETURNING id, user_id, name, message_count, messages)
-    INSERT INTO ${SHADOW} (id, user_id, name, message_count, document)
-    SELECT id, user_id, name, message_count, ledger_run_search_text(name, messages) FROM written`;
+  return `WITH written AS (${insert} RETURNING id, user_id, name, message_count, messages) ${insertDocuments('written')}`;
 }
 
 /** Drops the documents of runs whose rows are being written again. */
@@ -43,10 +46,7 @@ export async function deleteSearchDocuments(q: Queryable, runIds: readonly strin
  */
 export async function refillShadowSearch(q: Queryable, runsTable: string): Promise<void> {
   await q.query(`TRUNCATE ${SHADOW}`);
-  await q.query(
-    `INSERT INTO ${SHADOW} (id, user_id, name, message_count, document)
-     SELECT id, user_id, name, message_count, ledger_run_search_text(name, messages) FROM ${runsTable}`,
-  );
+  await q.query(insertDocuments(runsTable));
 }
 
 export async function analyzeShadowSearch(q: Queryable): Promise<void> {
