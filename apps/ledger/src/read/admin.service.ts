@@ -56,7 +56,8 @@ export class AdminService {
           progress.submit(name, { name, phase: events < total ? 'fold' : 'write', events, total }),
       });
       progress.submit(name, { name, phase: 'done', events: result.events, total: result.events }, true);
-      return result;
+      // The ack's fields (docs/protocol.md), not whatever else the rebuild reports.
+      return { name: result.name, events: result.events, ms: result.ms, quarantined: result.quarantined };
     } finally {
       progress.close();
       this.rebuilding = false;
