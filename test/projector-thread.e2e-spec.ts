@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import type { RunView } from '@ledger/contract';
+import type { RunView, TaskView } from '@ledger/contract';
 import { comparePositions } from '@ledger/event-store';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { ProjectorThread } from '../apps/ledger/src/read/projector-thread';
@@ -96,6 +96,38 @@ describe('the projector in a worker thread', () => {
       ['user', 'Tell me'],
       ['assistant', text],
     ]);
+  });
+
+  it('sends a streaming task’s text as what each batch added, and task.updated carries it whole', async () => {
+    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
+    await ok(socket, 'run.subscribe', { runId });
+    const task = taskPayload(runId, { userMessage: { content: 'Count' } });
+    await ok(socket, 'task.create', task);
+    await ok(socket, 'run.get', { runId });
+    const pushed: TaskView[] = [];
+    socket.on('task.updated', ({ task: view }: { task: TaskView }) => pushed.push(view));
+    // One chunk a commit (run.get answers once the projection holds it): from the second on, a commit carries
+    // only the chunk's text across the thread, and the server's thread appends it to the text it kept.
+    const chunks = Array.from({ length: 30 }, (_, seq) => `c${seq}${'·'.repeat(seq % 3)} `);
+    for (const [seq, text] of chunks.entries()) {
+      await ok(socket, 'task.chunk', { runId, taskId: task.taskId, seq, text, offsetMs: seq });
+      await ok(socket, 'run.get', { runId });
+    }
+    const done = waitForEvent<{ task: TaskView }>(
+      socket,
+      'task.updated',
+      ({ task: v }) => v.status === 'completed',
+    );
+    await ok(socket, 'task.complete', {
+      runId,
+      taskId: task.taskId,
+      usage: { inputTokens: 1, outputTokens: 30 },
+    });
+    await done;
+    socket.off('task.updated');
+    expect(pushed.length).toBeGreaterThan(2);
+    for (const view of pushed) expect(view.responseText).toBe(chunks.slice(0, view.chunkCount).join(''));
+    expect(pushed.at(-1)!.responseText).toBe(chunks.join(''));
   });
 
   it('answers waitFor, status, stop and start through the thread', async () => {

@@ -11,7 +11,7 @@ import {
   type Row,
 } from './run-view.rows';
 import type { RunViewModel } from './run-view.fold';
-import type { RowChanges, UsageDelta } from './run-view.batch';
+import type { RowChanges, TextAppend, UsageDelta } from './run-view.batch';
 import { escapeLiteral } from 'pg';
 
 /** The SQL writers of the read models: set-based (one statement per table and batch, rows as one JSON array). */
@@ -145,12 +145,12 @@ export async function appendTaskTexts(
   q: Queryable,
   tables: ReadModelTables,
   tasks: readonly TaskView[],
-  storedLength: ReadonlyMap<string, number>,
+  appends: ReadonlyMap<string, TextAppend>,
 ): Promise<void> {
   for (let i = 0; i < tasks.length; i += ROWS_PER_STATEMENT) {
     const rows = tasks.slice(i, i + ROWS_PER_STATEMENT).map((task) => {
       const row = taskToRow(task);
-      const streamed: Row = { id: row.id, appended: task.responseText.slice(storedLength.get(task.id)) };
+      const streamed: Row = { id: row.id, appended: appends.get(task.id)!.added };
       for (const [c] of STREAMED_TASK_COLUMNS) if (c !== 'response_text') streamed[c] = row[c];
       return streamed;
     });

@@ -10,7 +10,7 @@ import {
   type GlobalPosition,
   type RecordedEvent,
 } from '@ledger/event-store';
-import { foldBatch, runIdOf, type RowChanges } from './run-view.batch';
+import { foldBatch, runIdOf, type RowChanges, type TextAppend } from './run-view.batch';
 import type { RunViewModel } from './run-view.fold';
 import { Lru } from './lru';
 import { NeedsSavepoints, sendAtOnce, writeFolded } from './batch-writer';
@@ -44,6 +44,11 @@ export interface ProjectorChange {
   readonly runIds: string[];
   readonly runs: RunView[];
   readonly tasks: TaskView[];
+  /**
+   * Tasks in `tasks` whose text the batch only appended to, by id: their text before it and what it added. A
+   * listener that keeps the texts can take these instead of reading every streaming task's whole text per batch.
+   */
+  readonly textAppends?: ReadonlyMap<string, TextAppend>;
 }
 
 export interface ProjectorLogger {
@@ -306,7 +311,12 @@ export class Projector {
   }
 
   private change(after: Map<string, RunViewModel | null>, changes: RowChanges): ProjectorChange {
-    return { runIds: [...after.keys()], runs: changes.runs, tasks: changes.tasks };
+    return {
+      runIds: [...after.keys()],
+      runs: changes.runs,
+      tasks: changes.tasks,
+      textAppends: changes.textAppends,
+    };
   }
 
   private settleWaiters(): void {

@@ -83,6 +83,17 @@ describe('diffBatch: tasks that only streamed text are written by appending', ()
       // the next batch:
       e.chunk(streaming, 1, 'lo, '),
       e.chunk(streaming, 2, "it's \\ \u00e9"),
+      {
+        type: 'ChunksReceived',
+        data: {
+          runId,
+          taskId: streaming,
+          chunks: [
+            { seq: 3, kind: 'text', text: ' and', offsetMs: 400 },
+            { seq: 4, kind: 'text', text: ' more', offsetMs: 410 },
+          ],
+        },
+      },
       e.chunk(finishing, 1, 'lo'),
       e.completed(finishing, clock.next()),
       e.otherChunk(tooling, 1, 'tool', { name: 'search' }),
@@ -94,13 +105,16 @@ describe('diffBatch: tasks that only streamed text are written by appending', ()
   const first = foldBatch(new Map([[runId, null]]), stream.slice(0, 7));
   const second = foldBatch(first.after, stream.slice(7));
 
-  it('marks a streaming task with the length of its stored text, and nothing else', () => {
+  it('marks a streaming task with its stored text and what the batch added to it, and nothing else', () => {
     const changes = diffBatch(first.after, second);
     const idOf = (taskId: string) => second.after.get(runId)!.tasks.get(taskId)!.id;
     expect(changes.tasks).toHaveLength(4);
-    expect([...changes.textAppends]).toEqual([[idOf(streaming), 3]]);
+    const stored = first.after.get(runId)!.tasks.get(streaming)!.responseText;
+    expect([...changes.textAppends]).toEqual([
+      [idOf(streaming), { base: stored, added: "lo, it's \\ \u00e9 and more" }],
+    ]);
     const task = changes.tasks.find((t) => t.id === idOf(streaming))!;
-    expect(task.responseText.slice(3)).toBe("lo, it's \\ \u00e9");
+    expect(task.responseText).toBe(`${stored}lo, it's \\ \u00e9 and more`);
   });
 
   it('marks nothing in a batch over no stored row', () => {

@@ -1,9 +1,11 @@
 import type { RunView, TaskView } from '@ledger/contract';
 import type { RecordedEvent } from '@ledger/event-store';
-import { fromRunStreamId } from '@ledger/domain';
+import { chunksOf, fromRunStreamId, type RunEvent } from '@ledger/domain';
 import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { addMoney, subMoney } from '@ledger/money';
 import { appendsText, onlyTouches } from './run-view.rows';
+import { streamedText } from './run-view.chunks';
+import { grownText } from './flat-text';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
 
@@ -179,20 +181,37 @@ export interface RowChanges {
   readonly touchedOnly: Set<string>;
   readonly tasks: TaskView[];
   /**
-   * Tasks in `tasks` that only streamed text since their stored row (`appendsText`), by row id, with the length
-   * of the text stored: their row is written by appending the rest of the text (a streaming task's text is
-   * rewritten whole by nothing else, so a batch costs what it adds, not the text's length).
+   * Tasks in `tasks` that only streamed text since their stored row (`appendsText`), by row id: their stored text
+   * and what the batch added to it. Their row is written by appending that (a streaming task's text is rewritten
+   * whole by nothing else, so a batch costs what it adds, not the text's length).
    */
-  readonly textAppends: Map<string, number>;
+  readonly textAppends: Map<string, TextAppend>;
   readonly deletedRunIds: string[];
   readonly usage: UsageDelta[];
+}
+
+/** A task's text before a batch (the very string the view held) and what the batch's chunks added to it. */
+export interface TextAppend {
+  readonly base: string;
+  readonly added: string;
+}
+
+/** What the chunks of `events` add to each task's text, by task id (as `withChunks` appends it). */
+function addedTexts(events: readonly RecordedEvent[]): Map<string, string> {
+  const added = new Map<string, string>();
+  for (const event of events)
+    for (const chunk of chunksOf(event as RunEvent)) {
+      const text = streamedText(chunk);
+      if (text) added.set(chunk.taskId, (added.get(chunk.taskId) ?? '') + text);
+    }
+  return added;
 }
 
 /** The rows to write for a folded batch: only the runs and tasks that changed, and the usage difference. */
 export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded: FoldedBatch): RowChanges {
   const runs: RunView[] = [];
   const tasks: TaskView[] = [];
-  const textAppends = new Map<string, number>();
+  const textAppends = new Map<string, TextAppend>();
   const deletedRunIds: string[] = [];
   const messagesUnchanged = new Set<string>();
   const touchedOnly = new Set<string>();
@@ -210,13 +229,20 @@ export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded
       if (onlyTouches(before.run, view.run)) touchedOnly.add(runId);
       else if (before.run.messages === view.run.messages) messagesUnchanged.add(runId);
     }
+    let added: Map<string, string> | undefined;
     for (const taskId of folded.changedTasks.get(runId) ?? []) {
       const next = view.tasks.get(taskId)!;
       tasks.push(next);
       const prev = before?.run.id === view.run.id ? before.tasks.get(taskId) : undefined;
       if (prev) usage.add(prev, -1);
       usage.add(next, 1);
-      if (prev && appendsText(prev, next)) textAppends.set(next.id, prev.responseText.length);
+      if (!prev) continue;
+      added ??= addedTexts(folded.applied.get(runId) ?? []);
+      const text = added.get(taskId) ?? '';
+      if (!appendsText(prev, next, text)) continue;
+      textAppends.set(next.id, { base: prev.responseText, added: text });
+      // The view is kept for the next batches: its text is flattened as it grows (not read whole every batch).
+      grownText(next.responseText, prev.responseText.length);
     }
   }
   return { runs, messagesUnchanged, touchedOnly, tasks, textAppends, deletedRunIds, usage: usage.deltas() };

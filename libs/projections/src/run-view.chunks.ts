@@ -5,6 +5,11 @@ import { appendOwned, patched, type FoldScratch } from './run-view.scratch';
 /** A task in one of these takes no more chunks, usage or end. */
 export const TERMINAL_STATUSES: ReadonlySet<TaskView['status']> = new Set(['completed', 'failed']);
 
+/** What a chunk adds to its task's `responseText`: a text chunk's text, nothing for any other kind. */
+export function streamedText(chunk: ChunkReceivedData): string {
+  return (chunk.kind ?? 'text') === 'text' ? (chunk.text ?? '') : '';
+}
+
 /**
  * A task after its chunks, one after another (a `ChunkReceived`'s one, or a `ChunksReceived`'s in order), so both
  * schemas fold to the same row. A chunk changes neither tokens nor cost nor a terminal status, so patching the task
@@ -30,7 +35,7 @@ export function withChunks(
       chunkCount: before.chunkCount + 1,
       timeToFirstToken: before.chunkCount === 0 ? d.offsetMs : before.timeToFirstToken,
       updatedAt: at,
-      responseText: kind === 'text' ? before.responseText + (d.text ?? '') : before.responseText,
+      responseText: kind === 'text' ? before.responseText + streamedText(d) : before.responseText,
     });
     if (kind === 'info') next.responseInfo = appendOwned(scratch, before.responseInfo, payload);
     else if (kind === 'error') next.responseErrors = appendOwned(scratch, before.responseErrors, payload);

@@ -94,12 +94,14 @@ export const STREAMED_TASK_COLUMNS: readonly Column[] = TASK_COLUMNS.filter(([, 
 const OTHER_TASK_FIELDS = TASK_COLUMNS.map(([, , f]) => f).filter((f) => !STREAMED_FIELDS.has(f));
 
 /**
- * Whether `next` is `prev` with only text streamed onto it: its text starts with `prev`'s, and every column but
- * the streamed ones holds the same value (the fold copies what it does not change, so `===` is the test). Such a
- * row is written by appending to the stored text rather than rewriting it whole.
+ * Whether `next` is `prev` with only `added` streamed onto its text: every column but the streamed ones holds the
+ * same value (the fold copies what it does not change, so `===` is the test), and the text is as long as `prev`'s
+ * and `added` together. The fold changes a task's text only by appending its chunks' text to it (`withChunks`),
+ * so the lengths are the test, not the characters: comparing those read the whole text of every streaming task
+ * in every batch. Such a row is written by appending `added` to the stored text rather than rewriting it whole.
  */
-export function appendsText(prev: TaskView, next: TaskView): boolean {
-  if (!next.responseText.startsWith(prev.responseText)) return false;
+export function appendsText(prev: TaskView, next: TaskView, added: string): boolean {
+  if (prev.responseText.length + added.length !== next.responseText.length) return false;
   const a = prev as unknown as Record<string, unknown>;
   const b = next as unknown as Record<string, unknown>;
   return OTHER_TASK_FIELDS.every((f) => a[f] === b[f]);

@@ -1,6 +1,6 @@
-import type { RunView } from '@ledger/contract';
+import type { RunView, TaskView } from '@ledger/contract';
 import type { ProjectorChange } from '@ledger/projections';
-import { postChange, receiveChange, type MessageLists } from './projector-messages';
+import { emptyMemory, postChange, receiveChange, type CommitMemory } from './projector-messages';
 
 /** Commits cross the thread as the structured clone of what was posted, as `postMessage` does. */
 describe('a commit across the projector thread', () => {
@@ -16,8 +16,8 @@ describe('a commit across the projector thread', () => {
       { runIds: ['a', 'b'], runs: [run('a', m2, 3), run('b', m1, 2)], tasks: [] }, // a: new list; b: absent last time
       { runIds: ['a', 'gone'], runs: [run('a', m2, 4)], tasks: [] }, // a: same list; an erased run
     ];
-    let sent: MessageLists = new Map();
-    let kept: MessageLists = new Map();
+    let sent: CommitMemory = emptyMemory();
+    let kept: CommitMemory = emptyMemory();
     const elided: string[][] = [];
     for (const commit of commits) {
       const { posted, next } = postChange(commit, sent);
@@ -28,5 +28,48 @@ describe('a commit across the projector thread', () => {
       expect(received.change).toEqual(commit);
     }
     expect(elided).toEqual([[], ['a'], [], ['a']]);
+  });
+
+  const task = (id: string, responseText: string, chunkCount: number) =>
+    ({ id, responseText, chunkCount }) as unknown as TaskView;
+  /** A commit of tasks, each with the text its batch appended to `base` when it only streamed. */
+  const commit = (tasks: Array<[TaskView, { base: string; added: string }?]>): ProjectorChange => ({
+    runIds: [],
+    runs: [],
+    tasks: tasks.map(([t]) => t),
+    textAppends: new Map(tasks.flatMap(([t, a]) => (a ? [[t.id, a] as const] : []))),
+  });
+
+  it('sends what a streaming task’s text gained when the previous commit held the text it grew from', () => {
+    // Texts made by appending, as the fold makes them: the strings are new each time, not literals.
+    const hel = ['H', 'el'].join('');
+    const hello = hel + 'lo';
+    const helloWorld = hello + ', world';
+    const other = ['Bon', 'jour'].join('');
+    const commits = [
+      commit([[task('a', hel, 2)], [task('b', other, 1)]]), // a, b: nothing kept yet
+      commit([[task('a', hello, 3), { base: hel, added: 'lo' }]]), // a: grew from the text kept
+      commit([[task('b', other + '!', 2), { base: other, added: '!' }]]), // b: absent from the last commit
+      commit([[task('b', other + '!?', 3), { base: 'Bonjour?', added: '?' }]]), // b: not from the text kept
+      commit([
+        [task('a', helloWorld, 4), { base: hello, added: ', world' }], // a: absent last time, sent whole
+        [task('c', 'x', 1)],
+      ]),
+      commit([[task('a', helloWorld + '.', 5), { base: helloWorld, added: '.' }]]),
+    ];
+    let sent: CommitMemory = emptyMemory();
+    let kept: CommitMemory = emptyMemory();
+    const elided: string[][] = [];
+    for (const c of commits) {
+      const { posted, next } = postChange(c, sent);
+      sent = next;
+      elided.push([...posted.addedText].map(([id, added]) => `${id}+${added}`));
+      for (const t of posted.tasks)
+        expect('responseText' in t).toBe(!posted.addedText.has((t as TaskView).id));
+      const received = receiveChange(structuredClone(posted), kept);
+      kept = received.next;
+      expect(received.change).toEqual({ runIds: c.runIds, runs: c.runs, tasks: c.tasks });
+    }
+    expect(elided).toEqual([[], ['a+lo'], [], [], [], ['a+.']]);
   });
 });

@@ -6,7 +6,8 @@ import type { ProjectorChange } from '@ledger/projections';
 import {
   receiveChange,
   type FromWorker,
-  type MessageLists,
+  emptyMemory,
+  type CommitMemory,
   type ProjectorStatuses,
   type ProjectorWorkerData,
   type ToWorker,
@@ -44,7 +45,7 @@ export class ProjectorThread implements HostedProjector {
   private worker!: Worker;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(change: ProjectorChange) => void>();
-  private lists: MessageLists = new Map();
+  private memory: CommitMemory = emptyMemory();
   private nextId = 1;
   private ready!: Promise<unknown>;
   private exited: Error | null = null;
@@ -93,7 +94,7 @@ export class ProjectorThread implements HostedProjector {
     const worker = spawnWorker(this.data);
     this.worker = worker;
     this.exited = null;
-    this.lists = new Map(); // a new thread has sent no commit yet
+    this.memory = emptyMemory(); // a new thread has sent no commit yet
     this.isReady = false;
     this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve, reject }));
     this.ready.then(
@@ -152,8 +153,8 @@ export class ProjectorThread implements HostedProjector {
       if (message.error === undefined) waiting?.resolve(message.value);
       else waiting?.reject(new Error(message.error));
     } else if (message.type === 'commit') {
-      const { change, next } = receiveChange(message.change, this.lists);
-      this.lists = next;
+      const { change, next } = receiveChange(message.change, this.memory);
+      this.memory = next;
       for (const listener of this.listeners) {
         try {
           listener(change);

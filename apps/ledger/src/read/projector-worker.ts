@@ -5,7 +5,8 @@ import { createEventStore } from '@ledger/runtime';
 import {
   postChange,
   type FromWorker,
-  type MessageLists,
+  emptyMemory,
+  type CommitMemory,
   type ProjectorWorkerData,
   type ToWorker,
 } from './projector-messages';
@@ -44,10 +45,10 @@ async function main(): Promise<void> {
         }),
     },
   });
-  let lists: MessageLists = new Map();
+  let memory: CommitMemory = emptyMemory();
   projector.onCommit((change) => {
-    const { posted, next } = postChange(change, lists);
-    lists = next;
+    const { posted, next } = postChange(change, memory);
+    memory = next;
     send({ type: 'commit', change: posted });
   });
 
