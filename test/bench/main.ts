@@ -20,6 +20,7 @@ import {
   type RateResult,
 } from './baselines';
 import { call, drive, setupTasks, type DriveResult } from './drive';
+import { PROJECTOR_BATCH_TASKS, projectorBatchCost } from './projector-batch';
 import type { SdkStart } from './sdk-client';
 import {
   BENCH_JWT_SECRET,
@@ -118,6 +119,8 @@ const SIZE = {
   replayRepeats: 5,
   longSeed: 100_000,
   longTasks: 20,
+  /** Batches measured per text length in the long-texts rows (projector-batch.ts). */
+  textBatches: QUICK ? 100 : 300,
   longChunks: QUICK ? 100 : 300,
   /** The realistic scenario: concurrent SDK streams per step, and how long each step streams. */
   realisticSteps:
@@ -946,6 +949,32 @@ async function main(): Promise<void> {
         value: r.catchUpMs,
         unit: 'ms',
         better: 'none',
+      });
+      // A batch over long streaming texts against the same over short ones, in this process (finding 29): the
+      // short ones are measured before and after the long ones, and the faster of the two is the baseline.
+      log('long texts: a projector batch over texts of 1 KB and of 50 KB (in process)');
+      projectorBatchCost(1_000, SIZE.textBatches); // warms the code up
+      const short = [projectorBatchCost(1_000, SIZE.textBatches)];
+      const longTexts = projectorBatchCost(50_000, SIZE.textBatches);
+      short.push(projectorBatchCost(1_000, SIZE.textBatches));
+      const shortUs = Math.min(...short.map((c) => c.medianUs));
+      raw.textBatches = { short, long: longTexts };
+      const t = `5 long texts: a projector batch of ${PROJECTOR_BATCH_TASKS} streaming tasks, 1 chunk each`;
+      add({
+        scenario: t,
+        metric: 'batch (fold, rows, thread hand-over), texts of 50 KB',
+        value: longTexts.medianUs / 1000,
+        unit: 'ms',
+        better: 'lower',
+        note: `median of ${SIZE.textBatches}; texts of 1 KB ${(shortUs / 1000).toFixed(2)} ms`,
+      });
+      add({
+        scenario: t,
+        metric: 'ratio 1 KB ÷ 50 KB texts',
+        value: shortUs / longTexts.medianUs,
+        unit: '',
+        better: 'higher',
+        target: TARGET.longRatio,
       });
     }
 

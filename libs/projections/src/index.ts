@@ -1,7 +1,7 @@
 export { evolveRunView, foldRunView, isUnpriced, RunViewFoldError, type RunViewModel } from './run-view.fold';
 export { rowToRun, rowToTask, runToRow, taskToRow, serialiseView, viewFromRows } from './run-view.rows';
 export { Projector, type ProjectorChange, type ProjectorLogger, type ProjectorOptions } from './projector';
-export type { TextAppend } from './run-view.batch';
+export { diffBatch, foldBatch, type TextAppend } from './run-view.batch';
 export { grownText } from './flat-text';
 export { readCheckpoints, type Checkpoint, type CheckpointState } from './projector.sql';
 export { projectionStatus, type LiveProjection } from './status';
