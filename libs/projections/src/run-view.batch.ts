@@ -5,7 +5,6 @@ import { evolveRunView, TERMINAL_STATUSES, type FoldScratch, type RunViewModel }
 import { addMoney, subMoney } from '@ledger/money';
 import { appendsText, onlyTouches } from './run-view.rows';
 import { streamedText } from './run-view.chunks';
-import { grownText } from './flat-text';
 
 /** Folding a batch of the global log over the views of the runs it touches, and what changed (rows to write). */
 
@@ -241,8 +240,6 @@ export function diffBatch(base: ReadonlyMap<string, RunViewModel | null>, folded
       const text = added.get(taskId) ?? '';
       if (!appendsText(prev, next, text)) continue;
       textAppends.set(next.id, { base: prev.responseText, added: text });
-      // The view is kept for the next batches: its text is flattened as it grows (not read whole every batch).
-      grownText(next.responseText, prev.responseText.length);
     }
   }
   return { runs, messagesUnchanged, touchedOnly, tasks, textAppends, deletedRunIds, usage: usage.deltas() };

@@ -1,6 +1,7 @@
 import type { TaskView } from '@ledger/contract';
 import type { ChunkReceivedData } from '@ledger/domain';
 import { appendOwned, patched, type FoldScratch } from './run-view.scratch';
+import { grownText } from './flat-text';
 
 /** A task in one of these takes no more chunks, usage or end. */
 export const TERMINAL_STATUSES: ReadonlySet<TaskView['status']> = new Set(['completed', 'failed']);
@@ -35,7 +36,10 @@ export function withChunks(
       chunkCount: before.chunkCount + 1,
       timeToFirstToken: before.chunkCount === 0 ? d.offsetMs : before.timeToFirstToken,
       updatedAt: at,
-      responseText: kind === 'text' ? before.responseText + streamedText(d) : before.responseText,
+      responseText:
+        kind === 'text'
+          ? grownText(before.responseText + streamedText(d), before.responseText.length)
+          : before.responseText,
     });
     if (kind === 'info') next.responseInfo = appendOwned(scratch, before.responseInfo, payload);
     else if (kind === 'error') next.responseErrors = appendOwned(scratch, before.responseErrors, payload);
