@@ -5,6 +5,7 @@
  * streams onto (docs/performance.md, finding 29). */
 import { randomUUID } from 'node:crypto';
 import { toRunStreamId, type RunEventBody } from '@ledger/domain';
+import { runEvents } from '../../libs/projections/test/fixtures';
 import type { RecordedEvent } from '@ledger/event-store';
 import { diffBatch, foldBatch, type RunViewModel } from '@ledger/projections';
 import { emptyMemory, postChange, receiveChange } from '../../apps/ledger/src/read/projector-messages';
@@ -26,11 +27,11 @@ export function projectorBatchCost(textChars: number, batches: number): BatchCos
   const userId = randomUUID();
   let prepare = 0n;
   let ms = Date.parse('2026-01-01T00:00:00.000Z');
-  const runs = Array.from({ length: RUNS }, () => ({
-    runId: randomUUID(),
-    taskIds: Array.from({ length: TASKS_PER_RUN }, () => randomUUID()),
-    revision: 0,
-  }));
+  const runs = Array.from({ length: RUNS }, () => {
+    const runId = randomUUID();
+    const taskIds = Array.from({ length: TASKS_PER_RUN }, () => randomUUID());
+    return { runId, taskIds, events: runEvents(runId, userId), revision: 0 };
+  });
   const recorded = (run: (typeof runs)[number], body: RunEventBody): RecordedEvent =>
     ({
       id: randomUUID(),
@@ -46,42 +47,14 @@ export function projectorBatchCost(textChars: number, batches: number): BatchCos
       },
     }) as RecordedEvent;
   const chunk = (run: (typeof runs)[number], taskId: string, seq: number, text: string) =>
-    recorded(run, {
-      type: 'ChunkReceived',
-      data: { runId: run.runId, taskId, seq, kind: 'text', text, offsetMs: seq },
-    });
+    recorded(run, run.events.chunk(taskId, seq, text, seq));
 
   // The runs, their tasks and a first chunk of `textChars` characters: the texts the measured batches stream onto.
+  const at = () => new Date(ms).toISOString();
   const opening = runs.flatMap((run) => [
-    recorded(run, {
-      type: 'RunStarted',
-      data: {
-        runId: run.runId,
-        userId,
-        sourceType: 'chat',
-        name: 'A chat',
-        settings: {},
-        variableValues: {},
-        brokerValues: {},
-        startedAt: new Date(ms).toISOString(),
-      },
-    }),
+    recorded(run, run.events.started(at())),
     ...run.taskIds.flatMap((taskId) => [
-      recorded(run, {
-        type: 'TaskCreated',
-        data: {
-          runId: run.runId,
-          taskId,
-          service: 'chat',
-          taskName: 'reply',
-          provider: 'openai',
-          endpoint: 'chat.completions',
-          model: 'gpt-4o',
-          requestData: {},
-          userMessage: { content: 'Tell me' },
-          createdAt: new Date(ms).toISOString(),
-        },
-      }),
+      recorded(run, run.events.created(taskId, at(), 'Tell me')),
       chunk(run, taskId, 0, 'x'.repeat(textChars)),
     ]),
   ]);
