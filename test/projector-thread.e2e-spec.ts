@@ -31,6 +31,16 @@ describe('the projector in a worker thread', () => {
 
   const host = () => t.ledger.app.get(ProjectionHost);
 
+  /** A run this socket watches, with a task its user message created, projected (run.get answers once it is). */
+  async function subscribedRunWithTask(content: string) {
+    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
+    await ok(socket, 'run.subscribe', { runId });
+    const task = taskPayload(runId, { userMessage: { content } });
+    await ok(socket, 'task.create', task);
+    await ok(socket, 'run.get', { runId });
+    return { runId, task };
+  }
+
   it('runs in a worker, and projects while the server’s own event loop is blocked', async () => {
     expect(host().projector).toBeInstanceOf(ProjectorThread);
     const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
@@ -60,11 +70,7 @@ describe('the projector in a worker thread', () => {
   });
 
   it('sends every commit back: run.updated carries the messages, also when a batch leaves them as they were', async () => {
-    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
-    await ok(socket, 'run.subscribe', { runId });
-    const task = taskPayload(runId, { userMessage: { content: 'Tell me' } });
-    await ok(socket, 'task.create', task);
-    await ok(socket, 'run.get', { runId });
+    const { runId, task } = await subscribedRunWithTask('Tell me');
     // From here every batch leaves the run's messages as they were: they cross the thread once, then are put back.
     const runs: RunView[] = [];
     socket.on('run.updated', ({ run }: { run: RunView }) => runs.push(run));
@@ -99,11 +105,7 @@ describe('the projector in a worker thread', () => {
   });
 
   it('sends a streaming task’s text as what each batch added, and task.updated carries it whole', async () => {
-    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
-    await ok(socket, 'run.subscribe', { runId });
-    const task = taskPayload(runId, { userMessage: { content: 'Count' } });
-    await ok(socket, 'task.create', task);
-    await ok(socket, 'run.get', { runId });
+    const { runId, task } = await subscribedRunWithTask('Count');
     const pushed: TaskView[] = [];
     socket.on('task.updated', ({ task: view }: { task: TaskView }) => pushed.push(view));
     // One chunk a commit (run.get answers once the projection holds it): from the second on, a commit carries

@@ -1,8 +1,31 @@
 import type { RunView, TaskView } from '@ledger/contract';
 import type { ProjectorChange } from '@ledger/projections';
-import { emptyMemory, postChange, receiveChange, type CommitMemory } from './projector-messages';
+import {
+  emptyMemory,
+  postChange,
+  receiveChange,
+  type CommitMemory,
+  type PostedChange,
+} from './projector-messages';
 
 /** Commits cross the thread as the structured clone of what was posted, as `postMessage` does. */
+/**
+ * Posts each commit and receives the structured clone of what was posted, as the two threads do, checking that
+ * each arrives as it was made; returns what was posted.
+ */
+function cross(commits: ProjectorChange[]): PostedChange[] {
+  let sent: CommitMemory = emptyMemory();
+  let kept: CommitMemory = emptyMemory();
+  return commits.map((commit) => {
+    const { posted, next } = postChange(commit, sent);
+    sent = next;
+    const received = receiveChange(structuredClone(posted), kept);
+    kept = received.next;
+    expect(received.change).toEqual({ runIds: commit.runIds, runs: commit.runs, tasks: commit.tasks });
+    return posted;
+  });
+}
+
 describe('a commit across the projector thread', () => {
   const run = (id: string, messages: RunView['messages'], version: number) =>
     ({ id, version, messages }) as unknown as RunView;
@@ -16,18 +39,7 @@ describe('a commit across the projector thread', () => {
       { runIds: ['a', 'b'], runs: [run('a', m2, 3), run('b', m1, 2)], tasks: [] }, // a: new list; b: absent last time
       { runIds: ['a', 'gone'], runs: [run('a', m2, 4)], tasks: [] }, // a: same list; an erased run
     ];
-    let sent: CommitMemory = emptyMemory();
-    let kept: CommitMemory = emptyMemory();
-    const elided: string[][] = [];
-    for (const commit of commits) {
-      const { posted, next } = postChange(commit, sent);
-      sent = next;
-      elided.push(posted.sameMessages);
-      const received = receiveChange(structuredClone(posted), kept);
-      kept = received.next;
-      expect(received.change).toEqual(commit);
-    }
-    expect(elided).toEqual([[], ['a'], [], ['a']]);
+    expect(cross(commits).map((posted) => posted.sameMessages)).toEqual([[], ['a'], [], ['a']]);
   });
 
   const task = (id: string, responseText: string, chunkCount: number) =>
@@ -57,19 +69,17 @@ describe('a commit across the projector thread', () => {
       ]),
       commit([[task('a', helloWorld + '.', 5), { base: helloWorld, added: '.' }]]),
     ];
-    let sent: CommitMemory = emptyMemory();
-    let kept: CommitMemory = emptyMemory();
-    const elided: string[][] = [];
-    for (const c of commits) {
-      const { posted, next } = postChange(c, sent);
-      sent = next;
-      elided.push([...posted.addedText].map(([id, added]) => `${id}+${added}`));
+    const posts = cross(commits);
+    for (const posted of posts)
       for (const t of posted.tasks)
         expect('responseText' in t).toBe(!posted.addedText.has((t as TaskView).id));
-      const received = receiveChange(structuredClone(posted), kept);
-      kept = received.next;
-      expect(received.change).toEqual({ runIds: c.runIds, runs: c.runs, tasks: c.tasks });
-    }
-    expect(elided).toEqual([[], ['a+lo'], [], [], [], ['a+.']]);
+    expect(posts.map((posted) => [...posted.addedText].map(([id, added]) => `${id}+${added}`))).toEqual([
+      [],
+      ['a+lo'],
+      [],
+      [],
+      [],
+      ['a+.'],
+    ]);
   });
 });
