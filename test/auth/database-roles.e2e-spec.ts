@@ -14,7 +14,8 @@ import {
   type TestLedger,
 } from '../support/ledger-server';
 
-const READ_MODELS = ['ai_runs', 'ai_tasks', 'usage_daily'];
+/** The read models' tables, and the view `ai_tasks` over `ai_task_rows` (migration …015). */
+const READ_MODELS = ['ai_runs', 'ai_task_rows', 'ai_tasks', 'usage_daily'];
 
 /** Resolves once the ledger's projector has committed everything now in the log (a signal, not a timer). */
 async function projected(ledger: RunningLedger): Promise<void> {
@@ -52,15 +53,24 @@ async function inTransaction<T>(pool: Pool, userId: string | null, work: (c: Cli
 }
 
 async function tableSecurity(pool: Pool) {
-  const { rows } = await pool.query<{ relname: string; owner: string; rls: boolean; forced: boolean }>(
-    `SELECT relname, relowner::regrole::text AS owner, relrowsecurity AS rls, relforcerowsecurity AS forced
+  // A table under forced row-level security, or a view that reads as whoever queries it (so the policies of its
+  // table apply to ledger_reader, not to the view's owner).
+  const { rows } = await pool.query<{ relname: string; owner: string; kind: string; secured: boolean }>(
+    `SELECT relname, relowner::regrole::text AS owner, relkind::text AS kind,
+            CASE relkind WHEN 'v' THEN coalesce(reloptions @> '{security_invoker=true}', false)
+              ELSE relrowsecurity AND relforcerowsecurity END AS secured
      FROM pg_class WHERE relname = ANY($1) AND relnamespace = 'public'::regnamespace ORDER BY relname`,
     [READ_MODELS],
   );
   return rows;
 }
 
-const secured = READ_MODELS.map((relname) => ({ relname, owner: 'ledger_owner', rls: true, forced: true }));
+const secured = [...READ_MODELS].sort().map((relname) => ({
+  relname,
+  owner: 'ledger_owner',
+  kind: relname === 'ai_tasks' ? 'v' : 'r',
+  secured: true,
+}));
 
 describe('database roles: the server runs as ledger_owner, not a superuser, under FORCE row-level security', () => {
   let t: TestLedger;

@@ -54,7 +54,7 @@ describe('a poison event quarantines one run, never the projection', () => {
   it('quarantines the run, keeps every other run fresh, and projects it again after the fix', async () => {
     // A column that refuses what the contract accepts: the shape of the original bug (integer vs 1.5).
     await t.pool.query(
-      'ALTER TABLE ai_tasks ADD CONSTRAINT poison_check CHECK (time_to_first_token IS NULL OR time_to_first_token < 1000)',
+      'ALTER TABLE ai_task_rows ADD CONSTRAINT poison_check CHECK (time_to_first_token IS NULL OR time_to_first_token < 1000)',
     );
     const v = await runWithTask(victim);
     await ok(victim, 'task.chunk', {
@@ -112,7 +112,7 @@ describe('a poison event quarantines one run, never the projection', () => {
     expect((await runCli('projections', 'retry', v.runId)).code).toBe(1);
 
     // The fix, then the operator's retry (the CLI, another process's view of the same database).
-    await t.pool.query('ALTER TABLE ai_tasks DROP CONSTRAINT poison_check');
+    await t.pool.query('ALTER TABLE ai_task_rows DROP CONSTRAINT poison_check');
     const retried = await runCli('projections', 'retry', v.runId);
     expect(retried).toMatchObject({ code: 0, stdout: expect.stringContaining('projects again') });
     await ok(victim, 'task.chunk', { runId: v.runId, taskId: v.taskId, seq: 2, text: '!', offsetMs: 5200 });

@@ -28,10 +28,15 @@ export interface ReadModelTables {
   readonly tasks: string;
   readonly usage: string;
 }
-export const LIVE_TABLES: ReadModelTables = { runs: 'ai_runs', tasks: 'ai_tasks', usage: 'usage_daily' };
+/**
+ * The tables the projector writes. Task rows are the table `ai_task_rows`, whose text is in two columns (the head
+ * `response_text` and a short `response_text_tail`); readers read the view `ai_tasks` (TASKS_VIEW), whose
+ * `response_text` is the whole text (migration …015).
+ */
+export const LIVE_TABLES: ReadModelTables = { runs: 'ai_runs', tasks: 'ai_task_rows', usage: 'usage_daily' };
 export const SHADOW_TABLES: ReadModelTables = {
   runs: 'ai_runs_next',
-  tasks: 'ai_tasks_next',
+  tasks: 'ai_task_rows_next',
   usage: 'usage_daily_next',
 };
 
@@ -56,11 +61,25 @@ function recordset(columns: readonly (readonly [string, string, ...unknown[]])[]
 const RUNS = recordset(RUN_COLUMNS);
 const RUNS_BUT_MESSAGES = recordset(RUN_COLUMNS.filter(([c]) => c !== 'messages'));
 const TOUCHED_RUNS = recordset(TOUCHED_RUN_COLUMNS);
-const TASKS = recordset(TASK_COLUMNS);
+export const TASKS_VIEW = 'ai_tasks';
+/** A task row written whole has its whole text in the head. */
+const TASKS = (({ updates, ...set }) => ({ ...set, updates: `${updates}, response_text_tail = ''` }))(
+  recordset(TASK_COLUMNS),
+);
 const STREAMED = recordset(STREAMED_TASK_COLUMNS.filter(([c]) => c !== 'response_text'));
+/**
+ * Bytes a task row's text tail may hold: a batch's text goes to the tail, and a tail that would grow past this goes
+ * into the head with it. Small enough to stay in the row (PostgreSQL moves values out of a row past ~2 KB), so a
+ * batch writes its own text plus at most this much, and the head is written once per this much text.
+ */
+export const TEXT_TAIL_BYTES = 1024;
+const TAIL_FULL = `octet_length(t.response_text_tail) + octet_length(r.appended) > ${TEXT_TAIL_BYTES}`;
 /** The statement of `appendTaskTexts` but for its table. */
 const APPEND_TEXT = {
-  set: `response_text = t.response_text || r.appended, ${STREAMED.updates.replace(/EXCLUDED\./g, 'r.')}`,
+  set:
+    `response_text = CASE WHEN ${TAIL_FULL} THEN t.response_text || t.response_text_tail || r.appended ELSE t.response_text END, ` +
+    `response_text_tail = CASE WHEN ${TAIL_FULL} THEN '' ELSE t.response_text_tail || r.appended END, ` +
+    STREAMED.updates.replace(/EXCLUDED\./g, 'r.'),
   def: `id uuid, appended text, ${STREAMED.def}`,
 };
 
@@ -139,7 +158,9 @@ export function writeTasks(
 /**
  * Writes tasks that only streamed text (`RowChanges.textAppends`): their stored text gets what was added, the
  * other streamed columns are set. What is sent is the batch's chunks, not the tasks' texts, and PostgreSQL
- * parses that much (the whole row and its text, up to megabytes per task, was the projector's largest cost).
+ * parses that much (the whole row and its text, up to megabytes per task, was the projector's largest cost). It is
+ * appended to the row's text tail, so PostgreSQL writes that much too (TEXT_TAIL_BYTES): a text of one column was
+ * written whole by every batch, ~60 % of PostgreSQL's time at 1 chunk a command (docs/performance.md, finding 30).
  */
 export async function appendTaskTexts(
   q: Queryable,
@@ -248,6 +269,8 @@ export async function loadViews(
   const tasks = await q.query(`SELECT * FROM ${tables.tasks} WHERE run_id = ANY($1::uuid[])`, [runIds]);
   const byRun = new Map<string, Row[]>();
   for (const t of tasks.rows) {
+    t.response_text = `${t.response_text as string}${t.response_text_tail as string}`;
+    delete t.response_text_tail;
     const list = byRun.get(t.run_id as string) ?? [];
     list.push(t);
     byRun.set(t.run_id as string, list);

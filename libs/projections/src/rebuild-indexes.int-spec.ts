@@ -15,7 +15,7 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
     (
       await db.pool.query<{ def: string }>(
         `SELECT indexdef AS def FROM pg_indexes
-         WHERE tablename IN ('ai_runs', 'ai_tasks', 'usage_daily', 'ai_run_search') ORDER BY indexname`,
+         WHERE tablename IN ('ai_runs', 'ai_task_rows', 'usage_daily', 'ai_run_search') ORDER BY indexname`,
       )
     ).rows.map((r) => r.def);
 
@@ -36,21 +36,21 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
     expect(await indexes()).toEqual(before);
   });
 
-  it("keeps the live tables' storage parameters (ai_tasks' fillfactor from migration 011)", async () => {
+  it("keeps the live tables' storage parameters (the task rows' fillfactor from migration 011)", async () => {
     const options = async () =>
       (
         await db.pool.query<{ relname: string; reloptions: string[] | null }>(
           `SELECT relname, reloptions FROM pg_class
-           WHERE relname IN ('ai_runs', 'ai_tasks', 'usage_daily') AND relkind = 'r' ORDER BY relname`,
+           WHERE relname IN ('ai_runs', 'ai_task_rows', 'usage_daily') AND relkind = 'r' ORDER BY relname`,
         )
       ).rows;
     const before = await options();
-    expect(before.find((r) => r.relname === 'ai_tasks')?.reloptions).toEqual(['fillfactor=50']);
+    expect(before.find((r) => r.relname === 'ai_task_rows')?.reloptions).toEqual(['fillfactor=50']);
     await rebuild({ store, pool: db.pool });
     expect(await options()).toEqual(before);
   });
 
-  it("keeps how each column is stored (ai_tasks.response_text's compression or storage from migration 013)", async () => {
+  it("keeps how each column is stored (the task rows' text columns' compression or storage, migrations 013 and 015)", async () => {
     const lz4 = (
       await db.pool.query<{ lz4: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM pg_settings
@@ -62,14 +62,16 @@ describe('rebuild: indexes come from the live tables (the migrations)', () => {
         await db.pool.query<{ relname: string; attname: string; attstorage: string; compression: string }>(
           `SELECT c.relname, a.attname, a.attstorage, a.attcompression::text AS compression
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-           WHERE c.relname IN ('ai_runs', 'ai_tasks', 'usage_daily') AND c.relkind = 'r'
+           WHERE c.relname IN ('ai_runs', 'ai_task_rows', 'usage_daily') AND c.relkind = 'r'
              AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum`,
         )
       ).rows;
     const before = await columns();
-    const text = before.find((c) => c.relname === 'ai_tasks' && c.attname === 'response_text')!;
-    // With lz4, compressed with it; without (the embedded server), not compressed at all ('e': external).
-    expect(lz4 ? text.compression : text.attstorage).toBe(lz4 ? 'l' : 'e');
+    for (const name of ['response_text', 'response_text_tail']) {
+      const text = before.find((c) => c.relname === 'ai_task_rows' && c.attname === name)!;
+      // With lz4, compressed with it; without (the embedded server), not compressed at all ('e': external).
+      expect(lz4 ? text.compression : text.attstorage).toBe(lz4 ? 'l' : 'e');
+    }
     await rebuild({ store, pool: db.pool });
     expect(await columns()).toEqual(before);
   });

@@ -10,6 +10,7 @@ import {
   LIVE_TABLES,
   readCheckpoint,
   SHADOW_TABLES,
+  TASKS_VIEW,
   writeCheckpoint,
   type Queryable,
 } from './projector.sql';
@@ -96,7 +97,7 @@ const FOLD_SLICE = 250;
 
 /**
  * The live table's storage parameters as a `WITH (…)` clause (empty when none): `LIKE` does not copy them, and the
- * migrations set some (ai_tasks' fillfactor, for HOT updates of streaming tasks), so a swap must not lose them.
+ * migrations set some (ai_task_rows' fillfactor, for HOT updates of streaming tasks), so a swap must not lose them.
  */
 async function storageParameters(q: Queryable, table: string): Promise<string> {
   const { rows } = await q.query<{ reloptions: string[] | null }>(
@@ -109,7 +110,7 @@ async function storageParameters(q: Queryable, table: string): Promise<string> {
 
 /**
  * The `LIKE` options that copy how each column is stored: its storage and, from PostgreSQL 14, its compression
- * (migration …013 sets both for `ai_tasks.response_text`, so that appending to a streaming task's text does not
+ * (migrations …013 and …015 set both for the task rows' text columns, so that appending to a streaming task's text does not
  * compress all of it again; a swapped-in table without them would lose that).
  */
 async function columnStorageClauses(q: Queryable): Promise<string> {
@@ -218,11 +219,15 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
       const last = await catchUp(store, client as Queryable, fold, position, pageSize);
       position = last.position;
       done += last.events;
+      // The view `ai_tasks` is made on the live task table, not on its name (migration …015): it goes with that
+      // table and is made again on the one swapped in.
+      await client.query(`DROP VIEW IF EXISTS ${TASKS_VIEW}`);
       for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>) {
         await client.query(`DROP TABLE ${LIVE_TABLES[table]}`);
         await client.query(`ALTER TABLE ${SHADOW_TABLES[table]} RENAME TO ${LIVE_TABLES[table]}`);
       }
       await renameShadowIndexes(client as Queryable, indexes);
+      await client.query('SELECT ledger_create_task_view()');
       await client.query('SELECT ledger_apply_read_security()');
       await swapShadowSearch(client as Queryable);
       await client.query('SELECT ledger_attach_run_search()');

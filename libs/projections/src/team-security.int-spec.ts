@@ -14,7 +14,7 @@ async function insertRun(db: TestDatabase, userId: string, teamId: string | null
     [id, userId, teamId],
   );
   await db.pool.query(
-    `INSERT INTO ai_tasks (id, run_id, user_id, team_id, task_id, service, task_name, provider, endpoint, model,
+    `INSERT INTO ai_task_rows (id, run_id, user_id, team_id, task_id, service, task_name, provider, endpoint, model,
        request_data, response_text, response_info, response_errors, tool_updates, data_chunks, tokens_input,
        tokens_output, tokens_cached, tokens_cache_write, tokens_reasoning, tokens_total, status, chunk_count,
        created_at, updated_at)

@@ -329,7 +329,7 @@ describe('migrations down through …012', () => {
         databaseUrl: db.url,
         dir: MIGRATIONS_DIR,
         direction: 'down',
-        count: 3, // …014 (a trigger), …013 (a storage setting of ai_tasks), then …012
+        count: 4, // …015 (the task rows' text tail), …014 (a trigger), …013 (a storage setting of ai_tasks), then …012
         migrationsTable: 'pgmigrations',
         log: () => undefined,
       });
