@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { migrate } from '@ledger/database';
 import { signToken } from '@ledger/runtime';
 import {
@@ -20,7 +20,13 @@ import {
   type RateResult,
 } from './baselines';
 import { call, drive, setupTasks, type DriveResult } from './drive';
-import { PROJECTOR_BATCH_TASKS, projectorBatchCost, type BatchCost } from './projector-batch';
+import {
+  PROJECTOR_BATCH_TASKS,
+  projectorBatchCost,
+  projectorSqlCost,
+  type BatchCost,
+  type SqlBatchCost,
+} from './projector-batch';
 import type { SdkStart } from './sdk-client';
 import {
   BENCH_JWT_SECRET,
@@ -396,6 +402,34 @@ async function replayScenario(
     );
     return { toLastFrame, toAck, frames };
   });
+}
+
+/**
+ * The projector's writes of a batch over long streaming texts against the same over short ones, in PostgreSQL
+ * (finding 30): a fresh database for each round, three rounds of each size, alternated; the best of each.
+ */
+async function longTextsSqlScenario(
+  adminUrl: string,
+): Promise<{ short: SqlBatchCost[]; long: SqlBatchCost[] }> {
+  const short: SqlBatchCost[] = [];
+  const long: SqlBatchCost[] = [];
+  const round = async (textChars: number) => {
+    const db = await createDatabase(adminUrl, `texts${textChars}`);
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    pool.on('error', () => undefined); // the database is dropped with FORCE as the pool's last connection closes
+    try {
+      await migrate(db.url);
+      return await projectorSqlCost(pool, textChars, SIZE.textBatches);
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
+  };
+  for (let i = 0; i < 3; i++) {
+    short.push(await round(1_000));
+    long.push(await round(50_000));
+  }
+  return { short, long };
 }
 
 async function longRunScenario(
@@ -980,6 +1014,33 @@ async function main(): Promise<void> {
         unit: '',
         better: 'higher',
         target: TARGET.longRatio,
+      });
+
+      log('long texts: the same batches written to PostgreSQL (writeChanges), texts of 1 KB and of 50 KB');
+      const sql = await longTextsSqlScenario(pg.adminUrl);
+      raw.textWrites = sql;
+      const best = (costs: SqlBatchCost[], key: 'medianUs' | 'meanUs') =>
+        Math.min(...costs.map((c) => c[key]));
+      const w = `5 long texts: the projector's writes of a batch of ${PROJECTOR_BATCH_TASKS} streaming tasks, 1 chunk each`;
+      add({
+        scenario: w,
+        metric: 'write (one transaction), texts of 50 KB',
+        value: best(sql.long, 'medianUs') / 1000,
+        unit: 'ms',
+        better: 'lower',
+        note:
+          `median of ${SIZE.textBatches}, best of 3; texts of 1 KB ${(best(sql.short, 'medianUs') / 1000).toFixed(2)} ms; ` +
+          `means (with the batches that move the texts' tails into their heads) ${(best(sql.long, 'meanUs') / 1000).toFixed(2)} and ` +
+          `${(best(sql.short, 'meanUs') / 1000).toFixed(2)} ms`,
+      });
+      add({
+        scenario: w,
+        metric: 'ratio 1 KB ÷ 50 KB texts',
+        value: best(sql.short, 'medianUs') / best(sql.long, 'medianUs'),
+        unit: '',
+        better: 'higher',
+        target: TARGET.longRatio,
+        note: `of the means ${(best(sql.short, 'meanUs') / best(sql.long, 'meanUs')).toFixed(2)}`,
       });
     }
 

@@ -3,7 +3,13 @@ export { rowToRun, rowToTask, runToRow, taskToRow, serialiseView, viewFromRows }
 export { Projector, type ProjectorChange, type ProjectorLogger, type ProjectorOptions } from './projector';
 export { diffBatch, foldBatch, type TextAppend } from './run-view.batch';
 export { grownText } from './flat-text';
-export { readCheckpoints, type Checkpoint, type CheckpointState } from './projector.sql';
+export {
+  readCheckpoints,
+  writeChanges,
+  LIVE_TABLES,
+  type Checkpoint,
+  type CheckpointState,
+} from './projector.sql';
 export { projectionStatus, type LiveProjection } from './status';
 export { readQuarantine, type QuarantinedRun } from './quarantine.sql';
 export {
