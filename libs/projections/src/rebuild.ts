@@ -110,8 +110,8 @@ async function storageParameters(q: Queryable, table: string): Promise<string> {
 
 /**
  * The `LIKE` options that copy how each column is stored: its storage and, from PostgreSQL 14, its compression
- * (migrations …013 and …015 set both for the task rows' text columns, so that appending to a streaming task's text does not
- * compress all of it again; a swapped-in table without them would lose that).
+ * (migrations …013 and …015 set both for the task rows' text columns, so that appending to a streaming task's text
+ * does not compress all of it again; a swapped-in table without them would lose that).
  */
 async function columnStorageClauses(q: Queryable): Promise<string> {
   const { rows } = await q.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v");
