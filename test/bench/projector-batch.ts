@@ -143,19 +143,23 @@ export async function projectorSqlCost(
 
 /**
  * `chars` characters of made-up words (a fixed pseudo-random sequence): a text compresses about as much as prose
- * does, not to nothing as one letter repeated would (PostgreSQL compresses a long text before it stores it).
+ * does, not to nothing as one letter repeated would (PostgreSQL compresses a long text before it stores it). Joined
+ * once, so the string is flat, as a chunk's text parsed from JSON is (a string grown by `+=` is a rope of its pieces,
+ * which the garbage collector would trace at every collection).
  */
 function prose(chars: number): string {
   let seed = 0x9e3779b9;
   const next = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 8) / 0x1000000;
   const letters = 'etaoinshrdlucmfwypvbgkqjxz';
-  let text = '';
-  while (text.length < chars) {
-    const length = 1 + Math.floor(next() * 9);
-    for (let i = 0; i < length; i++) text += letters[Math.floor(next() ** 2 * letters.length)];
-    text += next() < 0.1 ? '. ' : ' ';
+  const words: string[] = [];
+  for (let length = 0; length < chars;) {
+    const size = 1 + Math.floor(next() * 9);
+    let word = '';
+    for (let i = 0; i < size; i++) word += letters[Math.floor(next() ** 2 * letters.length)];
+    words.push(word, next() < 0.1 ? '. ' : ' ');
+    length += word.length + 2;
   }
-  return text.slice(0, chars);
+  return words.join('').slice(0, chars);
 }
 
 function median(values: number[]): number {
