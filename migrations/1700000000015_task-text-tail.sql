@@ -46,7 +46,9 @@ BEGIN
   GRANT SELECT ON ai_tasks TO ledger_reader;
 END $$;
 
--- As in migrations/1700000000008_teams.sql, for the table `ai_task_rows` (the view has no policies of its own).
+-- As in migrations/1700000000008_teams.sql, for the table of the task rows: `ai_task_rows` (the view has no
+-- policies of its own), or `ai_tasks` where that is still the table (after this migration's down), so the one
+-- definition serves both directions.
 CREATE OR REPLACE FUNCTION ledger_apply_read_security() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   t text;
@@ -57,7 +59,8 @@ BEGIN
   IF NOT has_schema_privilege('ledger_reader', current_schema(), 'USAGE') THEN
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO ledger_reader', current_schema());
   END IF;
-  FOREACH t IN ARRAY ARRAY['ai_runs', 'ai_task_rows', 'usage_daily'] LOOP
+  FOREACH t IN ARRAY ARRAY['ai_runs',
+      CASE WHEN to_regclass('ai_task_rows') IS NULL THEN 'ai_tasks' ELSE 'ai_task_rows' END, 'usage_daily'] LOOP
     IF (SELECT relowner FROM pg_class WHERE oid = t::regclass) <> 'ledger_owner'::regrole THEN
       EXECUTE format('ALTER TABLE %I OWNER TO ledger_owner', t);
     END IF;
@@ -86,31 +89,4 @@ ALTER TABLE ai_task_rows DROP COLUMN response_text_tail;
 DROP POLICY IF EXISTS ai_task_rows_owner_only ON ai_task_rows;
 DROP POLICY IF EXISTS ai_task_rows_ledger_owner ON ai_task_rows;
 ALTER TABLE ai_task_rows RENAME TO ai_tasks;
-CREATE OR REPLACE FUNCTION ledger_apply_read_security() RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  t text;
-  user_scope constant text := 'NULLIF(current_setting(''ledger.user_id'', true), '''')::uuid';
-  team_scope constant text := 'COALESCE(NULLIF(current_setting(''ledger.team_ids'', true), ''''), ''{}'')::uuid[]';
-  visible text;
-BEGIN
-  IF NOT has_schema_privilege('ledger_reader', current_schema(), 'USAGE') THEN
-    EXECUTE format('GRANT USAGE ON SCHEMA %I TO ledger_reader', current_schema());
-  END IF;
-  FOREACH t IN ARRAY ARRAY['ai_runs', 'ai_tasks', 'usage_daily'] LOOP
-    IF (SELECT relowner FROM pg_class WHERE oid = t::regclass) <> 'ledger_owner'::regrole THEN
-      EXECUTE format('ALTER TABLE %I OWNER TO ledger_owner', t);
-    END IF;
-    visible := CASE WHEN t = 'usage_daily' THEN format('user_id = %s', user_scope)
-      ELSE format('(user_id = %s OR team_id = ANY (%s))', user_scope, team_scope) END;
-    EXECUTE format('GRANT SELECT ON %I TO ledger_reader', t);
-    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS %I ON %I', t || '_owner_only', t);
-    EXECUTE format('CREATE POLICY %I ON %I FOR SELECT TO ledger_reader USING (%s)', t || '_owner_only', t, visible);
-    EXECUTE format('DROP POLICY IF EXISTS %I ON %I', t || '_ledger_owner', t);
-    EXECUTE format(
-      'CREATE POLICY %I ON %I FOR ALL TO ledger_owner USING (%s IS NULL OR %s) WITH CHECK (%s IS NULL OR %s)',
-      t || '_ledger_owner', t, user_scope, visible, user_scope, visible);
-  END LOOP;
-END $$;
 SELECT ledger_apply_read_security();
