@@ -1,6 +1,5 @@
-import { v5 as uuidv5 } from 'uuid';
 import type { EventMetadata } from './events';
-import { LEDGER_NAMESPACE } from './ids';
+import { ledgerUuid } from './ids';
 
 /**
  * The budget of one user: its own stream `budget-<userId>`, so the history of every limit and every alert is kept
@@ -89,10 +88,10 @@ export function budgetAlertIdFor(
   periodKey: string,
   threshold: number,
 ): string {
-  return uuidv5(`${userId}/budget/${budgetRevision}/${periodKey}/${threshold}`, LEDGER_NAMESPACE);
+  return ledgerUuid(`${userId}/budget/${budgetRevision}/${periodKey}/${threshold}`);
 }
 
 /** One carry per run (a run is erased once): a retried `run.delete` cannot carry its cost twice. */
 export function budgetCarryIdFor(userId: string, runId: string): string {
-  return uuidv5(`${userId}/budget-carry/${runId}`, LEDGER_NAMESPACE);
+  return ledgerUuid(`${userId}/budget-carry/${runId}`);
 }

@@ -1,6 +1,5 @@
 import { LedgerError, ledgerErrors } from '@ledger/contract';
-import { v5 as uuidv5 } from 'uuid';
-import { LEDGER_NAMESPACE, toRunStreamId } from '@ledger/domain';
+import { ledgerUuid, toRunStreamId } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 
 /** Who asks: the token's user and teams (`Caller` of @ledger/runtime satisfies it). */
@@ -26,7 +25,7 @@ export interface WriteAs {
 
 /** A team admin's command id as written on the owner's run (UUIDv5 of the admin and its own command id). */
 export function delegatedCommandId(actorId: string, commandId: string): string {
-  return uuidv5(`${actorId}/${commandId}/delegated`, LEDGER_NAMESPACE);
+  return ledgerUuid(`${actorId}/${commandId}/delegated`);
 }
 
 const notFound = ledgerErrors.runNotFound;

@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
-import { LEDGER_NAMESPACE, type ShareSecret } from '@ledger/domain';
+import { ledgerUuid, type ShareSecret } from '@ledger/domain';
 
 /**
  * A share link's token, made at the edge and never stored: 256 bits of HMAC-SHA256 under a key derived from the
@@ -18,7 +17,7 @@ export function shareTokenFor(secret: string, userId: string, runId: string, com
   return {
     token,
     tokenHash: hashShareToken(token),
-    shareId: uuidv5(`${userId}/${commandId}/share`, LEDGER_NAMESPACE),
+    shareId: ledgerUuid(`${userId}/${commandId}/share`),
   };
 }
 
