@@ -128,10 +128,12 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
   const indexes = await shadowIndexes(q);
   const writes = new WriteBehind();
   try {
-    const columnStorage = await columnStorageClauses(q);
+    // Generated columns stay generated (`ai_runs.activity_at`, migration …016): copied as plain ones, they would be
+    // left empty by the rows written here and never follow an update after the swap.
+    const columnCopy = `INCLUDING DEFAULTS INCLUDING GENERATED ${await columnStorageClauses(q)}`;
     for (const table of Object.keys(LIVE_TABLES) as Array<keyof typeof LIVE_TABLES>)
       await q.query(
-        `CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} INCLUDING DEFAULTS ${columnStorage})` +
+        `CREATE TABLE ${SHADOW_TABLES[table]} (LIKE ${LIVE_TABLES[table]} ${columnCopy})` +
           (await storageParameters(q, LIVE_TABLES[table])),
       );
     await createShadowSearch(q);

@@ -329,7 +329,9 @@ describe('migrations down through …012', () => {
         databaseUrl: db.url,
         dir: MIGRATIONS_DIR,
         direction: 'down',
-        count: 4, // …015 (the task rows' text tail), …014 (a trigger), …013 (a storage setting of ai_tasks), then …012
+        // …016 (the runs' activity column), …015 (the task rows' text tail), …014 (a trigger), …013 (a storage
+        // setting of ai_tasks), then …012
+        count: 5,
         migrationsTable: 'pgmigrations',
         log: () => undefined,
       });
