@@ -19,7 +19,16 @@ function unstorableText(text: string): string | null {
  * depth, no text PostgreSQL cannot store (NUL, lone surrogates: in keys and in strings), no binary or class
  * instances, bounded depth. Such text would pass here and fail the whole group commit in the store.
  */
-export function inspectPayload(value: unknown, path: string[] = [], depth = 0): void {
+export function inspectPayload(value: unknown): void {
+  inspect(value, [], 0);
+}
+
+/**
+ * `path` is one stack for the whole walk, pushed and popped, and joined only for an error: it runs on every
+ * command's every value, and a path array per value was most of what a command of 20 chunks allocated here
+ * (docs/performance.md, finding 32).
+ */
+function inspect(value: unknown, path: Array<string | number>, depth: number): void {
   if (depth > MAX_DEPTH)
     throw new LedgerError('VALIDATION', `payload nested deeper than ${MAX_DEPTH} levels`, {
       path: path.join('.'),
@@ -36,7 +45,11 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
   }
   if (value === null || typeof value === 'boolean') return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => inspectPayload(v, [...path, String(i)], depth + 1));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      inspect(value[i], path, depth + 1);
+      path.pop();
+    }
     return;
   }
   if (typeof value === 'object') {
@@ -53,7 +66,9 @@ export function inspectPayload(value: unknown, path: string[] = [], depth = 0): 
         throw new LedgerError('VALIDATION', `keys may not contain ${why}`, {
           path: [...path, JSON.stringify(key)].join('.'),
         });
-      inspectPayload((value as Record<string, unknown>)[key], [...path, key], depth + 1);
+      path.push(key);
+      inspect((value as Record<string, unknown>)[key], path, depth + 1);
+      path.pop();
     }
     return;
   }
