@@ -1,6 +1,7 @@
 import type { Ack, AckData, CommandName, CommandPayload, PushEvents } from '@ledger/contract';
 import { io, type Socket } from 'socket.io-client';
 import { LedgerClientError, TransportInterrupted } from './errors';
+import { corkEachTurn, type EngineConnection } from './write-batching';
 
 export interface ConnectionOptions {
   url: string;
@@ -35,6 +36,8 @@ export class Connection {
       reconnection: true,
     });
     this.armOfflineTimer();
+    // Each connection (socket.io makes a new engine on every reconnect) batches the writes of a turn.
+    this.socket.io.on('open', () => corkEachTurn(this.socket.io.engine as unknown as EngineConnection));
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', (reason) => {
       // A server-side disconnect does not reconnect by itself in socket.io: ask for it.
