@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { countTcpWrites } from '../../../test/support/tcp-writes';
 import { Connection } from './connection';
 import { corkEachTurn, type EngineConnection } from './write-batching';
 
@@ -19,16 +20,9 @@ describe('corkEachTurn', () => {
     });
     if (cork) client.io.on('open', () => corkEachTurn(client.io.engine as unknown as EngineConnection));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    const tcp = (client.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket;
-    let count = 0;
-    for (const method of ['_write', '_writev'] as const) {
-      const original = (tcp[method] as (...args: unknown[]) => void).bind(tcp);
-      (tcp as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        count += 1;
-        original(...args);
-      };
-    }
-    return () => count;
+    return countTcpWrites(
+      (client.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket,
+    );
   }
 
   /** 200 commands emitted in one turn, as the flushes of many tasks falling due together; resolves when all arrived. */
@@ -86,18 +80,8 @@ describe('corkEachTurn', () => {
     });
     const socket = (conn as unknown as { socket: ClientSocket }).socket;
     client = socket; // closed after the test
-    const writesOf = () => {
-      const tcp = (socket.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket;
-      let count = 0;
-      for (const method of ['_write', '_writev'] as const) {
-        const original = (tcp[method] as (...args: unknown[]) => void).bind(tcp);
-        (tcp as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-          count += 1;
-          original(...args);
-        };
-      }
-      return () => count;
-    };
+    const writesOf = () =>
+      countTcpWrites((socket.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket);
     const turn = async (from: number) => {
       const sends = Array.from({ length: 200 }, (_, i) =>
         conn.send('task.chunk', { n: from + i } as never, 5_000),

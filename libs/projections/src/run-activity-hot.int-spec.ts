@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { TestDatabase } from '../../../test/support/database';
 import { useStoreDatabase } from '../../../test/support/store-database';
+import { until } from '../../../test/support/until';
 import { PostgresEventStore } from '@ledger/event-store';
 import { Projector } from './projector';
 import { listRuns } from './queries';
@@ -52,10 +53,10 @@ describe('a streaming run’s row updates', () => {
     // The projector's backends report their counters as they end: wait for them.
     const expected = Number(before.upd) + batches * runs.length;
     let after = await updates();
-    while (Number(after.upd) < expected) {
-      await new Promise((resolve) => setImmediate(resolve));
-      after = await updates();
-    }
+    await until(
+      async () => Number((after = await updates()).upd) >= expected,
+      () => `the projector's ${expected} updates of ai_runs reported (${after.upd} so far)`,
+    );
     const updated = Number(after.upd) - Number(before.upd);
     const hot = Number(after.hot) - Number(before.hot);
     expect(updated).toBeGreaterThanOrEqual(batches * runs.length);

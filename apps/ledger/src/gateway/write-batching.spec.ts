@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { countTcpWrites } from '../../../../test/support/tcp-writes';
 import { corkEachFlush } from './write-batching';
 
 /** A real socket.io server and client over loopback TCP; the server side's TCP writes are counted. */
@@ -19,15 +20,7 @@ describe('corkEachFlush', () => {
     if (cork) corkEachFlush(socket.conn as unknown as Parameters<typeof corkEachFlush>[0]);
     const tcp = (socket.conn as unknown as { transport: { socket: { _socket: TcpSocket } } }).transport.socket
       ._socket;
-    let count = 0;
-    for (const method of ['_write', '_writev'] as const) {
-      const original = (tcp[method] as (...args: unknown[]) => void).bind(tcp);
-      (tcp as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        count += 1;
-        original(...args);
-      };
-    }
-    return { socket, writes: () => count };
+    return { socket, writes: countTcpWrites(tcp) };
   }
 
   /** 200 packets emitted in one synchronous burst, as a group commit's acks are; resolves when all arrived. */
