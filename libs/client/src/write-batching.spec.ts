@@ -80,8 +80,13 @@ describe('corkEachTurn', () => {
     });
     const socket = (conn as unknown as { socket: ClientSocket }).socket;
     client = socket; // closed after the test
-    const writesOf = () =>
-      countTcpWrites((socket.io.engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket);
+    // The client connects over HTTP long-polling and upgrades to a websocket (its default): count once upgraded.
+    const writesOf = async () => {
+      const engine = socket.io.engine;
+      if (engine.transport.name !== 'websocket')
+        await new Promise((resolve) => engine.once('upgrade', resolve));
+      return countTcpWrites((engine.transport as unknown as { ws: { _socket: TcpSocket } }).ws._socket);
+    };
     const turn = async (from: number) => {
       const sends = Array.from({ length: 200 }, (_, i) =>
         conn.send('task.chunk', { n: from + i } as never, 5_000),
@@ -90,14 +95,14 @@ describe('corkEachTurn', () => {
     };
 
     await conn.waitConnected();
-    const first = writesOf();
+    const first = await writesOf();
     await turn(0);
     expect(first()).toBeLessThanOrEqual(3);
 
     const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     for (const s of server.sockets.sockets.values()) s.conn.close(); // the transport drops; the client reconnects
     await reconnected;
-    const second = writesOf();
+    const second = await writesOf();
     await turn(200);
     expect(second()).toBeLessThanOrEqual(3);
     expect(acked).toEqual([...Array(400).keys()]);
