@@ -158,6 +158,12 @@ export interface EventStore {
    * another tool wrote) are never returned, on every store.
    */
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * The same events as pages of `readAll` after `after`, in batches, for a whole pass over the log (a rebuild): a
+   * store with a cheaper way to read many events at once has it (PostgreSQL: COPY). Without it, `logBatches` reads
+   * pages of `readAll`.
+   */
+  readLog?(after: GlobalPosition | null): AsyncIterable<RecordedEvent[]>;
   /** A catch-up subscription to the whole log, then live, after `after`. Batches are delivered one at a time. */
   subscribeToAll<Ev extends StoredEvent = RunEvent>(
     after: GlobalPosition | null,

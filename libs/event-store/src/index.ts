@@ -3,4 +3,4 @@ export * from './postgres/postgres-event-store';
 export * from './eventstoredb/eventstoredb-event-store';
 export * from './copy';
 export { CONFLICT_RETRY, isRevisionConflict, retryOnConflict } from './conflict-retry';
-export { scanLog } from './log-scan';
+export { logBatches, scanLog } from './log-scan';

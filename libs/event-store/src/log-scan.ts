@@ -18,6 +18,29 @@ export async function scanLog(
   }
 }
 
+/**
+ * The events after `after`, in global order, batch by batch: the store's own whole-log read where it has one
+ * (`readLog`), else pages of `readAll`, the next page read while the caller works on this one.
+ */
+export async function* logBatches(
+  store: Pick<EventStore, 'readAll' | 'readLog'>,
+  after: GlobalPosition | null,
+  pageSize: number,
+): AsyncGenerator<RecordedEvent[]> {
+  if (store.readLog) {
+    yield* store.readLog(after);
+    return;
+  }
+  let next = store.readAll(after, pageSize);
+  for (;;) {
+    const page = await next;
+    if (page.length === 0) return;
+    next = store.readAll(page[page.length - 1].position, pageSize);
+    next.catch(() => undefined); // awaited on the next turn; a failure then is the one thrown
+    yield page;
+  }
+}
+
 /** `EventStore.runIdsOfUser` for a store without an index to ask: a scan of the log. */
 export async function scanRunIdsOfUser(
   store: Pick<EventStore, 'readAll'>,

@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Pool } from 'pg';
 import { withTransaction } from '@ledger/database';
-import { comparePositions, type EventStore, type GlobalPosition } from '@ledger/event-store';
+import { comparePositions, logBatches, type EventStore, type GlobalPosition } from '@ledger/event-store';
 import { foldBatch, UsageAccumulator } from './run-view.batch';
 import { writeFolded } from './batch-writer';
 import {
@@ -39,9 +39,11 @@ export interface RebuildOptions {
   readonly pool: Pool;
   readonly name?: string;
   /**
-   * Events read per page of the log (default 1000). Small enough that a page's rows die young: with pages of 5000
-   * (two in memory, one folded while the next is read) every row outlived V8's young generation and was collected
-   * by full collections of the old space (30 % of the rebuild's CPU, docs/performance.md).
+   * Events read per page of the log (default 1000), where it is read by pages of `readAll`: the catch-up, and the
+   * whole pass on a store without `readLog` (PostgreSQL streams that pass by COPY, in batches as they arrive).
+   * Small enough that a page's rows die young: with pages of 5000 (two in memory, one folded while the next is
+   * read) every row outlived V8's young generation and was collected by full collections of the old space (30 % of
+   * the rebuild's CPU, docs/performance.md).
    */
   readonly pageSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -147,22 +149,18 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
       resident: new ResidentRuns(residentRuns),
     };
 
-    // 1. The whole log, folded in memory, the next page read while this one is folded; the runs not touched for
-    //    longest are written and dropped when more than `residentRuns` are held.
+    // 1. The whole log, folded in memory as it is read (PostgreSQL: by COPY, `readLog`; else pages of `readAll`, the
+    //    next read while this one is folded); the runs not touched for longest are written and dropped when more
+    //    than `residentRuns` are held.
     // Counting the log is a scan of it: only for a caller that shows progress.
     const total = options.onProgress ? await store.countAfter(null, Number.MAX_SAFE_INTEGER) : 0;
     let position: GlobalPosition | null = null;
     let done = 0;
     const usage = new UsageAccumulator();
-    let next = store.readAll(position, pageSize);
-    for (;;) {
-      const page = await next;
-      if (page.length === 0) break;
-      next = store.readAll(page[page.length - 1].position, pageSize);
-      next.catch(() => undefined); // awaited on the next turn; a failure then is the one thrown
+    for await (const page of logBatches(store, position, pageSize)) {
       for (let i = 0; i < page.length; i += FOLD_SLICE) {
-        // Between slices the rows of the next page that have arrived are read in, so PostgreSQL goes on sending
-        // them while this folds (folding a whole page at once left it blocked on a full socket, then this idle).
+        // Between slices the rows that have arrived are read in, so PostgreSQL goes on sending them while this
+        // folds (folding a whole page of 1000 at once left it blocked on a full socket, then this idle).
         if (i > 0) await setImmediate();
         const slice = page.slice(i, i + FOLD_SLICE);
         const revived = await fold.resident.revive(store, fold, slice, position);

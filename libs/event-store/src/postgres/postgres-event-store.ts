@@ -18,6 +18,7 @@ import type { RunEvent } from '@ledger/domain';
 import { appendMany } from './postgres-append';
 import { eraseStream } from './postgres-erase';
 import * as reads from './postgres-read';
+import { readLog } from './postgres-read-log';
 import { subscribeToAll } from './postgres-subscribe';
 
 export { isConnectionError } from './postgres-errors';
@@ -66,6 +67,10 @@ export class PostgresEventStore implements EventStore {
 
   readAll(after: GlobalPosition | null, limit: number): Promise<RecordedEvent[]> {
     return reads.readAll(this.pool, after, limit);
+  }
+
+  readLog(after: GlobalPosition | null): AsyncIterable<RecordedEvent[]> {
+    return readLog(this.pool, after);
   }
 
   runIdsOfUser(userId: string): Promise<string[]> {
