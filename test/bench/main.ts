@@ -539,6 +539,7 @@ async function rebuildScenario(adminUrl: string): Promise<{
   copy: RateResult;
   insert: RateResult;
   scan: RateResult;
+  logRead: RateResult;
   seedCopy: RateResult;
 }> {
   const db = await createDatabase(adminUrl, 'rebuild');
@@ -570,12 +571,14 @@ async function rebuildScenario(adminUrl: string): Promise<{
     log(
       `  keyset scan: ${Math.round(scanBefore.perSec)} rows/s before the rebuild, ${Math.round(scanAfter.perSec)} after`,
     );
+    const logRead = await logReadChild(db.url);
+    log(`  the rebuild's read alone (COPY): ${Math.round(logRead.perSec)} rows/s`);
     const rowsForBaseline = (): Iterable<EventRow> => eventRows(SIZE.baselineRows, 4, 50, users);
     const copy = await baselineCopy(db.url, rowsForBaseline());
     log(`  COPY into a copy of events: ${Math.round(copy.perSec)} rows/s`);
     const insert = await baselineInsert(db.url, rowsForBaseline());
     log(`  INSERT … unnest into a copy of events: ${Math.round(insert.perSec)} rows/s`);
-    return { rebuild, copy, insert, scan, seedCopy };
+    return { rebuild, copy, insert, scan, logRead, seedCopy };
   } finally {
     await db.drop();
   }
@@ -596,6 +599,11 @@ function rebuildChild(url: string): Promise<{ events: number; ms: number; peakRs
 /** The keyset scan in a fresh process, as the rebuild runs (rebuild-child.ts). */
 function scanChild(url: string): Promise<RateResult> {
   return child(url, [path.join(__dirname, 'rebuild-child.js'), 'scan']);
+}
+
+/** The rebuild's own read of the log (COPY), folding nothing, in a fresh process: informational, no target. */
+function logReadChild(url: string): Promise<RateResult> {
+  return child(url, [path.join(__dirname, 'rebuild-child.js'), 'log-read']);
 }
 
 function child<T>(url: string, args: string[]): Promise<T> {
@@ -899,7 +907,10 @@ async function main(): Promise<void> {
         value: (r.events / r.ms) * 1000,
         unit: '/s',
         better: 'higher',
-        baselines: [{ name: 'keyset scan', value: rebuildRes.scan.perSec }],
+        baselines: [
+          { name: 'keyset scan', value: rebuildRes.scan.perSec },
+          { name: 'its read alone (COPY)', value: rebuildRes.logRead.perSec },
+        ],
       });
       addRatio(s, 'keyset scan', (r.events / r.ms) * 1000, rebuildRes.scan.perSec, TARGET.rebuild.scan);
       add({
@@ -930,6 +941,13 @@ async function main(): Promise<void> {
         scenario: `6 baselines (${rebuildRes.scan.rows.toLocaleString('en-US')} event rows)`,
         metric: 'keyset scan, pages of 5000',
         value: rebuildRes.scan.perSec,
+        unit: 'rows/s',
+        better: 'none',
+      });
+      add({
+        scenario: `6 baselines (${rebuildRes.logRead.rows.toLocaleString('en-US')} event rows)`,
+        metric: "the rebuild's read alone (COPY, nothing folded)",
+        value: rebuildRes.logRead.perSec,
         unit: 'rows/s',
         better: 'none',
       });

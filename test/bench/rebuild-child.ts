@@ -1,9 +1,11 @@
 /* Runs `rebuild()` of @ledger/projections in its own process (so its peak RSS is its own) over DATABASE_URL,
  * and prints one JSON line: { events, ms, peakRssKb }. With the argument `scan`, runs the keyset-scan baseline
  * instead and prints its RateResult: the baseline reads the log in a fresh process too, as the rebuild does (in
- * the bench's own process, whose heap holds the earlier scenarios' results, its collections were slower). */
+ * the bench's own process, whose heap holds the earlier scenarios' results, its collections were slower). With
+ * `log-read`, reads the log the way the rebuild does (`logBatches`: COPY on PostgreSQL) and folds nothing: what the
+ * rebuild's own read costs, beside the keyset scan the target is set against. */
 import { createPool } from '@ledger/database';
-import { PostgresEventStore } from '@ledger/event-store';
+import { logBatches, PostgresEventStore } from '@ledger/event-store';
 import { rebuild } from '@ledger/projections';
 import { baselineScan } from './baselines';
 import { procStatusKb } from './support';
@@ -17,6 +19,16 @@ async function main(): Promise<void> {
   }
   const pool = createPool(url, 4);
   const store = new PostgresEventStore(pool);
+  if (process.argv[2] === 'log-read') {
+    const t0 = performance.now();
+    let rows = 0;
+    for await (const batch of logBatches(store, null, 1000)) rows += batch.length;
+    const seconds = (performance.now() - t0) / 1000;
+    await store.close();
+    await pool.end();
+    process.stdout.write(`${JSON.stringify({ rows, seconds, perSec: rows / seconds })}\n`);
+    return;
+  }
   const started = performance.now();
   const result = await rebuild({
     store,
