@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { withTransaction } from '@ledger/database';
 import { canonicalJson } from '@ledger/domain';
 import type { RunView, TaskView } from '@ledger/contract';
-import { comparePositions, type EventStore } from '@ledger/event-store';
+import { comparePositions, logBatches, type EventStore } from '@ledger/event-store';
 import { evolveRunView, type FoldScratch, type RunViewModel } from './run-view.fold';
 import { runIdOf } from './run-view.batch';
 import { rowToRun, rowToTask, serialiseView, type Row } from './run-view.rows';
@@ -21,6 +21,7 @@ export interface VerifyOptions {
   readonly store: EventStore;
   readonly pool: Pool;
   readonly name?: string;
+  /** Events a page where the log is read by pages of `readAll` (a store without `readLog`; default 5000). */
   readonly pageSize?: number;
   /** Stop collecting after this many mismatches (default 1000). */
   readonly maxMismatches?: number;
@@ -59,11 +60,9 @@ export async function verify(
   const refused = new Map<string, string>();
   const views = new Map<string, RunViewModel | null>();
   const scratch: FoldScratch = new WeakSet(); // every view here is made by this fold
-  let position = null;
   if (limit) {
-    outer: for (;;) {
-      const page = await store.readAll(position, options.pageSize ?? 5000);
-      if (page.length === 0) break;
+    // The log as the rebuild reads it (PostgreSQL: by COPY); leaving it at the checkpoint ends the read there.
+    outer: for await (const page of logBatches(store, null, options.pageSize ?? 5000)) {
       for (const event of page) {
         if (comparePositions(event.position, limit) > 0) break outer;
         const runId = runIdOf(event);
@@ -78,7 +77,6 @@ export async function verify(
           refused.set(runId, event.id);
         }
       }
-      position = page[page.length - 1].position;
     }
   }
 
