@@ -1,4 +1,4 @@
-import { CopyLines, copyValue } from './copy-text';
+import { CopyLines, copyValue, ownString } from './copy-text';
 
 describe('COPY text format', () => {
   it('reads NULL, plain values and every escape COPY TO writes', () => {
@@ -27,9 +27,27 @@ describe('COPY text format', () => {
     }
   });
 
+  it('joins a row that came in many chunks (here a byte each), and rows after it', () => {
+    const text = `${'long é 😀 '.repeat(50)}\tend\nnext\t1\n`;
+    const lines = new CopyLines();
+    const rows: string[][] = [];
+    for (const byte of Buffer.from(text, 'utf8')) rows.push(...lines.push(Buffer.from([byte])));
+    expect(rows).toEqual([
+      ['long é 😀 '.repeat(50), 'end'],
+      ['next', '1'],
+    ]);
+    expect(() => lines.end()).not.toThrow();
+  });
+
+  it('copies a value into a string equal to it', () => {
+    for (const value of ['', 'short', 'run-0b0d5a8e-4f5e-4b8e-9b7a-1c2d3e4f5a6b', 'é😀'.repeat(10)])
+      expect(ownString(value)).toBe(value);
+  });
+
   it('refuses a stream that ends inside a row', () => {
     const lines = new CopyLines();
     expect(lines.push(Buffer.from('a\tb\nc\td'))).toEqual([['a', 'b']]);
-    expect(() => lines.end()).toThrow(/ended inside a row/);
+    expect(lines.push(Buffer.from('e'))).toEqual([]);
+    expect(() => lines.end()).toThrow(/ended inside a row \(4 bytes/);
   });
 });

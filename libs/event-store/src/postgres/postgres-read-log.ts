@@ -2,7 +2,7 @@ import { types, type Pool, type PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { RUN_STREAM_PREFIX } from '@ledger/domain';
 import type { GlobalPosition, RecordedEvent } from '../event-store.port';
-import { CopyLines, copyValue } from './copy-text';
+import { CopyLines, copyValue, ownString } from './copy-text';
 import { toStoreError } from './postgres-errors';
 import { EVENT_COLUMNS, toRecordedRows, type EventRow } from './postgres-rows';
 
@@ -37,8 +37,14 @@ const COLUMN_TYPES = [
   types.builtins.TEXT, // command
 ] as const;
 
+/** Columns read as strings: each made a string of its own, not a piece of its row's line (`ownString`). */
+const STRING_TYPES: ReadonlySet<number> = new Set([types.builtins.TEXT, types.builtins.UUID]);
+
 function parsers(): Array<(value: string) => unknown> {
-  return COLUMN_TYPES.map((oid) => types.getTypeParser(oid, 'text') as (value: string) => unknown);
+  return COLUMN_TYPES.map((oid) => {
+    const parse = types.getTypeParser(oid, 'text') as (value: string) => unknown;
+    return STRING_TYPES.has(oid) ? (value: string) => ownString(parse(value) as string) : parse;
+  });
 }
 
 function value(
