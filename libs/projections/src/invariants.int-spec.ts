@@ -132,6 +132,7 @@ describe('Read-model invariants under a randomized concurrent workload, and rebu
     expect(await tableHashes(db.pool)).toEqual(live);
     await projector.start();
   });
+
   it('verify reads the log only up to the checkpoint: a run written past it is not expected yet', async () => {
     await writeRun(store, richPlan, new Clock(Date.parse('2025-05-01T00:00:00Z')));
     await projector.waitFor((await store.headPosition())!); // a checkpoint, whichever tests ran before

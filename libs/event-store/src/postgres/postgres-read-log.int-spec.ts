@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import fc from 'fast-check';
-import { Client } from 'pg';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+import { Client } from 'pg';
 import type { TestDatabase } from '../../../../test/support/database';
 import { useStoreDatabase } from '../../../../test/support/store-database';
 import { until } from '../../../../test/support/until';
@@ -11,11 +11,6 @@ import { logBatches } from '../log-scan';
 import type { PostgresEventStore } from './postgres-event-store';
 import { readLog } from './postgres-read-log';
 
-/**
- * The log read by COPY (a rebuild's pass) is the log read by pages of `readAll`: the same events, values and order,
- * whatever the text in them (COPY escapes it), where a row crosses the socket's chunks, and with the same rule of
- * what is visible while a transaction is open.
- */
 setFlagsFromString('--expose-gc'); // gc() for the test of what the read keeps alive
 
 function heapAfterGc(gc: () => void): number {
@@ -24,6 +19,11 @@ function heapAfterGc(gc: () => void): number {
   return process.memoryUsage().heapUsed;
 }
 
+/**
+ * The log read by COPY (a rebuild's pass) is the log read by pages of `readAll`: the same events, values and order,
+ * whatever the text in them (COPY escapes it), where a row crosses the socket's chunks, and with the same rule of
+ * what is visible while a transaction is open.
+ */
 describe('PostgreSQL event store: the whole log read by COPY', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
@@ -196,6 +196,7 @@ describe('PostgreSQL event store: the whole log read by COPY', () => {
     );
     expect((await copied(null)).length).toBe(20);
   });
+
   it("keeps no row alive through the ids taken from it (a rebuild keeps every dropped run's id)", async () => {
     const gc = runInNewContext('gc') as () => void;
     const big = 'x'.repeat(100_000);

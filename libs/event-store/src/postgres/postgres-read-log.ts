@@ -4,7 +4,8 @@ import { RUN_STREAM_PREFIX } from '@ledger/domain';
 import type { GlobalPosition, RecordedEvent } from '../event-store.port';
 import { CopyLines, copyValue, ownString } from './copy-text';
 import { toStoreError } from './postgres-errors';
-import { EVENT_COLUMNS, toRecordedRows, type EventRow } from './postgres-rows';
+import { logPageSql } from './postgres-read';
+import { toRecordedRows, type EventRow } from './postgres-rows';
 
 /**
  * A whole pass over the log (a rebuild's) read with `COPY (SELECT …) TO STDOUT`: the rows come as one stream of
@@ -88,11 +89,13 @@ function copyStatement(
   prefix: string,
 ): string {
   // COPY takes no parameters: the position's parts are bigints and the prefix is quoted by the client.
-  return `COPY (SELECT ${EVENT_COLUMNS} FROM events
-     WHERE (transaction_id, position) > ('${String(after?.commit ?? 0n)}'::xid8, ${String(after?.prepare ?? 0n)})
-       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       AND stream_id LIKE ${client.escapeLiteral(`${prefix}%`)}
-     ORDER BY transaction_id, position LIMIT ${rows}) TO STDOUT`;
+  const page = logPageSql({
+    commit: `'${String(after?.commit ?? 0n)}'`,
+    prepare: String(after?.prepare ?? 0n),
+    limit: String(rows),
+    pattern: client.escapeLiteral(`${prefix}%`),
+  });
+  return `COPY (${page}) TO STDOUT`;
 }
 
 /**

@@ -58,14 +58,23 @@ export async function readAll(
 ): Promise<RecordedEvent[]> {
   const rows = await query<EventRow>(
     pool,
-    `SELECT ${EVENT_COLUMNS} FROM events
-     WHERE (transaction_id, position) > ($1::text::xid8, $2::bigint)
-       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       AND stream_id LIKE $4
-     ORDER BY transaction_id, position LIMIT $3`,
+    logPageSql({ commit: '$1::text', prepare: '$2::bigint', limit: '$3', pattern: '$4' }),
     [String(after?.commit ?? 0n), String(after?.prepare ?? 0n), limit, `${streamPrefix}%`],
   );
   return toRecordedRows(rows);
+}
+
+/**
+ * The statement of a page of the log after a position (`readAll`'s, and the COPY of a whole pass in
+ * postgres-read-log.ts), its values given as SQL: parameters, or literals where COPY takes none. One statement, so
+ * both reads keep the same visibility rule and order.
+ */
+export function logPageSql(v: { commit: string; prepare: string; limit: string; pattern: string }): string {
+  return `SELECT ${EVENT_COLUMNS} FROM events
+     WHERE (transaction_id, position) > (${v.commit}::xid8, ${v.prepare})
+       AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       AND stream_id LIKE ${v.pattern}
+     ORDER BY transaction_id, position LIMIT ${v.limit}`;
 }
 
 export async function headPosition(pool: Pool): Promise<GlobalPosition | null> {
