@@ -234,7 +234,10 @@ describe('run.replay idle-gap clamp', () => {
     console.log(
       `replay of a 1 h gap at speed 1 with a ${CLAMP_MS} ms clamp: the chunks came ${gap.toFixed(0)} ms apart`,
     );
-    // The gap is kept up to the clamp (timers never fire early), and the replay ended (the ack came).
-    expect(gap).toBeGreaterThanOrEqual(CLAMP_MS - 5);
+    // The gap is kept up to the clamp, not the hour and not the default clamp of 10 s (the ack came). Measured where
+    // the chunks arrive: the server's timers never fire early, but on a loaded host the first chunk can be read late
+    // and the gap look shorter (278 ms seen once in CI), or the second late and it look longer.
+    expect(gap).toBeGreaterThanOrEqual(CLAMP_MS - 100);
+    expect(gap).toBeLessThanOrEqual(CLAMP_MS + 1_000);
   });
 });
