@@ -4,13 +4,13 @@ import { withTransaction } from '@ledger/database';
 import { toRunStreamId } from '@ledger/domain';
 import { comparePositions, type EventStore, type GlobalPosition } from '@ledger/event-store';
 import { attempt, isDataError, writablePrefix } from './batch-writer';
-import { SHADOW_TABLES, writeRuns, writeTasks, type Queryable } from './projector.sql';
+import { SHADOW_TABLES, type Queryable } from './projector.sql';
+import { copyRuns, copyTasks } from './rebuild-copy';
 import { createShadowIndexes, type ShadowIndex } from './rebuild-indexes';
 import type { ResidentRuns } from './rebuild-resident';
 import { diffBatch, type FoldedBatch, type RunFailure, type UsageAccumulator } from './run-view.batch';
 import type { FoldScratch, RunViewModel } from './run-view.fold';
 import type { ShareLog } from './shares.projection';
-import { withSearchDocuments } from './rebuild-search';
 
 /** The rebuild's fold state, and how it is written to the shadow tables (in bulk, or run by run when refused). */
 
@@ -35,7 +35,7 @@ export interface FoldState {
  * counts their usage (at once, before the first await).
  */
 export async function flushViews(
-  q: Queryable,
+  pool: Pool,
   views: ReadonlyArray<RunViewModel | null>,
   usage: UsageAccumulator,
 ): Promise<void> {
@@ -50,7 +50,7 @@ export async function flushViews(
     }
   }
   try {
-    await writeRunsAndTasks(q, runs, tasks);
+    await writeRunsAndTasks(pool, runs, tasks);
   } catch (error) {
     if (isDataError(error)) throw new RefusedAfterEviction('a value was refused after views were dropped');
     throw error;
@@ -58,18 +58,16 @@ export async function flushViews(
 }
 
 /**
- * Runs (with their documents) and tasks on two connections at once: PostgreSQL parses and inserts each on a core.
- * Both are let finish before a failure is thrown, so nothing is still writing when the caller clears the tables.
+ * Runs (with their documents) and tasks by COPY (rebuild-copy.ts), on two connections at once: PostgreSQL parses
+ * and inserts each on a core. Both are let finish before a failure is thrown, so nothing is still writing when the
+ * caller clears the tables.
  */
 async function writeRunsAndTasks(
-  q: Queryable,
+  pool: Pool,
   runs: readonly RunView[],
   tasks: readonly TaskView[],
 ): Promise<void> {
-  const results = await Promise.allSettled([
-    writeRuns(q, SHADOW_TABLES, runs, false, withSearchDocuments),
-    writeTasks(q, SHADOW_TABLES, tasks, false),
-  ]);
+  const results = await Promise.allSettled([copyRuns(pool, runs), copyTasks(pool, tasks)]);
   for (const result of results) if (result.status === 'rejected') throw result.reason;
 }
 
@@ -131,7 +129,7 @@ export async function load(
     for (const task of view.tasks.values()) tasks.push(task);
   }
   try {
-    await writeRunsAndTasks(q, runs, tasks);
+    await writeRunsAndTasks(pool, runs, tasks);
     return false;
   } catch (error) {
     if (!isDataError(error)) throw error;

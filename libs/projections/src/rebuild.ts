@@ -183,7 +183,7 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
           }),
         );
         fold.resident.touch(slice);
-        await fold.resident.evict(fold, (views) => writes.start(() => flushViews(q, views, usage)));
+        await fold.resident.evict(fold, (views) => writes.start(() => flushViews(pool, views, usage)));
         position = slice[slice.length - 1].position;
         done += slice.length;
       }
