@@ -23,8 +23,6 @@ type Column = readonly [column: string, sqlType: string, ...rest: unknown[]];
 
 /** Characters COPY's text format escapes, and those that send a string to the JSON statement instead. */
 const SPECIAL = /[\\\t\n\r\u0000\ud800-\udfff]/;
-const ESCAPES = /[\\\t\n\r]/g;
-const ESCAPED: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 /** Half a surrogate pair (`isWellFormed` is ES2024; the project's library is ES2022). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -32,7 +30,20 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 function text(value: string): string | null {
   if (!SPECIAL.test(value)) return value;
   if (value.includes('\u0000') || LONE_SURROGATE.test(value)) return null;
-  return value.replace(ESCAPES, (c) => ESCAPED[c]);
+  let out = value;
+  if (out.includes('\\')) out = out.replaceAll('\\', '\\\\');
+  if (out.includes('\t')) out = out.replaceAll('\t', '\\t');
+  if (out.includes('\n')) out = out.replaceAll('\n', '\\n');
+  if (out.includes('\r')) out = out.replaceAll('\r', '\\r');
+  return out;
+}
+
+/**
+ * JSON as a COPY field: JSON.stringify writes every control character and lone surrogate as an escape, so only its
+ * backslashes need escaping for COPY.
+ */
+function json(value: string): string {
+  return value.includes('\\') ? value.replaceAll('\\', '\\\\') : value;
 }
 
 /** A value as the COPY field of a column of `sqlType`; `undefined` when COPY would not store what JSON would. */
@@ -40,8 +51,8 @@ function field(value: unknown, sqlType: string): string | undefined {
   if (value === null || value === undefined) return '\\N';
   switch (sqlType) {
     case 'jsonb': {
-      const json = JSON.stringify(value) as string | undefined;
-      return json === undefined ? '\\N' : (text(json) ?? undefined);
+      const written = JSON.stringify(value) as string | undefined;
+      return written === undefined ? '\\N' : json(written);
     }
     case 'bigint':
     case 'integer':

@@ -8,6 +8,8 @@ export interface ShadowIndex {
   /** The live name; the shadow one is `<name>_next` until the swap. */
   readonly name: string;
   readonly sql: string;
+  /** The shadow table it is built on. */
+  readonly table: string;
 }
 
 /** The read-model tables with their shadows, as pairs. */
@@ -45,6 +47,7 @@ export async function shadowIndexes(
         out.push({
           name: r.name,
           sql: `ALTER TABLE ${shadow} ADD CONSTRAINT ${r.conname}${SUFFIX} ${r.condef}`,
+          table: shadow,
         });
         continue;
       }
@@ -53,7 +56,7 @@ export async function shadowIndexes(
         (_m, create: string, name: string) => `${create} ${name}${SUFFIX} ON ${shadow} `,
       );
       if (sql === r.def) throw new Error(`rebuild: cannot re-target index ${r.name}: ${r.def}`);
-      out.push({ name: r.name, sql });
+      out.push({ name: r.name, sql, table: shadow });
     }
   }
   return out;
