@@ -66,7 +66,9 @@ describe('copy-rows: read-model rows by COPY', () => {
       client.release();
     }
     const read = async (table: string) =>
-      (await db.pool.query<{ r: string }>(`SELECT t::text AS r FROM ${table} t ORDER BY id`)).rows.map((r) => r.r);
+      (await db.pool.query<{ r: string }>(`SELECT t::text AS r FROM ${table} t ORDER BY id`)).rows.map(
+        (r) => r.r,
+      );
     const byJson = await read('by_json');
     expect(byJson).toHaveLength(rows.length);
     expect(await read('by_copy')).toEqual(byJson);

@@ -52,7 +52,8 @@ function field(value: unknown, sqlType: string): string | undefined {
   switch (sqlType) {
     case 'jsonb': {
       const written = JSON.stringify(value) as string | undefined;
-      return written === undefined ? '\\N' : json(written);
+      // JSON's null (NaN, a toJSON returning null) is SQL NULL in jsonb_to_recordset too.
+      return written === undefined || written === 'null' ? '\\N' : json(written);
     }
     case 'bigint':
     case 'integer':

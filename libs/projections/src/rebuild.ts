@@ -207,7 +207,11 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
         await analyzeShadowSearch(q);
       })(),
       ...Object.values(SHADOW_TABLES).map(async (table: string) => {
-        if (!indexed) await createShadowIndexes(q, indexes.filter((index) => index.table === table));
+        if (!indexed)
+          await createShadowIndexes(
+            q,
+            indexes.filter((index) => index.table === table),
+          );
         await q.query(`ANALYZE ${table}`);
       }),
     ]);
