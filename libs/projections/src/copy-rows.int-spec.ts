@@ -51,6 +51,7 @@ describe('copy-rows: read-model rows by COPY', () => {
   }));
   rows.push({ id: 99, u: null, t: null, j: null, n: null, b: null, d: null, f: null, at: null });
   rows.push({ id: 100, j: 'a JSON string', t: 'x' }); // missing keys are NULL too
+  rows.push({ id: 101, j: NaN }); // JSON writes it null: SQL NULL, not the jsonb null
 
   it('stores every value as the JSON statement does', async () => {
     await db.pool.query(
@@ -66,7 +67,7 @@ describe('copy-rows: read-model rows by COPY', () => {
       client.release();
     }
     const read = async (table: string) =>
-      (await db.pool.query<{ r: string }>(`SELECT t::text AS r FROM ${table} t ORDER BY id`)).rows.map(
+      (await db.pool.query<{ r: string }>(`SELECT x::text AS r FROM ${table} x ORDER BY id`)).rows.map(
         (r) => r.r,
       );
     const byJson = await read('by_json');
