@@ -171,4 +171,21 @@ describe('database roles: a login that is not a superuser', () => {
     }
     expect(await tableSecurity(ledger.runtime.pool)).toEqual(secured);
   });
+
+  it('rebuilds where the role may not create temporary tables (REVOKE TEMPORARY … FROM PUBLIC)', async () => {
+    if (!ledger) throw new Error('the previous test starts the ledger');
+    await admin.query(`REVOKE TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
+    const { rows } = await ledger.runtime.pool.query(
+      "SELECT has_database_privilege(current_database(), 'TEMPORARY') AS temp",
+    );
+    expect(rows).toEqual([{ temp: false }]);
+    const { userId, runId } = await runOfNewUser(ledger, true);
+    const socket = await connectClient(ledger.url, signToken(userId, TEST_JWT_SECRET, { admin: true }));
+    try {
+      await ok(socket, 'projections.rebuild', {});
+      expect(await ok(socket, 'run.get', { runId })).toMatchObject({ run: { id: runId } });
+    } finally {
+      socket.close();
+    }
+  });
 });

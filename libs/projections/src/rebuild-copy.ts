@@ -40,23 +40,41 @@ async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T
 export async function copyRuns(pool: Pool, runs: readonly RunView[]): Promise<void> {
   for (let i = 0; i < runs.length; i += ROWS_PER_COPY) {
     const slice = runs.slice(i, i + ROWS_PER_COPY);
-    const lines = copyLines(RUN_COLUMNS, slice.map(runToRow));
-    if (lines === null) {
+    const lines = noTemporaryTables.has(pool) ? null : copyLines(RUN_COLUMNS, slice.map(runToRow));
+    if (lines === null || !(await copyRunSlice(pool, lines))) {
       await writeRuns(pool as Queryable, SHADOW_TABLES, slice, false, withSearchDocuments);
-      continue;
     }
-    await withClient(pool, async (client) => {
-      await client.query('BEGIN');
-      await client.query(`CREATE TEMPORARY TABLE ${RUNS_STAGING} (${RUNS_DEF}) ON COMMIT DROP`);
-      await copyInto(client, RUNS_STAGING, RUN_COLUMNS, lines);
-      await client.query(
-        withSearchDocuments(
-          `INSERT INTO ${SHADOW_TABLES.runs} (${RUNS_LIST}) SELECT ${RUNS_LIST} FROM ${RUNS_STAGING}`,
-        ),
-      );
-      await client.query('COMMIT');
-    });
   }
+}
+
+/**
+ * Pools whose role may not create temporary tables (a DBA's `REVOKE TEMPORARY … FROM PUBLIC`): their runs go by
+ * the JSON statement, which needs no staging table.
+ */
+const noTemporaryTables = new WeakSet<Pool>();
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/** One slice copied and inserted; false (nothing written) when the role may not create the staging table. */
+async function copyRunSlice(pool: Pool, lines: readonly string[]): Promise<boolean> {
+  return withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      await client.query(`CREATE TEMPORARY TABLE ${RUNS_STAGING} (${RUNS_DEF}) ON COMMIT DROP`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
+      await client.query('ROLLBACK');
+      noTemporaryTables.add(pool);
+      return false;
+    }
+    await copyInto(client, RUNS_STAGING, RUN_COLUMNS, lines);
+    await client.query(
+      withSearchDocuments(
+        `INSERT INTO ${SHADOW_TABLES.runs} (${RUNS_LIST}) SELECT ${RUNS_LIST} FROM ${RUNS_STAGING}`,
+      ),
+    );
+    await client.query('COMMIT');
+    return true;
+  });
 }
 
 /** Inserts the tasks into the shadow task table. */
