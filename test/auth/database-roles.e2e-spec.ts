@@ -39,6 +39,18 @@ async function runOfNewUser(
   }
 }
 
+/** An admin starts a run, rebuilds the read models over a socket, and finds the run in them. */
+async function expectRebuildKeepsNewRun(ledger: RunningLedger): Promise<void> {
+  const { userId, runId } = await runOfNewUser(ledger, true);
+  const socket = await connectClient(ledger.url, signToken(userId, TEST_JWT_SECRET, { admin: true }));
+  try {
+    await ok(socket, 'projections.rebuild', {});
+    expect(await ok(socket, 'run.get', { runId })).toMatchObject({ run: { id: runId } });
+  } finally {
+    socket.close();
+  }
+}
+
 /** One transaction on a runtime connection (ledger_owner), with `ledger.user_id` set when a user is given. */
 async function inTransaction<T>(pool: Pool, userId: string | null, work: (c: Client) => Promise<T>) {
   const client = await pool.connect();
@@ -161,14 +173,7 @@ describe('database roles: a login that is not a superuser', () => {
     });
     const { rows } = await ledger.runtime.pool.query('SELECT current_user AS role, session_user AS login');
     expect(rows).toEqual([{ role: 'ledger_owner', login }]);
-    const { userId, runId } = await runOfNewUser(ledger, true);
-    const socket = await connectClient(ledger.url, signToken(userId, TEST_JWT_SECRET, { admin: true }));
-    try {
-      await ok(socket, 'projections.rebuild', {});
-      expect(await ok(socket, 'run.get', { runId })).toMatchObject({ run: { id: runId } });
-    } finally {
-      socket.close();
-    }
+    await expectRebuildKeepsNewRun(ledger);
     expect(await tableSecurity(ledger.runtime.pool)).toEqual(secured);
   });
 
@@ -179,13 +184,6 @@ describe('database roles: a login that is not a superuser', () => {
       "SELECT has_database_privilege(current_database(), 'TEMPORARY') AS temp",
     );
     expect(rows).toEqual([{ temp: false }]);
-    const { userId, runId } = await runOfNewUser(ledger, true);
-    const socket = await connectClient(ledger.url, signToken(userId, TEST_JWT_SECRET, { admin: true }));
-    try {
-      await ok(socket, 'projections.rebuild', {});
-      expect(await ok(socket, 'run.get', { runId })).toMatchObject({ run: { id: runId } });
-    } finally {
-      socket.close();
-    }
+    await expectRebuildKeepsNewRun(ledger);
   });
 });
