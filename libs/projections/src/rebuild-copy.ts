@@ -40,21 +40,20 @@ async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T
 export async function copyRuns(pool: Pool, runs: readonly RunView[]): Promise<void> {
   for (let i = 0; i < runs.length; i += ROWS_PER_COPY) {
     const slice = runs.slice(i, i + ROWS_PER_COPY);
-    const lines = noTemporaryTables.has(pool) ? null : copyLines(RUN_COLUMNS, slice.map(runToRow));
+    const lines = copyLines(RUN_COLUMNS, slice.map(runToRow));
     if (lines === null || !(await copyRunSlice(pool, lines))) {
       await writeRuns(pool as Queryable, SHADOW_TABLES, slice, false, withSearchDocuments);
     }
   }
 }
 
-/**
- * Pools whose role may not create temporary tables (a DBA's `REVOKE TEMPORARY … FROM PUBLIC`): their runs go by
- * the JSON statement, which needs no staging table.
- */
-const noTemporaryTables = new WeakSet<Pool>();
 const INSUFFICIENT_PRIVILEGE = '42501';
 
-/** One slice copied and inserted; false (nothing written) when the role may not create the staging table. */
+/**
+ * One slice copied and inserted; false (nothing written) when the role may not create the staging table (a DBA's
+ * `REVOKE TEMPORARY … FROM PUBLIC`): the caller then writes it by the JSON statement, which needs none. Asked again
+ * each slice (one refused statement per 2,000 runs), so a right granted later is used at once.
+ */
 async function copyRunSlice(pool: Pool, lines: readonly string[]): Promise<boolean> {
   return withClient(pool, async (client) => {
     await client.query('BEGIN');
@@ -63,7 +62,6 @@ async function copyRunSlice(pool: Pool, lines: readonly string[]): Promise<boole
     } catch (error) {
       if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE) throw error;
       await client.query('ROLLBACK');
-      noTemporaryTables.add(pool);
       return false;
     }
     await copyInto(client, RUNS_STAGING, RUN_COLUMNS, lines);
