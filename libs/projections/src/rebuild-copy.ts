@@ -9,7 +9,7 @@ import { RUN_COLUMNS, TASK_COLUMNS, runToRow, taskToRow } from './run-view.rows'
  * A rebuild's bulk writes into its shadow tables, by COPY (copy-rows.ts): plain inserts of rows no other writer
  * touches. Rows are made a slice at a time, so no write holds every row at once; a slice with a value COPY would
  * store differently goes by the projector's JSON statement (`writeRuns`, `writeTasks`), which stores or refuses it
- * as the live projection does.
+ * as the live projection does. So do the runs of a role that may not create the runs' staging table.
  */
 
 const ROWS_PER_COPY = 2000;
