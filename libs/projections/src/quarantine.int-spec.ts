@@ -175,6 +175,33 @@ describe('quarantine of a run the projection cannot apply', () => {
     await expectConsistent(head, 0);
   });
 
+  it('the rebuild loads its last runs in groups: all of them, and a value refused in a later group', async () => {
+    // The load writes the views left in memory 500 runs a group, two groups at once (rebuild-load.ts).
+    const userE = randomUUID();
+    let head: GlobalPosition | null = null;
+    const runWith = async (createdAt?: string) => {
+      const runId = randomUUID();
+      const e = runEvents(runId, userE);
+      const created = e.created(randomUUID(), clock.now(), 'hi');
+      const body = createdAt ? ({ ...created, data: { ...created.data, createdAt } } as Body) : created;
+      head = await put(runId, userE, [e.started(clock.now()), body]);
+      return head;
+    };
+    for (let r = 0; r < 1100; r++) await runWith();
+    await projector.start();
+    await expectConsistent(head!, 0);
+    expect(await db.pool.query('SELECT count(*)::int AS n FROM ai_runs')).toMatchObject({ rows: [{ n: 1100 }] });
+
+    // The 1,101st run, in the third group, is refused: the two before it are written first, then the load goes
+    // run by run and must leave each run once.
+    const bad = await runWith('0000-06-01T00:00:00.000Z');
+    for (let r = 0; r < 10; r++) await runWith();
+    await projector.waitFor(head!);
+    const [entry] = await readQuarantine(db.pool, 'runs');
+    expect(entry).toMatchObject({ eventType: 'TaskCreated', position: bad });
+    await expectConsistent(head!, 1);
+  });
+
   it('a NUL in a stored chunk (a log the store did not check, e.g. EventStoreDB) quarantines its run; the others go on', async () => {
     const [userE, userF] = [randomUUID(), randomUUID()];
     const [runE, runF] = [randomUUID(), randomUUID()];

@@ -96,6 +96,40 @@ export class WriteBehind {
   }
 }
 
+/** Runs the load writes a group at a time, as many as the fold's flushes write (FLUSH_RUNS, rebuild-resident.ts). */
+const LOAD_GROUP_RUNS = 500;
+
+/**
+ * The views still in memory after the fold, written in groups of LOAD_GROUP_RUNS runs, `inFlight` groups at once
+ * (each on two connections, as the fold's flushes). Written as one group, the last ~1,000 runs of a 1M-event rebuild
+ * waited for one PostgreSQL backend to insert every run and its search document while the other core and node sat
+ * idle; in groups, node makes the next group's rows while PostgreSQL inserts two on both cores.
+ */
+async function writeInGroups(
+  pool: Pool,
+  views: ReadonlyArray<RunViewModel | null>,
+  inFlight: number,
+): Promise<void> {
+  const writes = new WriteBehind(inFlight);
+  try {
+    for (let i = 0; i < views.length; i += LOAD_GROUP_RUNS) {
+      const runs: RunView[] = [];
+      const tasks: TaskView[] = [];
+      for (const view of views.slice(i, i + LOAD_GROUP_RUNS)) {
+        if (!view) continue;
+        runs.push(view.run);
+        for (const task of view.tasks.values()) tasks.push(task);
+      }
+      await writes.start(() => writeRunsAndTasks(pool, runs, tasks));
+    }
+  } catch (error) {
+    // Every group ended before the failure is thrown: the caller may truncate what would still be written.
+    await writes.settled().catch(() => undefined);
+    throw error;
+  }
+  await writes.settled();
+}
+
 export function merge(fold: FoldState, folded: FoldedBatch): void {
   for (const [runId, view] of folded.after) fold.views.set(runId, view);
   for (const [runId, failure] of folded.failures) {
@@ -119,17 +153,11 @@ export async function load(
   fold: FoldState,
   position: GlobalPosition | null,
   indexes: readonly ShadowIndex[],
+  writesInFlight: number,
 ): Promise<boolean> {
   const q = pool as Queryable;
-  const runs: RunView[] = [];
-  const tasks: TaskView[] = [];
-  for (const view of fold.views.values()) {
-    if (!view) continue;
-    runs.push(view.run);
-    for (const task of view.tasks.values()) tasks.push(task);
-  }
   try {
-    await writeRunsAndTasks(pool, runs, tasks);
+    await writeInGroups(pool, [...fold.views.values()], writesInFlight);
     return false;
   } catch (error) {
     if (!isDataError(error)) throw error;

@@ -193,7 +193,7 @@ async function rebuildOnce(options: RebuildOptions, residentRuns: number): Promi
     // 2. Load the shadow tables, then index them.
     await writes.settled();
     await fold.resident.deleteStaleRows(q);
-    const indexed = await load(store, pool, fold, position, indexes);
+    const indexed = await load(store, pool, fold, position, indexes, WRITES_IN_FLIGHT);
     for (const view of fold.views.values()) for (const task of view?.tasks.values() ?? []) usage.add(task, 1);
     await insertUsage(q, SHADOW_TABLES, usage.deltas());
     await markRows(q, SHADOW_TABLES, [...fold.failures.keys()]);
