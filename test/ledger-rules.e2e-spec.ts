@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Socket } from 'socket.io-client';
+import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { CHUNK_ROWS } from './support/chunk-rows';
 import {
   TEST_JWT_SECRET,
@@ -134,6 +135,23 @@ describe('ledger rules over a real socket', () => {
       ok: false,
       error: { code: 'CONFLICT' },
     });
+  });
+
+  it('run.get right after an acknowledged run.delete is NOT_FOUND, before the projector erased the rows', async () => {
+    const { runId } = await startRunWithTask();
+    expect((await ok<{ run: { id: string } }>(alice, 'run.get', { runId })).run.id).toBe(runId);
+    // With the projector stopped the rows still hold the run: the answer cannot come from its catching up.
+    const projector = t.ledger.app.get(ProjectionHost).projector;
+    await projector.stop();
+    try {
+      expect(await send(alice, 'run.delete', { runId })).toEqual({ ok: true, data: {} });
+      expect(await send(alice, 'run.get', { runId })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
+    } finally {
+      await projector.start();
+    }
   });
 
   it('a task on a missing run, or a chunk on a missing task, is NOT_FOUND', async () => {

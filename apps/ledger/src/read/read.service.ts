@@ -60,6 +60,9 @@ export class ReadService {
 
   /** The run's rows; read-your-writes: waits (briefly) until they reflect every write this server acknowledged. */
   async getRun(viewer: Viewer, p: CommandPayload<'run.get'>): Promise<AckData['run.get']> {
+    // Erased here: the projector may still hold its rows, but the deletion was acknowledged, and nothing can bring
+    // the run back (its id keeps its tombstone). NOT_FOUND for every caller, as the log would answer.
+    if (this.writer.erased(p.runId)) throw ledgerErrors.runNotFound();
     const deadline = Date.now() + READ_YOUR_WRITES_MS;
     for (;;) {
       const known = this.writer.knownVersion(p.runId);

@@ -60,7 +60,7 @@ describe('RunStateCache', () => {
     expect(cache.peek('refused')).toBeUndefined();
   });
 
-  it('still knows the durable revision of a run whose state left, until the run is erased', () => {
+  it('still knows the durable revision of a run whose state left, until the run is erased, and then that it was', () => {
     const cache = new RunStateCache({ maxRuns: 1, maxBytes: 1_000 });
     idleRun(cache, 'a', 100);
     idleRun(cache, 'b', 100); // evicts a
@@ -69,7 +69,9 @@ describe('RunStateCache', () => {
     expect(cache.knownVersion('a')).toBe(3);
     expect(cache.knownVersion('huge')).toBe(3);
     expect(cache.knownVersion('unknown')).toBeNull();
+    expect(cache.erased('a')).toBe(false);
     cache.forget('a');
     expect(cache.knownVersion('a')).toBeNull();
+    expect(cache.erased('a')).toBe(true);
   });
 });

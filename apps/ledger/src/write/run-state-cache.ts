@@ -29,6 +29,11 @@ export class RunStateCache {
   private readonly busy = new Map<string, RunSlot>();
   private readonly idle: LRUCache<string, RunSlot>;
   private readonly versions = new LRUCache<string, number>({ max: MAX_REMEMBERED_VERSIONS });
+  /**
+   * Runs this writer erased. No revision of them is known any more, and without this a read could not tell "erased
+   * here" from "never written here", and would answer the rows the projector has not yet removed.
+   */
+  private readonly erasedRuns = new LRUCache<string, true>({ max: MAX_REMEMBERED_VERSIONS });
 
   constructor(limits: RunStateCacheLimits = {}) {
     this.idle = new LRUCache<string, RunSlot>({
@@ -83,6 +88,12 @@ export class RunStateCache {
   /** The run was erased: no revision of it is known any more (its slot holds nothing; `release` drops it). */
   forget(runId: string): void {
     this.versions.delete(runId);
+    this.erasedRuns.set(runId, true);
+  }
+
+  /** Whether this writer erased the run (an erased run's id is never used again: its tombstone stays). */
+  erased(runId: string): boolean {
+    return this.erasedRuns.has(runId);
   }
 
   /** The slots with work. */

@@ -80,6 +80,11 @@ export class RunWriter {
     return this.cache.knownVersion(runId);
   }
 
+  /** Whether this writer erased the run (`run.delete` acknowledged): its rows may not be removed yet. */
+  erased(runId: string): boolean {
+    return this.cache.erased(runId);
+  }
+
   /** Stops taking commands and waits until everything accepted is durable. */
   async close(): Promise<void> {
     this.closed = true;
