@@ -137,6 +137,23 @@ describe('ledger rules over a real socket', () => {
     });
   });
 
+  it('task.chunks acks its highest seq, and a retry with its commandId gets that ack again', async () => {
+    const { runId, taskId } = await startRunWithTask();
+    await ok(alice, 'task.chunk', { runId, taskId, seq: 0, text: 'a', offsetMs: 1 });
+    // A new chunk, then a repeat of the stored one: the batch's highest seq is 1 wherever it stands.
+    const batch = {
+      commandId: randomUUID(),
+      runId,
+      taskId,
+      chunks: [
+        { seq: 1, text: 'b', offsetMs: 2 },
+        { seq: 0, text: 'a', offsetMs: 1 },
+      ],
+    };
+    expect(await ok(alice, 'task.chunks', batch)).toEqual({ lastSeq: 1 });
+    expect(await ok(alice, 'task.chunks', batch)).toEqual({ lastSeq: 1 });
+  });
+
   it('run.get right after an acknowledged run.delete is NOT_FOUND, before the projector erased the rows', async () => {
     const { runId } = await startRunWithTask();
     expect((await ok<{ run: { id: string } }>(alice, 'run.get', { runId })).run.id).toBe(runId);

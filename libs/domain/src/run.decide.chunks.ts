@@ -18,13 +18,19 @@ export function decideChunk(
   return { events: acceptChunks(runId, taskId, [chunk], state), ack: { seq: data.seq } };
 }
 
-/** `task.chunks`: a batch of one task's chunks, taken whole; the ack names the last seq. */
+/**
+ * `task.chunks`: a batch of one task's chunks, taken whole. The ack names the batch's highest seq: every chunk up
+ * to it is stored (seqs are contiguous). It is not the payload's last seq: a batch may end with a repeat, and a
+ * retry is answered from the event, which holds the new chunks alone, the highest of them last. Nor is it the
+ * task's highest seq at the time: a batch of repeats alone writes nothing, so its retry is decided again, and
+ * must get the same ack after later chunks.
+ */
 export function decideChunks(
   data: CommandPayload<'task.chunks'> & { runId: string },
   state: RunState,
 ): Decision {
   const events = acceptChunks(data.runId, data.taskId, data.chunks, state);
-  return { events, ack: { lastSeq: data.chunks[data.chunks.length - 1].seq } };
+  return { events, ack: { lastSeq: Math.max(...data.chunks.map((c) => c.seq)) } };
 }
 
 export type ChunkFields = Pick<

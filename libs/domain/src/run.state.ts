@@ -132,6 +132,7 @@ function ackOf(command: string, event: RunEvent, previous: unknown): unknown {
     case 'ChunkReceived':
       return command === 'task.chunks' ? { lastSeq: event.data.seq } : { seq: event.data.seq };
     case 'ChunksReceived': {
+      // The command's highest seq (decideChunks): its new chunks are in seq order, and a repeat is below them.
       const last = event.data.chunks[event.data.chunks.length - 1].seq;
       return command === 'task.chunks' ? { lastSeq: last } : { seq: last };
     }
