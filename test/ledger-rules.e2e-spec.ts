@@ -289,6 +289,25 @@ describe('ledger rules over a real socket', () => {
     await ok(alice, 'task.chunk', { runId, taskId, seq: 0, text: 'still serving', offsetMs: 1 });
   });
 
+  it('answers an event that is no command VALIDATION (an ack for every emit with one), and keeps serving', async () => {
+    const { runId } = await startRunWithTask();
+    expect(await send(alice, 'run.foo', { runId })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION', message: 'unknown command run.foo' },
+    });
+    expect(await alice.timeout(30_000).emitWithAck('no.payload')).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    });
+    // The name is echoed cut short, whatever its length.
+    const long = await send(alice, `x${'y'.repeat(10_000)}`, {});
+    expect(long).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    expect(!long.ok && long.error.message.length).toBeLessThan(200);
+    alice.emit('run.bar', { runId }); // no ack asked: nothing to answer
+    expect(alice.connected).toBe(true);
+    expect((await ok<{ run: { id: string } }>(alice, 'run.get', { runId })).run.id).toBe(runId);
+  });
+
   it('answers PAYLOAD_TOO_LARGE for a valid payload over the limit, and the connection stays open', async () => {
     const ack = await send(alice, 'run.start', {
       sourceType: 'chat',

@@ -205,6 +205,15 @@ describe('rate limit: one budget per user, weighted commands', () => {
       error: { code: 'RATE_LIMITED', details: { cost: 10 } },
     });
   });
+
+  it('charges an event that is no command one point, so unknown names cannot flood the server', async () => {
+    const s = await connect(t.token());
+    for (let i = 0; i < 50; i++)
+      expect(await send(s, `unknown.${i}`, {})).toMatchObject({ error: { code: 'VALIDATION' } });
+    expect(await send(s, 'unknown.more', {})).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    expect(await send(s, 'runs.list', {})).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    expect(s.connected).toBe(true);
+  });
 });
 
 describe('socket caps per user and per address', () => {

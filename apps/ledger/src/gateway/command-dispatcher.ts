@@ -27,7 +27,7 @@ import { ShareService } from '../read/shares';
 import { shareUrl } from '../read/share-token';
 import { BudgetGate } from '../budget/budget-gate';
 import { BudgetService } from '../budget/budget.service';
-import { errorAck } from './error-ack';
+import { errorAck, type ErrorAck } from './error-ack';
 import { parseCommand } from './payload';
 import { UserRateLimiter, commandCost } from './rate-limiter';
 
@@ -43,6 +43,13 @@ export interface Session {
 }
 
 const WRITE_TIMEOUT_MS = 15_000;
+/**
+ * What an event that names no command is counted and logged as: a client chooses the name, so it would make a
+ * metric label of its own per name (and carry megabytes in one), and is never a label itself.
+ */
+export const UNKNOWN_COMMAND = 'unknown';
+/** The longest part of an unknown name its ack repeats. */
+const SHOWN_NAME_CHARS = 64;
 
 /** The one place where a socket command becomes an ack: validate, authorise, dispatch, map errors. */
 @Injectable()
@@ -86,6 +93,22 @@ export class CommandDispatcher {
     } finally {
       timer();
     }
+  }
+
+  /**
+   * An event whose name is no command: it costs one point of its user's budget, as every refused command does, so
+   * that unknown names cannot be sent faster than commands; then VALIDATION (or RATE_LIMITED once the budget is
+   * spent).
+   */
+  async refuseUnknown(session: Session, name: unknown): Promise<ErrorAck> {
+    const userId = session.caller.userId;
+    const refusal = await this.charge(userId, 1, 1).then(
+      () => ledgerErrors.unknownCommand(shownName(name)),
+      (error: unknown) => error,
+    );
+    const ack = errorAck(refusal, { command: UNKNOWN_COMMAND, userId }, this.logger);
+    this.metrics.commands.inc({ command: UNKNOWN_COMMAND, result: ack.error.code });
+    return ack;
   }
 
   private async charge(userId: string, points: number, cost: number): Promise<void> {
@@ -211,4 +234,10 @@ export class CommandDispatcher {
 /** Every command has a case above: a name that reaches here was added to the contract and not to the dispatcher. */
 function unknownCommand(command: { readonly name: never }): never {
   throw ledgerErrors.unknownCommand(command.name);
+}
+
+/** A client's event name as an ack repeats it: cut short, since the name may be as long as a frame. */
+function shownName(name: unknown): string {
+  const shown = String(name);
+  return shown.length > SHOWN_NAME_CHARS ? `${shown.slice(0, SHOWN_NAME_CHARS)}…` : shown;
 }

@@ -13,7 +13,7 @@ import { verifyToken } from '@ledger/runtime';
 import { LedgerMetrics } from '../infra/metrics';
 import { fansOut } from '../infra/redis-fanout';
 import { CONFIG, LOGGER } from '../infra/tokens';
-import { CommandDispatcher, type Session } from './command-dispatcher';
+import { CommandDispatcher, UNKNOWN_COMMAND, type Session } from './command-dispatcher';
 import { ConnectionLimits } from './connection-limits';
 import { errorAck } from './error-ack';
 import { corkEachFlush } from './write-batching';
@@ -25,6 +25,8 @@ export const runRoom = (runId: string) => `run:${runId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
 /** The sockets of a user that listed its runs (`runs.list`): the live runs list's pushes go to them alone. */
 export const runsListRoom = (userId: string) => `runs:${userId}`;
+
+const COMMANDS: ReadonlySet<string> = new Set(COMMAND_NAMES);
 
 /**
  * The socket.io edge: authenticates on the handshake (JWT), answers every command of docs/protocol.md §4 with
@@ -80,15 +82,25 @@ export class LedgerGateway
     for (const name of COMMAND_NAMES) {
       socket.on(name, (...args) => {
         const { payload, ack } = splitAck(args);
-        if (!this.accepting)
-          return ack?.(
-            errorAck(ledgerErrors.shuttingDown(), { command: name, userId: caller.userId }, this.logger),
-          );
+        if (!this.accepting) return ack?.(this.shuttingDown(name, caller.userId));
         void this.dispatcher.dispatch(session, name, payload).then((result) => ack?.(result));
       });
     }
+    // Every event a client emits passes here first. One that names no command has no listener above, and would get
+    // no ack at all; "every command is answered by exactly one ack" (docs/protocol.md §5). The parser already refuses
+    // socket.io's reserved names (`connect`, `disconnect`…), and no other event goes from client to server.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && COMMANDS.has(event)) return;
+      const { ack } = splitAck(args);
+      if (!this.accepting) return ack?.(this.shuttingDown(UNKNOWN_COMMAND, caller.userId));
+      void this.dispatcher.refuseUnknown(session, event).then((result) => ack?.(result));
+    });
     // A malformed packet makes socket.io emit `error` on the socket before it closes the connection: keep a trace.
     socket.on('error', (error) => this.logger.debug({ err: error, userId: caller.userId }, 'socket error'));
+  }
+
+  private shuttingDown(command: string, userId: string) {
+    return errorAck(ledgerErrors.shuttingDown(), { command, userId }, this.logger);
   }
 
   handleDisconnect(): void {
