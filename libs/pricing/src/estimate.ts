@@ -2,6 +2,7 @@ import type { EstimateRequest, Usage } from '@ledger/domain';
 // The CommonJS builds are imported by path: the package's subpath exports are not seen by `moduleResolution: node`.
 import * as cl100k from 'gpt-tokenizer/cjs/encoding/cl100k_base';
 import * as o200k from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import { boundedCounter } from './estimate-budget';
 import { normaliseModel, normaliseProvider } from './names';
 
 /**
@@ -22,8 +23,8 @@ type Encoder = (text: string) => number;
 
 // Special-token strings in user text are counted as ordinary text rather than rejected.
 const plainText = { disallowedSpecial: new Set<string>() };
-const countO200k: Encoder = (text) => (text ? o200k.countTokens(text, plainText) : 0);
-const countCl100k: Encoder = (text) => (text ? cl100k.countTokens(text, plainText) : 0);
+const o200kTokens: Encoder = (text) => o200k.countTokens(text, plainText);
+const cl100kTokens: Encoder = (text) => cl100k.countTokens(text, plainText);
 
 const O200K_MODELS = /^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o\d)/;
 const CL100K_MODELS = /^(gpt-4|gpt-3\.5|gpt-35|text-embedding-3|text-embedding-ada)/;
@@ -75,7 +76,7 @@ function countMessages(messages: readonly unknown[], count: Encoder): number {
 /** Tokens of a request payload: messages (OpenAI/Anthropic), contents (Gemini), system, prompt, input. */
 export function countRequestTokens(
   requestData: Record<string, unknown>,
-  count: Encoder = countO200k,
+  count: Encoder = boundedCounter(o200kTokens),
 ): number {
   let total = 0;
   const { messages, contents, system, systemInstruction, prompt, input } = requestData;
@@ -90,9 +91,10 @@ export function countRequestTokens(
   return total;
 }
 
-/** A full Usage estimated from the request payload and the response text. */
+/** A full Usage estimated from the request payload and the response text (bounded work: estimate-budget.ts). */
 export function estimateUsage(request: EstimateRequest): Usage {
-  const count = encodingFor(request.provider, request.model) === 'cl100k_base' ? countCl100k : countO200k;
+  const tokens = encodingFor(request.provider, request.model) === 'cl100k_base' ? cl100kTokens : o200kTokens;
+  const count = boundedCounter(tokens);
   const inputTokens = countRequestTokens(request.requestData, count);
   const outputTokens = count(request.responseText);
   return {
