@@ -71,6 +71,22 @@ describe('find(): strict matching', () => {
     expect(idOf('xai', 'grok-4-0709', '2025-08-01T00:00:00Z')).toBe('xai/grok-4@2025-07-09');
   });
 
+  it('prices a dated snapshot no entry names as its model (the protocol), never before its date', () => {
+    expect(idOf('openai', 'gpt-4o-2025-03-01')).toBe(idOf('openai', 'gpt-4o'));
+    expect(idOf('openai', 'gpt-4o-mini-2025-01-01')).toBe(idOf('openai', 'gpt-4o-mini'));
+    expect(idOf('anthropic', 'claude-sonnet-4-20250901')).toBe(idOf('anthropic', 'claude-sonnet-4'));
+    expect(idOf('openai', 'gpt-4o-2025-03-01')).not.toBeNull();
+    // At the call's moment: the model's price then, and no price for a snapshot dated later than the call.
+    expect(idOf('openai', 'gpt-4o-2025-03-01', '2025-06-01T00:00:00Z')).toBe(
+      idOf('openai', 'gpt-4o', '2025-06-01T00:00:00Z'),
+    );
+    expect(idOf('openai', 'gpt-4o-2025-03-01', '2025-02-28T00:00:00Z')).toBeNull();
+    // Not dates: no price.
+    expect(idOf('openai', 'gpt-4o-2025-02-30')).toBeNull();
+    expect(idOf('openai', 'gpt-4o-2025-0301')).toBeNull();
+    expect(idOf('openai', 'gpt-4o-turbo-2025-03-01')).toBeNull(); // its model is no model
+  });
+
   it('follows -latest aliases through their history', () => {
     expect(idOf('mistral', 'mistral-large-latest', '2025-06-01T00:00:00Z')).toBe(
       'mistral/mistral-large@2024-11-18',

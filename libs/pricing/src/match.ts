@@ -1,11 +1,12 @@
 import type { PriceEntry } from './price-entry';
 import { compileRule, exactIds } from './match-rule';
 import { normaliseProvider, resolveModel, type ModelRef } from './names';
+import { snapshotModel } from './snapshot';
 
 /**
  * Finding the catalog entry that prices a (provider, model) at a moment. Strict: an id is priced only by an entry
  * that names it — its model, an exact id in `match`, an anchored glob in `match`, or its `rule` — never by a
- * neighbour reached by cutting the id down.
+ * neighbour reached by cutting the id down, but for a dated snapshot's date (6.).
  *
  * 1. The id is read with resolveModel (host wrappers removed: gateway `vendor/`, Bedrock, Vertex `@date`).
  * 2. Only entries of the vendor count (Claude on Vertex or Bedrock: anthropic). An unknown host with no vendor in
@@ -18,6 +19,8 @@ import { normaliseProvider, resolveModel, type ModelRef } from './names';
  *    layer with an entry naming the id decides, at every date (before its first entry: no price).
  * 5. Within a layer: an exact name beats a pattern; a longer pattern beats a shorter one; then the latest
  *    effectiveFrom (price history); then the entry loaded last.
+ * 6. A dated snapshot id (`gpt-4o-2025-03-01`, `claude-sonnet-4-20250901`) that no entry names is priced as its
+ *    model, as the protocol says (snapshot.ts); one an entry names is priced by that entry alone.
  */
 
 interface CompiledEntry {
@@ -107,10 +110,12 @@ export class EntryMatcher {
     let vendor = ref.vendor ?? (host === 'azure' ? 'azure' : null);
     if (vendor !== null && vendor !== 'azure' && !this.providers.has(vendor)) vendor = null;
 
-    const named = this.compiled
-      .filter((c) => vendor === null || c.provider === vendor)
-      .map((c) => ({ c, s: score(c, ref.model) }))
-      .filter((x) => x.s > 0);
+    let named = this.named(vendor, ref.model);
+    if (named.length === 0) {
+      // A dated snapshot no entry names is priced as its model (step 6 above).
+      const model = snapshotModel(ref.model, atMs);
+      if (model !== null) named = this.named(vendor, model);
+    }
     if (named.length === 0) return null;
     // The highest layer that names the id owns it at every date: before its first entry the id has no price,
     // rather than a lower layer's undated one.
@@ -128,5 +133,13 @@ export class EntryMatcher {
     // effectiveTo retires the model: an older entry does not come back.
     if (best === null || best.c.to <= atMs) return null;
     return { entry: best.c.entry, ref };
+  }
+
+  /** The entries of `vendor` (any, when null) that name `model`, with their scores. */
+  private named(vendor: string | null, model: string): Array<{ c: CompiledEntry; s: number }> {
+    return this.compiled
+      .filter((c) => vendor === null || c.provider === vendor)
+      .map((c) => ({ c, s: score(c, model) }))
+      .filter((x) => x.s > 0);
   }
 }
