@@ -6,7 +6,7 @@ import Decimal from 'decimal.js';
 import type { Socket } from 'socket.io-client';
 import type { RunView, TaskView } from '@ledger/contract';
 import { SCHEMA_VERSION, toRunStreamId } from '@ledger/domain';
-import { runCli as cli } from './support/run-cli';
+import { runCli as cli, runCliWith } from './support/run-cli';
 import { ProjectionHost } from '../apps/ledger/src/read/projection-host';
 import { createTestDatabase } from './support/database';
 import { connectClient, ok, send, startTestLedger, type TestLedger } from './support/ledger-server';
@@ -190,6 +190,28 @@ describe('the ledger CLI (in process, against a running ledger)', () => {
     const all = await cli('export', '--user', userId, '--format', 'jsonl', '--out', file);
     expect(all.code).toBe(0);
     expect(all.stderr).toMatch(/exported \d+ run\(s\)/);
+  });
+
+  it('writes its logs to stderr: with a superuser DATABASE_URL, stdout still parses as the data', async () => {
+    // The test database's login is a superuser, so the runtime warns; the other tests silence the logs.
+    const { runId } = await recordConversation();
+    const env = { ...process.env, LEDGER_LOG_LEVEL: 'warn' } as Record<string, string>;
+    const superuserWarning = /"level":40.*DATABASE_URL logs in as a superuser/;
+    const jsonl = await runCliWith({ env }, 'export', runId);
+    expect(jsonl.code).toBe(0);
+    const lines = jsonl.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { streamId: string }).streamId)).toEqual(
+      lines.map(() => toRunStreamId(runId)),
+    );
+    expect(jsonl.stderr).toMatch(superuserWarning);
+    const status = await runCliWith({ env }, 'projections', 'status', '--json');
+    expect(status.code).toBe(0);
+    expect(() => JSON.parse(status.stdout) as unknown).not.toThrow();
+    expect(status.stderr).toMatch(superuserWarning);
+    const budget = await runCliWith({ env }, 'budget', 'get', '--user', userId, '--json');
+    expect(budget.code).toBe(0);
+    expect(JSON.parse(budget.stdout)).toEqual({ budget: null });
+    expect(budget.stderr).toMatch(superuserWarning);
   });
 
   it('totals three priced models (OpenAI, Anthropic, Google) to the exact decimal sum of the task costs', async () => {

@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '@ledger/config';
 import { createLogger, createRuntime, type LedgerRuntime } from '@ledger/runtime';
 import { CliError, CliExit, type CliIo } from './cli-io';
@@ -18,21 +19,26 @@ export interface CliContext {
   action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void>;
 }
 
-/** Opens the runtime the server uses (config from the environment, quiet logs), runs `work`, and closes it. */
-export const withRuntime: WithRuntime = async (work) => {
-  const config = loadConfig({ LEDGER_LOG_LEVEL: 'warn', ...process.env });
-  const runtime = await createRuntime(config, createLogger(config.LEDGER_LOG_LEVEL));
-  try {
-    return await work(runtime);
-  } finally {
-    await runtime.close();
-  }
-};
+/**
+ * Opens the runtime the server uses (config from the environment, quiet logs), runs `work`, and closes it. The
+ * runtime's logs (a superuser login's warning, say) go to `stderr`: stdout is the command's data (`export > f`).
+ */
+export function runtimeOpener(stderr: DestinationStream): WithRuntime {
+  return async (work) => {
+    const config = loadConfig({ LEDGER_LOG_LEVEL: 'warn', ...process.env });
+    const runtime = await createRuntime(config, createLogger(config.LEDGER_LOG_LEVEL, stderr));
+    try {
+      return await work(runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+}
 
 export function createCliContext(io: CliIo): CliContext {
   return {
     io,
-    withRuntime,
+    withRuntime: runtimeOpener(io.stderr),
     style: style(io.color ?? false),
     out: (text) => void io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => void io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
