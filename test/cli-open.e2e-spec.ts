@@ -81,6 +81,46 @@ describe('ledger open', () => {
     }
   });
 
+  it('refuses, as `ledger token` does, a lifetime the ledger would refuse (over LEDGER_TOKEN_MAX_TTL)', async () => {
+    const cases: { maxTtl?: string; expires: string }[] = [
+      { expires: '99d' },
+      { maxTtl: '1h', expires: '2h' },
+    ];
+    for (const { maxTtl, expires } of cases) {
+      const env = { ...process.env, ...(maxTtl && { LEDGER_TOKEN_MAX_TTL: maxTtl }) } as Record<
+        string,
+        string
+      >;
+      const user = randomUUID();
+      const opened = await runCliWith({ env }, 'open', '--user', user, '--expires', expires, '--no-browser');
+      const token = await runCliWith({ env }, 'token', '--user', user, '--expires', expires);
+      expect(opened).toEqual({ code: 2, stdout: '', stderr: token.stderr });
+      expect(opened.stderr).toMatch(/longer than LEDGER_TOKEN_MAX_TTL .* the ledger would refuse the token/);
+    }
+    // At the cap (30 days by default, on the CLI and this ledger alike), the link's token signs in.
+    const user = randomUUID();
+    const { code, stdout } = await cli(['open', '--user', user, '--expires', '30d', '--no-browser']);
+    expect(code).toBe(0);
+    const socket = await connectClient(t.url, /#token=([\w.-]+)\n$/.exec(stdout)![1]);
+    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
+    expect(await ok(socket, 'run.get', { runId })).toMatchObject({ run: { userId: user } });
+    socket.close();
+  });
+
+  it("signs with the ledger's LEDGER_JWT_AUDIENCE and LEDGER_JWT_ISSUER, as `ledger token` does", async () => {
+    const env = { ...process.env, LEDGER_JWT_AUDIENCE: 'run-ledger', LEDGER_JWT_ISSUER: 'ops' } as Record<
+      string,
+      string
+    >;
+    const { code, stdout } = await runCliWith({ env }, 'open', '--user', randomUUID(), '--no-browser');
+    expect(code).toBe(0);
+    const token = /#token=([\w.-]+)\n$/.exec(stdout)![1];
+    expect(jwt.verify(token, TEST_JWT_SECRET, { audience: 'run-ledger', issuer: 'ops' })).toMatchObject({
+      aud: 'run-ledger',
+      iss: 'ops',
+    });
+  });
+
   const linux = process.platform === 'linux' ? it : it.skip;
   linux('opens the URL with xdg-open when stdout is a terminal, and not with --no-browser', async () => {
     const bin = mkdtempSync(path.join(os.tmpdir(), 'ledger-open-'));

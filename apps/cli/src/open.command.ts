@@ -6,6 +6,7 @@ import { loadConfig } from '@ledger/config';
 import { signToken } from '@ledger/runtime';
 import { usage } from './cli-io';
 import { uuidOption } from './options';
+import { tokenLifetimeSeconds } from './token-lifetime';
 import type { CliContext } from './cli-context';
 
 /** The program that opens a URL in the desktop's browser, per platform. */
@@ -26,19 +27,24 @@ export function registerOpen(program: Command, ctx: CliContext): void {
     .requiredOption('--user <uuid>', 'the user id (the token subject)')
     .option('--admin', 'grant the admin role')
     .option('--url <url>', "the ledger's address (default: http://127.0.0.1:$PORT)")
-    .option('--expires <span>', 'token lifetime, e.g. 12h, 7d', '12h')
+    .option('--expires <span>', 'token lifetime, e.g. 12h, 7d (at most LEDGER_TOKEN_MAX_TTL)', '12h')
     .option('--no-browser', 'only print the URL')
     .addHelpText('after', '\nExample:\n  $ npx ledger open --user 7f1c…-… --admin')
     .action(
       ctx.action(
         (opts: { user: string; admin?: boolean; url?: string; expires: string; browser: boolean }) => {
           const user = uuidOption(opts.user, '--user');
-          if (!/^\d+\s*[smhdw]$/.test(opts.expires)) usage('--expires must be a span such as 30m, 12h or 7d');
           const config = loadConfig();
+          const expiresIn = tokenLifetimeSeconds(opts.expires, config.LEDGER_TOKEN_MAX_TTL);
           const base = dashboardUrl(opts.url ?? `http://127.0.0.1:${config.PORT}`);
           if (config.jwtSecretIsDefault)
             ctx.err('warning: LEDGER_JWT_SECRET is not set; signing with the development secret');
-          const url = `${base}/#token=${signToken(user, config.jwtSecret, { admin: opts.admin, expiresIn: opts.expires })}`;
+          const url = `${base}/#token=${signToken(user, config.jwtSecret, {
+            admin: opts.admin,
+            expiresIn,
+            audience: config.LEDGER_JWT_AUDIENCE,
+            issuer: config.LEDGER_JWT_ISSUER,
+          })}`;
           ctx.out(url);
           const opener = opts.browser && ctx.io.stdout.isTTY ? findOnPath(OPENERS[process.platform]) : null;
           if (opener) openDetached(opener, url);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig, parseDurationSeconds } from '@ledger/config';
+import { loadConfig } from '@ledger/config';
 import { MAX_TEAMS, signToken, type TeamRole } from '@ledger/runtime';
 import { CliError } from './cli-io';
 import { UUID_RE } from './options';
+import { tokenLifetimeSeconds } from './token-lifetime';
 import type { CliContext } from './cli-context';
 
 /**
@@ -27,13 +28,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
         if (!UUID_RE.test(opts.user)) throw new CliError('--user must be a UUID');
         const teamRoles = teamClaims(opts.team);
         const config = loadConfig();
-        const seconds = parseDurationSeconds(opts.expires);
-        if (seconds === null || seconds < 1)
-          throw new CliError('--expires must be a duration such as 3600, 15m, 12h or 7d');
-        if (seconds > config.LEDGER_TOKEN_MAX_TTL)
-          throw new CliError(
-            `--expires ${opts.expires} is longer than LEDGER_TOKEN_MAX_TTL (${config.LEDGER_TOKEN_MAX_TTL} s); the ledger would refuse the token`,
-          );
+        const seconds = tokenLifetimeSeconds(opts.expires, config.LEDGER_TOKEN_MAX_TTL);
         if (config.jwtSecretIsDefault)
           ctx.err('warning: LEDGER_JWT_SECRET is not set; signing with the development secret');
         ctx.out(
