@@ -5,7 +5,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
  * The package build: ESM, one file per source module (a bundler keeps only what a host imports), React, the SDK and
- * the two small dependencies left external.
+ * the small dependencies left external.
  */
 export default defineConfig({
   root,
@@ -22,6 +22,7 @@ export default defineConfig({
         /^react-dom($|\/)/,
         '@run-ledger/client',
         '@tanstack/react-virtual',
+        'decimal.js',
         'markdown-it',
       ],
       output: { preserveModules: true, preserveModulesRoot: `${root}src`, entryFileNames: '[name].js' },

@@ -10,8 +10,28 @@ interface ShareView {
 }
 
 /**
+ * The time the list is drawn at, moved on when the next of the links expires, so that a link open on screen turns
+ * expired then (the browser's clock: the ledger decides with its own, and an expired link opens nothing there).
+ */
+function useNow(shares: ShareView[]): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const current = Date.now();
+    setNow(current);
+    const next = Math.min(
+      ...shares.map((s) => Date.parse(s.expiresAt)).filter((at) => !Number.isNaN(at) && at > current),
+    );
+    if (!Number.isFinite(next)) return;
+    const timer = setTimeout(() => setNow(Date.now()), Math.min(next - current, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [shares]);
+  return now;
+}
+
+/**
  * The run page's Share button: makes a read-only link (with its expiry, and whether request payloads show), shows
- * it once to copy (the ledger keeps only its hash), and lists the run's links with a Revoke button each.
+ * it once to copy (the ledger keeps only its hash), and lists the run's links: revoked, expired (nothing left to
+ * revoke), or with a Revoke button.
  */
 export function ShareLinks({ runId }: { runId: string }) {
   const ledger = useLedger();
@@ -23,6 +43,7 @@ export function ShareLinks({ runId }: { runId: string }) {
   const [copied, setCopied] = useState(false);
   const [shares, setShares] = useState<ShareView[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
+  const now = useNow(shares);
 
   const refresh = useCallback(async () => {
     const { shares } = await ledger.command<{ shares: ShareView[] }>('run.shares', { runId });
@@ -134,6 +155,8 @@ export function ShareLinks({ runId }: { runId: string }) {
                     <td>
                       {s.revokedAt ? (
                         `revoked ${formatTime(s.revokedAt)}`
+                      ) : Date.parse(s.expiresAt) <= now ? (
+                        'expired'
                       ) : (
                         <button
                           className="rl-btn rl-btn-danger"

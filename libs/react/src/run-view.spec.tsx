@@ -44,6 +44,42 @@ describe('<RunView>', () => {
     await screen.findByText('Here is the answer');
   });
 
+  it("keeps a failed task's streamed text, marked partial, after its own question and beside its error", async () => {
+    const ledger = new MemoryLedger();
+    const run = makeRun({ name: 'Two questions' });
+    const failed = makeTask(run.id, {
+      taskId: '10000000-0000-4000-8000-000000000001',
+      status: 'failed',
+      responseText: 'Summary: ',
+      chunkCount: 2,
+      error: { code: 'rate_limit', message: 'Provider returned 429' },
+    });
+    const next = makeTask(run.id, { taskId: '10000000-0000-4000-8000-000000000002', status: 'completed' });
+    const at = '2026-01-01T12:00:00.000Z';
+    run.messages = [
+      { role: 'user', content: 'Summarize the report', timestamp: at, metadata: { taskId: failed.taskId } },
+      { role: 'user', content: 'Try again', timestamp: at, metadata: { taskId: next.taskId } },
+      { role: 'assistant', content: 'The report says…', timestamp: at, metadata: { taskId: next.taskId } },
+    ];
+    ledger.runs = [run];
+    ledger.tasks = [failed, next];
+    render(
+      <LedgerProvider client={ledger.api()}>
+        <RunView runId={run.id} />
+      </LedgerProvider>,
+    );
+    const partial = await screen.findByRole('article', {
+      name: 'assistant message, partial (the task failed)',
+    });
+    expect(partial.textContent).toContain('Summary:');
+    expect(partial.textContent).toContain('rate_limit: Provider returned 429');
+    const order = [...screen.getByRole('region', { name: 'Conversation' }).querySelectorAll('article')].map(
+      (a) => a.textContent,
+    );
+    expect(order.findIndex((t) => t?.includes('Summary:'))).toBe(1);
+    expect(order.findIndex((t) => t?.includes('Try again'))).toBe(2);
+  });
+
   it('renames through its form, and deletes only after the confirmation', async () => {
     const { ledger, run, onDeleted } = setup();
     fireEvent.click(await screen.findByRole('button', { name: 'Rename' }));

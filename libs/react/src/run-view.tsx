@@ -1,8 +1,9 @@
 import type { ResumedRun, RunView as RunRow, TaskView } from '@run-ledger/client';
-import { useState, type ReactNode } from 'react';
+import { Fragment, useState, type ReactNode } from 'react';
 import { useLedger } from './context';
 import { downloadText, runToOtlp } from './export';
-import { formatCost, formatTime, formatTokens } from './format';
+import { Cost } from './cost';
+import { formatTime, formatTokens } from './format';
 import { Markdown } from './markdown';
 import { framesToJsonl } from './replay-fold';
 import { useLedgerStyles } from './styles';
@@ -23,20 +24,59 @@ export interface RunViewProps {
   readOnly?: boolean;
 }
 
-/** The conversation: recorded messages, then the answer of each task still streaming, growing live. */
+/** What a task streamed before it ended without an answer message: kept, marked partial, beside its error. */
+function PartialAnswer({ task }: { task: TaskView }) {
+  return (
+    <article className="rl-msg rl-msg-assistant" aria-label="assistant message, partial (the task failed)">
+      <div className="rl-muted">
+        assistant · {task.model} · <span className="rl-status rl-status-failed">failed</span> · partial
+        response
+      </div>
+      <div className="rl-md" data-partial-task={task.taskId}>
+        <p style={{ whiteSpace: 'pre-wrap' }}>{task.responseText}</p>
+      </div>
+      {task.error && (
+        <p className="rl-error">
+          {task.error.code}: {task.error.message}
+        </p>
+      )}
+    </article>
+  );
+}
+
+/**
+ * The conversation: recorded messages, each failed task's partial answer after its own messages (a failed task
+ * records no answer message, only the text it streamed), then the answer of each task still streaming, growing live.
+ */
 function Conversation({ run, tasks }: { run: RunRow; tasks: TaskView[] }) {
   const open = tasks.filter((t) => t.status === 'pending' || t.status === 'streaming');
+  const partial = tasks.filter((t) => t.status === 'failed' && t.responseText !== '');
+  const lastMessageOf = new Map<string, number>();
+  run.messages.forEach((m, i) => {
+    if (typeof m.metadata.taskId === 'string') lastMessageOf.set(m.metadata.taskId, i);
+  });
+  const partialAfter = (i: number) => partial.filter((t) => lastMessageOf.get(t.taskId) === i);
   return (
     <section aria-label="Conversation">
       {run.messages.map((m, i) => (
-        <article key={i} className={`rl-msg rl-msg-${m.role}`} aria-label={`${m.role} message`}>
-          <div className="rl-muted">
-            {m.role} · {formatTime(m.timestamp)}
-            {typeof m.metadata.model === 'string' && ` · ${m.metadata.model}`}
-          </div>
-          <Markdown text={m.content} />
-        </article>
+        <Fragment key={i}>
+          <article className={`rl-msg rl-msg-${m.role}`} aria-label={`${m.role} message`}>
+            <div className="rl-muted">
+              {m.role} · {formatTime(m.timestamp)}
+              {typeof m.metadata.model === 'string' && ` · ${m.metadata.model}`}
+            </div>
+            <Markdown text={m.content} />
+          </article>
+          {partialAfter(i).map((t) => (
+            <PartialAnswer key={t.taskId} task={t} />
+          ))}
+        </Fragment>
       ))}
+      {partial
+        .filter((t) => !lastMessageOf.has(t.taskId))
+        .map((t) => (
+          <PartialAnswer key={t.taskId} task={t} />
+        ))}
       {open.map((t) => (
         <article
           key={t.taskId}
@@ -103,7 +143,7 @@ export function RunView({ runId, onResume, onReplay, onDeleted, replay, readOnly
       <h2 style={{ marginBottom: 4 }}>{run.name}</h2>
       <p className="rl-muted" style={{ marginTop: 0 }}>
         {run.sourceType} · {run.taskCount} task(s) · {formatTokens(run.totalTokens)} tokens ·{' '}
-        {formatCost(run.totalCost)}
+        <Cost amount={run.totalCost} />
         {run.unpricedTaskCount > 0 && ` + ${run.unpricedTaskCount} unpriced task(s)`}
         {run.archived && ' · archived'} · version {run.version}
       </p>

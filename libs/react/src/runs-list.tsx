@@ -2,7 +2,8 @@ import type { RunView } from '@run-ledger/client';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import { useLedger } from './context';
-import { formatCost, formatTime, formatTokens, lastActivity } from './format';
+import { Cost } from './cost';
+import { formatTime, formatTokens, lastActivity } from './format';
 import { RunsFilters } from './runs-filters';
 import { useLedgerStyles } from './styles';
 import { runModels, useRuns, type RunsFilter } from './use-runs';
@@ -153,7 +154,7 @@ export function RunsList(props: RunsListProps) {
                     {formatTokens(run.totalTokens)}
                   </span>
                   <span role="cell" className="rl-num">
-                    {formatCost(run.totalCost)}
+                    <Cost amount={run.totalCost} />
                     {run.unpricedTaskCount > 0 && (
                       <span className="rl-muted" title={`${run.unpricedTaskCount} unpriced task(s)`}>
                         {' '}

@@ -60,6 +60,7 @@ overflow:hidden}
 .rl-tick{position:absolute;top:0;width:1px;height:14px;background:var(--rl-accent)}
 .rl-mark{position:absolute;top:0;width:2px;height:14px;background:var(--rl-ok)}
 .rl-scrub{width:100%}
+.rl-scroll{overflow-x:auto;max-width:100%}
 .rl-table{border-collapse:collapse;width:100%}
 .rl-table th,.rl-table td{border-bottom:1px solid var(--rl-border);padding:4px 8px;text-align:left}
 .rl-table td.rl-num,.rl-table th.rl-num{text-align:right}

@@ -1,5 +1,7 @@
 import type { TaskView } from '@run-ledger/client';
-import { formatCost, formatMs, formatTime, formatTokens } from './format';
+import type { ReactNode } from 'react';
+import { Cost } from './cost';
+import { formatMs, formatTime, formatTokens } from './format';
 
 /** A labelled, collapsed block of pretty-printed JSON (a payload, a request, a resumable conversation). */
 export function Json({ label, value }: { label: string; value: unknown }) {
@@ -15,7 +17,7 @@ export function Json({ label, value }: { label: string; value: unknown }) {
 
 /** One task's facts: model, status, tokens, cost and the price used, timing, errors, tool calls, payloads. */
 export function TaskCard({ task, index }: { task: TaskView; index: number }) {
-  const facts: Array<[string, string]> = [
+  const facts: Array<[string, ReactNode]> = [
     ['Model', task.model],
     ['Provider', task.provider],
     ['Input tokens', formatTokens(task.tokensInput)],
@@ -24,7 +26,7 @@ export function TaskCard({ task, index }: { task: TaskView; index: number }) {
     ['Output tokens', formatTokens(task.tokensOutput)],
     ['Reasoning', formatTokens(task.tokensReasoning)],
     ['Usage', task.usageSource ?? '—'],
-    ['Cost', formatCost(task.cost)],
+    ['Cost', <Cost amount={task.cost} />],
     ['Price', task.priceId ?? (task.status === 'completed' || task.status === 'failed' ? 'no price' : '—')],
     ['First token', formatMs(task.timeToFirstToken)],
     ['Total time', formatMs(task.totalTime)],

@@ -33,6 +33,11 @@ describe('<UsageSummary>', () => {
     expect(screen.getByRole('note').textContent).toMatch(/2 task\(s\) have no price/);
     expect(screen.getByRole('rowheader', { name: 'my-local-model' })).toBeTruthy();
     expect(screen.getByText('$0.0125')).toBeTruthy();
+    // A model without a price says so in its cost cell, never "$0.00" beside its unpriced tasks.
+    const costOf = (name: string) =>
+      screen.getByRole('rowheader', { name }).closest('tr')!.querySelectorAll('td')[5].textContent;
+    expect(costOf('my-local-model')).toBe('unpriced');
+    expect(costOf('gpt-4o')).toBe('$0.0125');
     fireEvent.change(screen.getByLabelText('Group by'), { target: { value: 'model' } });
     await waitFor(() =>
       expect(ledger.calls.filter((c) => c.name === 'usage.summary').map((c) => c.payload)).toEqual([

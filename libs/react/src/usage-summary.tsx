@@ -1,6 +1,7 @@
 import { useId, useState, type ReactNode } from 'react';
 import { DateField } from './date-field';
-import { formatCost, formatTokens } from './format';
+import { Cost } from './cost';
+import { formatTokens } from './format';
 import { useLedgerStyles } from './styles';
 import { useUsage, type UsageQuery } from './use-usage';
 import type { UsageSummary as Usage } from '@run-ledger/client';
@@ -20,7 +21,8 @@ const USAGE_COLUMNS: ReadonlyArray<readonly [string, (row: Usage['rows'][number]
   ['Cached', (r) => formatTokens(r.cachedInputTokens)],
   ['Output', (r) => formatTokens(r.outputTokens)],
   ['Reasoning', (r) => formatTokens(r.reasoningTokens)],
-  ['Cost', (r) => formatCost(r.cost)],
+  // A row whose every task lacks a price has no cost to show: "$0.00" would read as free.
+  ['Cost', (r) => ((r.unpricedTasks ?? 0) >= r.tasks ? 'unpriced' : <Cost amount={r.cost} />)],
   ['Unpriced', (r) => r.unpricedTasks ?? 0],
 ];
 
@@ -57,31 +59,34 @@ export function UsageSummary({ initial, renderChart }: UsageSummaryProps) {
         </p>
       )}
       {!loading && rows.length > 0 && renderChart?.(rows, query.groupBy)}
-      <table className="rl-table" aria-busy={loading}>
-        <caption className="rl-sr">Usage per {query.groupBy}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{query.groupBy === 'day' ? 'Day' : 'Model'}</th>
-            {USAGE_COLUMNS.map(([label]) => (
-              <th key={label} scope="col" className="rl-num">
-                {label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.day ?? r.model}>
-              <th scope="row">{r.day ?? r.model}</th>
-              {USAGE_COLUMNS.map(([label, cell]) => (
-                <td key={label} className="rl-num">
-                  {cell(r)}
-                </td>
+      {/* Nine columns do not fit a phone: the table scrolls in its own box, not the page (keyboard too). */}
+      <div className="rl-scroll" role="region" aria-label={`Usage per ${query.groupBy}`} tabIndex={0}>
+        <table className="rl-table" aria-busy={loading}>
+          <caption className="rl-sr">Usage per {query.groupBy}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{query.groupBy === 'day' ? 'Day' : 'Model'}</th>
+              {USAGE_COLUMNS.map(([label]) => (
+                <th key={label} scope="col" className="rl-num">
+                  {label}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.day ?? r.model}>
+                <th scope="row">{r.day ?? r.model}</th>
+                {USAGE_COLUMNS.map(([label, cell]) => (
+                  <td key={label} className="rl-num">
+                    {cell(r)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {!loading && rows.length === 0 && <p className="rl-muted">No usage in this range.</p>}
     </div>
   );
