@@ -99,6 +99,33 @@ describe('live pushes: a streaming task and run, throttled on the injected clock
     expect(pushes.map((p) => p.at - t0)).toEqual([0, 100, 200, 200]);
   });
 
+  it('sends nothing about a run after its runs.removed: a task state waiting for its window is dropped', async () => {
+    await ok(socket, 'runs.list', {}); // a runs list and a run page on one socket, as the reviewer's client
+    const { runId } = await ok<{ runId: string }>(socket, 'run.start', { sourceType: 'chat', settings: {} });
+    await ok(socket, 'run.subscribe', { runId });
+    const seen: string[] = [];
+    const about = (p: { run?: RunView; task?: TaskView; runId?: string }) =>
+      p.run?.id ?? p.task?.runId ?? p.runId;
+    socket.onAny((event: string, payload: { run?: RunView; task?: TaskView; runId?: string }) => {
+      if (about(payload) === runId) seen.push(event);
+    });
+    const task = taskPayload(runId);
+    const created = waitForEvent<{ task: TaskView }>(socket, 'task.updated', (p) => p.task.runId === runId);
+    await ok(socket, 'task.create', task);
+    await created; // the task's window is open: its next state waits for the clock
+    await ok(socket, 'task.chunk', { runId, taskId: task.taskId, seq: 0, text: 'x', offsetMs: 1 });
+    await ok(socket, 'run.get', { runId }); // projected: the streaming state is waiting for the window
+
+    const removed = waitForEvent<{ runId: string }>(socket, 'runs.removed', (p) => p.runId === runId);
+    await ok(socket, 'run.delete', { runId });
+    await removed;
+    clock.advance(100); // the window ends
+    // A round trip: whatever the window's end sent has arrived before its ack (socket.io keeps order).
+    await ok(socket, 'runs.list', {});
+    expect(seen).toContain('task.updated');
+    expect(seen.slice(seen.indexOf('runs.removed') + 1)).toEqual([]);
+  });
+
   // Moved from dashboard-api.e2e-spec.ts, where its windows were measured on the wall clock.
   it('pushes a streaming run at most every 100 ms, and always its latest state', async () => {
     const owner = await connectClient(t.url, t.token(randomUUID()));

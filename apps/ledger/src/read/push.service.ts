@@ -36,7 +36,9 @@ export class PushService implements OnApplicationBootstrap, OnModuleDestroy {
       (task) => this.gateway.push(task.runId, 'task.updated', { task }),
       clock,
     );
-    this.runsList = new RunsListPushes(gateway, pool, store, logger, clock);
+    // A task of an erased run whose latest state waits for its window: dropped before the run's `runs.removed`.
+    const dropTasksOf = (runId: string) => this.tasks.drop((task) => task.runId === runId);
+    this.runsList = new RunsListPushes(gateway, pool, store, logger, clock, dropTasksOf);
   }
 
   onApplicationBootstrap(): void {

@@ -48,6 +48,11 @@ export class RunsListPushes {
     private readonly logger: Logger,
     /** The server's clock (a ManualClock in tests): the 100 ms windows are windows of it. */
     clock: Clock,
+    /**
+     * Called with an erased run's id just before its `runs.removed` is sent, which is final: what else waits to be
+     * pushed about the run (a task's state in its window) is dropped there, or it would follow the removal.
+     */
+    private readonly beforeRemoved: (runId: string) => void = () => undefined,
   ) {
     this.throttle = new Throttle(pushInterval, (push) => this.send(push), clock);
   }
@@ -76,7 +81,9 @@ export class RunsListPushes {
       if (present.has(runId)) continue;
       this.models.delete(runId);
       const userId = await this.ownerOfErased(runId);
-      if (userId) this.throttle.submit(runId, { kind: 'removed', runId, userId }, true);
+      if (!userId) continue;
+      this.beforeRemoved(runId);
+      this.throttle.submit(runId, { kind: 'removed', runId, userId }, true);
     }
   }
 

@@ -78,4 +78,14 @@ describe('Throttle', () => {
     jest.advanceTimersByTime(1000);
     expect(sent.map(([, v]) => v)).toEqual([1, 9]);
   });
+
+  it('drops the waiting values that match, and sends the others when their window ends', () => {
+    const { sent, throttle } = recorder();
+    for (const key of ['a', 'b']) throttle.submit(key, 1);
+    throttle.submit('a', 2);
+    throttle.submit('b', 2);
+    throttle.drop((_value, key) => key === 'a');
+    jest.advanceTimersByTime(100);
+    expect(sent.map(([k, v]) => `${k}${v}`)).toEqual(['a1', 'b1', 'b2']);
+  });
 });

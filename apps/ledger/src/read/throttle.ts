@@ -31,6 +31,15 @@ export class Throttle<K, V> {
     this.open(key, value);
   }
 
+  /** Drops the values waiting for their window that `match`es: they will not be sent. */
+  drop(match: (value: V, key: K) => boolean): void {
+    for (const [key, window] of this.windows) {
+      if (window.pending === undefined || !match(window.pending, key)) continue;
+      window.timer.cancel();
+      this.windows.delete(key);
+    }
+  }
+
   /** Keys with a window open (for tests and metrics). */
   get size(): number {
     return this.windows.size;
