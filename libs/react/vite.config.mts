@@ -22,7 +22,7 @@ export default defineConfig({
         /^react-dom($|\/)/,
         '@run-ledger/client',
         '@tanstack/react-virtual',
-        'decimal.js',
+        'big.js',
         'markdown-it',
       ],
       output: { preserveModules: true, preserveModulesRoot: `${root}src`, entryFileNames: '[name].js' },

@@ -1,33 +1,35 @@
-import Decimal from 'decimal.js';
+import Big from 'big.js';
 
-/** Display helpers. Money stays a decimal string from the server: it is shown, never summed as a float. */
+/**
+ * Display helpers. Money stays a decimal string from the server: it is shown, never summed as a float. Rounded
+ * with big.js, not decimal.js as the server does: rounding for display needs none of decimal.js's functions, and it
+ * added 13 KB gzipped to the dashboard's initial JavaScript (big.js: 3 KB).
+ */
 
-// A configuration of its own (a host's Decimal is left alone): every digit of a cost, and never an exponent in text.
-const Amount = Decimal.clone({ precision: 200, toExpNeg: -9e15, toExpPos: 9e15 });
 // Six decimals read well from cents to a tenth of a cent; below that, costs of a few tokens would all look alike
 // (or like zero), so at least three significant digits stay.
 const PLACES = 6;
 const SIGNIFICANT = 3;
+const ROUND_HALF_UP = 1;
 
-function parseAmount(amount: string): Decimal | null {
+function parseAmount(amount: string): Big | null {
   try {
-    const value = new Amount(amount);
-    return value.isFinite() ? value : null;
+    return new Big(amount);
   } catch {
-    return null;
+    return null; // no decimal number (big.js takes no NaN nor Infinity)
   }
 }
 
 /** Rounded half up (never cut: $0.0000036 is not $0.000003), to six decimals or three significant digits. */
-function roundAmount(value: Decimal): Decimal {
-  if (value.isZero()) return value;
+function roundAmount(value: Big): Big {
+  if (value.eq(0)) return value;
   // `e` is the exponent of the first significant digit: -5 for 0.0000666.
-  return value.toDecimalPlaces(Math.max(PLACES, SIGNIFICANT - 1 - value.e), Decimal.ROUND_HALF_UP);
+  return value.round(Math.max(PLACES, SIGNIFICANT - 1 - value.e), ROUND_HALF_UP);
 }
 
-function dollars(value: Decimal): string {
+function dollars(value: Big): string {
   const [whole, frac = ''] = value.abs().toFixed().split('.');
-  return `${value.isNegative() && !value.isZero() ? '-' : ''}$${whole}.${frac.padEnd(2, '0')}`;
+  return `${value.lt(0) ? '-' : ''}$${whole}.${frac.padEnd(2, '0')}`;
 }
 
 /** A cost as shown: `unpriced` without an amount; a text that is no number is shown as it came. */
@@ -40,7 +42,7 @@ export function formatCost(amount: string | null | undefined): string {
 /** The whole amount when `formatCost` had to round it (for a tooltip), else undefined. */
 export function exactCost(amount: string | null | undefined): string | undefined {
   const value = amount === null || amount === undefined ? null : parseAmount(amount);
-  return value && !roundAmount(value).equals(value) ? dollars(value) : undefined;
+  return value && !roundAmount(value).eq(value) ? dollars(value) : undefined;
 }
 
 export function formatTokens(n: number | null | undefined): string {
