@@ -7,7 +7,8 @@ import { ReplayPlayer } from './replay-player';
 import { EAGER_REPLAY_EVENTS } from './use-replay';
 import { makeRun, makeTask, MemoryLedger } from '../test/memory-ledger';
 
-function setup(latestVersion?: number) {
+// `chunksAtMs`: when the chunks were recorded (a long gap leaves time to pause mid-replay).
+function setup(latestVersion?: number, chunksAtMs = 40) {
   const ledger = new MemoryLedger();
   const run = makeRun({ name: 'Replayed' });
   const task = makeTask(run.id);
@@ -29,14 +30,14 @@ function setup(latestVersion?: number) {
       version: 2 + i,
       type: 'ChunkReceived',
       data: { taskId: task.taskId, seq: i, text, offsetMs: 10 * (i + 1) },
-      metadata: { recordedAt: t(40) },
+      metadata: { recordedAt: t(chunksAtMs) },
     })),
     {
       ...base,
       version: 5,
       type: 'TaskCompleted',
       data: { taskId: task.taskId },
-      metadata: { recordedAt: t(50) },
+      metadata: { recordedAt: t(chunksAtMs + 10) },
     },
   ];
   render(
@@ -77,6 +78,17 @@ describe('<ReplayPlayer>', () => {
     observer.disconnect();
     expect(seen[seen.length - 1]).toBe('one two three');
     seen.forEach((text, i) => i > 0 && expect(text.startsWith(seen[i - 1])).toBe(true));
+  });
+
+  it('says Paused, not Ready, when paused mid-replay', async () => {
+    setup(undefined, 60_000);
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Replay' }).hasAttribute('disabled')).toBe(false),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Replay' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Pause' }));
+    expect(screen.getByRole('button', { name: 'Continue' }).hasAttribute('disabled')).toBe(false);
+    expect(screen.getByRole('status').textContent).toBe('Paused');
   });
 
   it('shows the run as run.at gives it when the Version scrubber moves', async () => {

@@ -116,9 +116,12 @@ export function ReplayPlayer({ runId, latestVersion }: { runId: string; latestVe
               ? `Playing at ${speedLabel(r.speed)}`
               : finished
                 ? 'Replay finished'
-                : r.deferred
-                  ? `Ready: the run’s ${maxVersion + 1} events load when you replay or scrub`
-                  : 'Ready'}
+                : // Stopped partway (Pause): Continue picks up from here, so it is not a fresh start.
+                  r.position > 0
+                  ? 'Paused'
+                  : r.deferred
+                    ? `Ready: the run’s ${maxVersion + 1} events load when you replay or scrub`
+                    : 'Ready'}
       </p>
       <Waterfall lanes={r.lanes} total={total} now={now} />
       {(r.position > 0 || r.scrubbed) && (
