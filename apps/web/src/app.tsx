@@ -82,7 +82,10 @@ function useExpired(session: Session | null): boolean {
 
 export function App() {
   useLedgerStyles();
-  const [session, setSession] = useState<Session | null>(() => loadSession());
+  const [loaded] = useState(() => loadSession());
+  const [session, setSession] = useState<Session | null>(loaded.session);
+  // Said on the sign-in page until someone signs in.
+  const [linkProblem, setLinkProblem] = useState(loaded.linkProblem);
   const route = useRoute();
   const expired = useExpired(session);
   useEffect(() => {
@@ -115,7 +118,9 @@ export function App() {
         {showSignIn ? (
           <SignInPage
             session={session}
+            linkProblem={linkProblem}
             onSignedIn={(s) => {
+              setLinkProblem(null);
               setSession(s);
               navigate(href.runs);
             }}

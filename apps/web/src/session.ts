@@ -37,16 +37,33 @@ export function decodeToken(token: string): Session | null {
   }
 }
 
-/** Takes a `#token=…` from the address bar (then removes it), else the token kept for this tab. */
-export function loadSession(): Session | null {
+/** Why a `#token=` link did not sign in: not a token with a user id, or past its `exp`. */
+export type LinkTokenProblem = 'malformed' | 'expired';
+
+export interface LoadedSession {
+  session: Session | null;
+  /** Set when the address bar carried a token that was refused, so the sign-in page can say why. */
+  linkProblem: LinkTokenProblem | null;
+}
+
+/**
+ * Takes a `#token=…` from the address bar (then removes it), else the token kept for this tab. A refused link token
+ * is not kept and leads to the sign-in page: an expired one would only be turned away by the server, silently.
+ */
+export function loadSession(nowMs = Date.now()): LoadedSession {
   const match = /^#token=([^&]+)/.exec(window.location.hash);
+  let linkProblem: LinkTokenProblem | null = null;
   if (match) {
     const token = decodeURIComponent(match[1]);
-    history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/runs`);
-    if (decodeToken(token)) sessionStorage.setItem(KEY, token);
+    const session = decodeToken(token);
+    if (!session) linkProblem = 'malformed';
+    else if (session.exp !== null && session.exp * 1000 <= nowMs) linkProblem = 'expired';
+    else sessionStorage.setItem(KEY, token);
+    const page = linkProblem ? '#/sign-in' : '#/runs';
+    history.replaceState(null, '', `${window.location.pathname}${window.location.search}${page}`);
   }
   const kept = sessionStorage.getItem(KEY);
-  return kept ? decodeToken(kept) : null;
+  return { session: kept ? decodeToken(kept) : null, linkProblem };
 }
 
 export function saveToken(token: string): Session | null {

@@ -1,12 +1,21 @@
 import { useId, useState } from 'react';
-import { saveToken, type Session } from '../session';
+import { saveToken, type LinkTokenProblem, type Session } from '../session';
+
+const LINK_PROBLEMS: Record<LinkTokenProblem, string> = {
+  malformed:
+    'it is not a valid token (not a JWT with a user id); the link may have been cut short when copied.',
+  expired: 'it has expired. Ask for a new link (npx ledger open --user <uuid>).',
+};
 
 /** Paste a token to sign in (or open the `/#token=<jwt>` link that `npx ledger open --user <uuid>` prints). */
 export function SignInPage({
   session,
+  linkProblem,
   onSignedIn,
 }: {
   session: Session | null;
+  /** Why the `#token=` link this page was opened from was refused, if it was. */
+  linkProblem: LinkTokenProblem | null;
   onSignedIn(s: Session): void;
 }) {
   const id = useId();
@@ -15,6 +24,11 @@ export function SignInPage({
   return (
     <section aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>Sign in</h2>
+      {linkProblem && (
+        <p role="alert" className="rl-error">
+          The link’s token was refused: {LINK_PROBLEMS[linkProblem]}
+        </p>
+      )}
       {session && <p>You are signed in as {session.userId}.</p>}
       <p>
         Open the link that <code>npx ledger open --user &lt;uuid&gt;</code> prints (<code>/#token=…</code>),
