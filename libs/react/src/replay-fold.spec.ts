@@ -1,5 +1,5 @@
 import type { ReplayFrame } from '@run-ledger/client';
-import { applyFrame, dueTimes, emptyFold, MAX_IDLE_GAP_MS, waterfall } from './replay-fold';
+import { applyFrame, dueTimes, emptyFold, MAX_IDLE_GAP_MS, taskSpan, waterfall } from './replay-fold';
 
 const t0 = Date.UTC(2026, 0, 1);
 const at = (ms: number) => new Date(t0 + ms).toISOString();
@@ -50,5 +50,18 @@ describe('replay fold and pacing', () => {
       status: 'completed',
     });
     expect(lane.density.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('spans the task timeline from the first task created to the last task ended, not to later run events', () => {
+    const frames = run();
+    const due = dueTimes(frames);
+    expect(taskSpan(waterfall(frames, due), due[due.length - 1])).toEqual({ start: 100, end: 420 });
+  });
+
+  it('spans a task still live up to now (the last event)', () => {
+    const frames = run().slice(0, 4);
+    const due = dueTimes(frames);
+    expect(taskSpan(waterfall(frames, due), due[due.length - 1])).toEqual({ start: 100, end: 350 });
+    expect(taskSpan([], 0)).toEqual({ start: 0, end: 0 });
   });
 });

@@ -154,6 +154,18 @@ export function waterfall(
   });
 }
 
+/**
+ * The stretch of the replay's timeline the tasks take: first task created to last task ended, a task not ended yet
+ * reaching `now`. Later run events (rename, star, share, archive) are left out, or a short task would be a sliver.
+ */
+export function taskSpan(lanes: readonly WaterfallLane[], now: number): { start: number; end: number } {
+  if (lanes.length === 0) return { start: 0, end: 0 };
+  return {
+    start: Math.min(...lanes.map((l) => l.created)),
+    end: Math.max(...lanes.map((l) => l.ended ?? now)),
+  };
+}
+
 /** The frames as a JSONL file: one `{version, type, data, metadata}` object a line, in stream order. */
 export function framesToJsonl(frames: readonly ReplayFrame[]): string {
   return frames.map((f) => JSON.stringify(f)).join('\n') + (frames.length ? '\n' : '');

@@ -1,14 +1,20 @@
 import { formatMs } from './format';
-import type { WaterfallLane } from './replay-fold';
+import { taskSpan, type WaterfallLane } from './replay-fold';
 
-/** The tasks on the replay's timeline: created → first token → completed, with chunk arrivals as ticks; `now` as a line. */
+/**
+ * The tasks on the replay's timeline: created → first token → completed, with chunk arrivals as ticks; `now` as a
+ * line. Drawn over the tasks' own span (`total` is the whole replay, where a task not ended yet stops).
+ */
 export function Waterfall({ lanes, total, now }: { lanes: WaterfallLane[]; total: number; now: number }) {
-  const span = Math.max(1, total);
-  const pct = (t: number) => `${Math.min(100, (t / span) * 100)}%`;
+  const { start, end: spanEnd } = taskSpan(lanes, total);
+  const span = Math.max(1, spanEnd - start);
+  // A length, and a moment (measured from the first task's creation), as a share of the span.
+  const len = (ms: number) => `${Math.max(0, Math.min(100, (ms / span) * 100))}%`;
+  const pct = (t: number) => len(t - start);
   return (
     <figure style={{ margin: 0 }}>
       <figcaption className="rl-muted">
-        Task timeline ({formatMs(total)}): created, first token, completed; ticks are chunk arrivals
+        Task timeline ({formatMs(spanEnd - start)}): created, first token, completed; ticks are chunk arrivals
       </figcaption>
       <div className="rl-waterfall">
         {lanes.map((lane) => {
@@ -24,7 +30,7 @@ export function Waterfall({ lanes, total, now }: { lanes: WaterfallLane[]; total
                 role="img"
                 aria-label={`${lane.label}: created at ${formatMs(lane.created)}, first token ${lane.firstToken === null ? 'none' : `at ${formatMs(lane.firstToken)}`}, ${lane.ended === null ? 'not ended' : `${lane.status} at ${formatMs(lane.ended)}`}`}
               >
-                <span className="rl-bar" style={{ left: pct(lane.created), width: pct(width) }} />
+                <span className="rl-bar" style={{ left: pct(lane.created), width: len(width) }} />
                 {lane.density.map((n, i) =>
                   n === 0 ? null : (
                     <span
