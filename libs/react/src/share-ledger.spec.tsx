@@ -4,6 +4,7 @@
 import { render, screen } from '@testing-library/react';
 import type { ReplayFrame } from '@run-ledger/client';
 import { LedgerProvider } from './context';
+import { ReplayPlayer } from './replay-player';
 import { RunView } from './run-view';
 import { sharedRunLedger, type SharedRunData } from './share-ledger';
 import { makeRun, makeTask } from '../test/memory-ledger';
@@ -71,5 +72,22 @@ describe('sharedRunLedger', () => {
     for await (const f of ledger.replay(data.run.id, { fromVersion: 3 })) frames.push(f);
     expect(frames.map((f) => f.version)).toEqual([3, 4]);
     await expect(ledger.run(data.run.id).delete()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('numbers the versions the shared events show, not the link’s own ShareCreated left out of them', async () => {
+    // The run is at version 5: its ShareCreated, which a share link never shows.
+    const data = { ...shared(), run: { ...shared().run, version: 5 } };
+    render(
+      <LedgerProvider client={sharedRunLedger(data)}>
+        <RunView
+          runId={data.run.id}
+          readOnly
+          replay={(run) => <ReplayPlayer runId={run.id} latestVersion={run.version} />}
+        />
+      </LedgerProvider>,
+    );
+    await screen.findByText(/· version 4$/);
+    expect(screen.getByRole('slider', { name: 'Version' }).getAttribute('max')).toBe('4');
+    expect(screen.getByText(/^Version \d+ of/).textContent).toBe('Version 0 of 4');
   });
 });

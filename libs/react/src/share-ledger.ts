@@ -20,7 +20,10 @@ const readOnly = () =>
  * Every write is refused; nothing is ever pushed.
  */
 export function sharedRunLedger(data: SharedRunData): LedgerApi {
-  const run: RunView = { ...data.run, userId: '' };
+  // The run's version counts events a link leaves out (its ShareCreated, at least): number the run as far as the
+  // shared events go, so the page's "version" and the replay's Version scrubber end where what is shown ends.
+  const lastShown = data.events.length ? data.events[data.events.length - 1].version : data.run.version;
+  const run: RunView = { ...data.run, userId: '', version: lastShown };
   const tasks: TaskView[] = data.tasks.map((t) => ({ ...t, userId: '', requestData: t.requestData ?? {} }));
   const api = {
     listRuns: async () => ({
