@@ -185,6 +185,16 @@ export class TerminalRenderer {
       case 'RunDeleted':
         this.marker('run erased');
         break;
+      case 'ShareCreated': {
+        // The link's token is never stored (only its hash), so the link is named by its share id.
+        const d = e.data;
+        const extra = d.include.includes('requestData') ? ' (with request data)' : '';
+        this.marker(`shared: link ${d.shareId}${extra}, expires ${d.expiresAt}`);
+        break;
+      }
+      case 'ShareRevoked':
+        this.marker(`share link ${e.data.shareId} revoked`);
+        break;
       default:
         this.marker(e.type);
     }
