@@ -190,7 +190,9 @@ describe('quarantine of a run the projection cannot apply', () => {
     for (let r = 0; r < 1100; r++) await runWith();
     await projector.start();
     await expectConsistent(head!, 0);
-    expect(await db.pool.query('SELECT count(*)::int AS n FROM ai_runs')).toMatchObject({ rows: [{ n: 1100 }] });
+    expect(await db.pool.query('SELECT count(*)::int AS n FROM ai_runs')).toMatchObject({
+      rows: [{ n: 1100 }],
+    });
 
     // The 1,101st run, in the third group, is refused: the two before it are written first, then the load goes
     // run by run and must leave each run once.
