@@ -145,9 +145,10 @@ const DAY_MS = 86_400_000;
     await ok(socket, 'run.share', { runId, expiresInDays: 7 });
     await projected();
     const page = await browser.context.newPage();
-    // Two days on in the browser: the one-day link has expired, the seven-day one has not.
-    await page.clock.setFixedTime(Date.now() + 2 * DAY_MS);
+    // Signed in first: two days on, the sign-in link's own token has expired too, and the dashboard refuses it.
     await open(page, `/runs/${runId}`);
+    // Then two days on in the browser: the one-day link has expired, the seven-day one has not.
+    await page.clock.setFixedTime(Date.now() + 2 * DAY_MS);
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     const links = page.getByRole('table', { name: 'Share links' });
     await links.getByRole('row').nth(2).waitFor();
