@@ -26,7 +26,7 @@ border-radius:var(--rl-radius);padding:4px 8px;min-height:32px}
 .rl-muted{color:var(--rl-muted)}
 .rl-error{color:var(--rl-danger)}
 .rl-list{overflow:auto;border:1px solid var(--rl-border);border-radius:var(--rl-radius)}
-.rl-row{display:grid;grid-template-columns:minmax(10em,2fr) 6em minmax(6em,1fr) 4em 6em 6em 9.5em 4em;gap:8px;align-items:center;
+.rl-row{display:grid;grid-template-columns:minmax(10em,2fr) 6em minmax(6em,1fr) 4em 6em 7.5em 9.5em 4em;gap:8px;align-items:center;
 padding:4px 10px;border-bottom:1px solid var(--rl-border);overflow:hidden;white-space:nowrap}
 .rl-row-head{font-weight:600;background:var(--rl-surface);position:sticky;top:0;z-index:1}
 .rl-row .rl-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
